@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const DEFAULT_PUBLIC_KEY_PATH = 'keys/clockify-public-key.pem';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/** Every setting the process reads, in one place. `.env.example` documents each one. */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  PUBLIC_BASE_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
+  ),
+  ENCRYPTION_KEY: optionalString,
+  ADDON_KEY: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{2,50}$/, '2–50 characters: letters, digits, dot, dash, underscore')
+    .default('webhook-gateway'),
+  ADDON_NAME: z.string().min(1).max(50).default('Webhook Gateway'),
+  ADDON_MINIMAL_PLAN: z.enum(['FREE', 'BASIC', 'STANDARD', 'PRO', 'ENTERPRISE']).default('FREE'),
+  CLOCKIFY_PUBLIC_KEY: optionalString,
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(50 * 1_048_576)
+    .default(1_048_576),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export type Config = Readonly<{
+  env: Env['NODE_ENV'];
+  http: { host: string; port: number; bodyLimitBytes: number };
+  dataDir: string;
+  database: { kind: 'embedded'; dataDir: string } | { kind: 'server'; url: string };
+  publicBaseUrl: string;
+  /** 32 bytes, or null: then the key is generated into (or read from) the data dir at start-up. */
+  encryptionKey: Buffer | null;
+  addon: { key: string; name: string; minimalPlan: Env['ADDON_MINIMAL_PLAN'] };
+  clockifyPublicKeyPem: string;
+  logLevel: Env['LOG_LEVEL'];
+  role: Env['ROLE'];
+  worker: { concurrency: number; pollIntervalMs: number };
+  shutdownTimeoutMs: number;
+}>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type ConfigIo = { readFile: (path: string) => string; cwd: string };
+const defaultIo: ConfigIo = { readFile: (p) => readFileSync(p, 'utf8'), cwd: process.cwd() };
+
+/** Parses the environment once. Every problem is collected, so one start-up attempt reports them all. */
+export function loadConfig(source: Record<string, string | undefined>, io: ConfigIo = defaultIo): Config {
+  const parsed = EnvSchema.safeParse(source);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const env = parsed.success ? parsed.data : undefined;
+
+  const raw = (name: string) => {
+    const v = source[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const nodeEnv = env?.NODE_ENV ?? raw('NODE_ENV');
+
+  let encryptionKey: Buffer | null = null;
+  const keyText = raw('ENCRYPTION_KEY');
+  if (keyText !== undefined) {
+    encryptionKey = parseKey(keyText);
+    if (encryptionKey === null) {
+      problems.push('ENCRYPTION_KEY: must be 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)');
+    }
+  } else if (nodeEnv === 'production') {
+    problems.push('ENCRYPTION_KEY: required when NODE_ENV=production');
+  }
+  if (nodeEnv === 'production' && raw('PUBLIC_BASE_URL') === undefined) {
+    problems.push('PUBLIC_BASE_URL: required when NODE_ENV=production');
+  }
+
+  let pem = '';
+  const keySetting = raw('CLOCKIFY_PUBLIC_KEY') ?? DEFAULT_PUBLIC_KEY_PATH;
+  if (keySetting.includes('-----BEGIN')) {
+    pem = keySetting.replace(/\\n/g, '\n');
+  } else {
+    try {
+      pem = io.readFile(resolve(io.cwd, keySetting));
+    } catch {
+      problems.push(`CLOCKIFY_PUBLIC_KEY: cannot read PEM file ${keySetting}`);
+    }
+  }
+  if (pem !== '' && !pem.includes('-----BEGIN PUBLIC KEY-----')) {
+    problems.push('CLOCKIFY_PUBLIC_KEY: not a PEM public key (expected -----BEGIN PUBLIC KEY-----)');
+  }
+
+  if (problems.length > 0 || env === undefined) throw new ConfigError(problems);
+
+  const dataDir = resolve(io.cwd, env.DATA_DIR);
+  return Object.freeze({
+    env: env.NODE_ENV,
+    http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT_BYTES },
+    dataDir,
+    database:
+      env.DATABASE_URL !== undefined
+        ? { kind: 'server' as const, url: env.DATABASE_URL }
+        : { kind: 'embedded' as const, dataDir: resolve(dataDir, 'pglite') },
+    publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`,
+    encryptionKey,
+    addon: { key: env.ADDON_KEY, name: env.ADDON_NAME, minimalPlan: env.ADDON_MINIMAL_PLAN },
+    clockifyPublicKeyPem: pem,
+    logLevel: env.LOG_LEVEL,
+    role: env.ROLE,
+    worker: { concurrency: env.WORKER_CONCURRENCY, pollIntervalMs: env.JOB_POLL_INTERVAL_MS },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+function parseKey(text: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  const b = Buffer.from(text, 'base64');
+  return b.length === 32 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) ? b : null;
+}

@@ -1,0 +1,113 @@
+import type { z } from 'zod';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { newId } from '../platform/ids.js';
+import type { Tx } from '../store/tx.js';
+import type { JobDefinition } from './catalog.js';
+
+export type EnqueueOptions = { workspaceId?: string | null; runAt?: Date; dedupeKey?: string };
+
+export type ClaimedJob = {
+  id: string;
+  name: string;
+  payload: unknown;
+  workspace_id: string | null;
+  attempts: number;
+  max_attempts: number;
+  lease_seconds: number;
+};
+
+type Sql = Pick<PrismaClient, '$queryRaw' | '$executeRaw'> | Tx;
+
+/**
+ * Adds a job. Call it with the transaction that makes the change the job is about (transactional outbox):
+ * the job exists if and only if that change committed. With a dedupe key, a second enqueue is a no-op
+ * and returns null.
+ */
+export async function enqueue<S extends z.ZodType>(
+  db: Sql,
+  def: JobDefinition<string, S>,
+  payload: z.input<S>,
+  opts: EnqueueOptions = {},
+): Promise<string | null> {
+  const parsed = def.schema.parse(payload);
+  const id = newId('job');
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds, dedupe_key)
+    VALUES (${id}, ${opts.workspaceId ?? null}, ${def.name}, ${JSON.stringify(parsed)}::jsonb, 'queued',
+            ${opts.runAt ?? new Date()}, ${def.maxAttempts}, ${def.leaseSeconds}, ${opts.dedupeKey ?? null})
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id`;
+  return rows[0]?.id ?? null;
+}
+
+/**
+ * Claims up to `limit` due jobs. A job is due when queued and its run_at has passed, or when running
+ * with an expired lease (its worker died). SKIP LOCKED lets any number of workers poll at once.
+ */
+export async function claim(db: Sql, workerId: string, names: string[], limit: number): Promise<ClaimedJob[]> {
+  if (names.length === 0 || limit <= 0) return [];
+  return db.$queryRaw<ClaimedJob[]>`
+    UPDATE job SET
+      status = 'running',
+      locked_by = ${workerId},
+      locked_until = now() + (lease_seconds * interval '1 second'),
+      attempts = attempts + 1,
+      updated_at = now()
+    WHERE id IN (
+      SELECT id FROM job
+      WHERE name = ANY(${names}::text[])
+        AND ((status = 'queued' AND run_at <= now())
+          OR (status = 'running' AND locked_until < now()))
+      ORDER BY run_at
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING id, name, payload, workspace_id, attempts, max_attempts, lease_seconds`;
+}
+
+/** Only the lease holder may finish a job. False means the lease was lost: log it, never throw. */
+export async function complete(db: Sql, jobId: string, workerId: string): Promise<boolean> {
+  const n = await db.$executeRaw`
+    UPDATE job SET status = 'succeeded', locked_by = NULL, locked_until = NULL, last_error = NULL,
+                   finished_at = now(), updated_at = now()
+    WHERE id = ${jobId} AND locked_by = ${workerId} AND status = 'running'`;
+  return n === 1;
+}
+
+/** Records a failure: back to `queued` at retryAt, or `dead` when retryAt is null. */
+export async function fail(
+  db: Sql,
+  jobId: string,
+  workerId: string,
+  error: string,
+  retryAt: Date | null,
+): Promise<boolean> {
+  const message = error.slice(0, 2_000);
+  const n =
+    retryAt === null
+      ? await db.$executeRaw`
+          UPDATE job SET status = 'dead', locked_by = NULL, locked_until = NULL, last_error = ${message},
+                         finished_at = now(), updated_at = now()
+          WHERE id = ${jobId} AND locked_by = ${workerId} AND status = 'running'`
+      : await db.$executeRaw`
+          UPDATE job SET status = 'queued', locked_by = NULL, locked_until = NULL, last_error = ${message},
+                         run_at = ${retryAt}, updated_at = now()
+          WHERE id = ${jobId} AND locked_by = ${workerId} AND status = 'running'`;
+  return n === 1;
+}
+
+/** Extends the lease of a long-running job. False means another worker has taken it over. */
+export async function heartbeat(db: Sql, jobId: string, workerId: string): Promise<boolean> {
+  const n = await db.$executeRaw`
+    UPDATE job SET locked_until = now() + (lease_seconds * interval '1 second'), updated_at = now()
+    WHERE id = ${jobId} AND locked_by = ${workerId} AND status = 'running'`;
+  return n === 1;
+}
+
+/** Puts a dead (or failed) job back in the queue with a fresh attempt budget. */
+export async function redrive(db: Sql, jobId: string, workspaceId: string): Promise<boolean> {
+  const n = await db.$executeRaw`
+    UPDATE job SET status = 'queued', attempts = 0, run_at = now(), last_error = NULL, finished_at = NULL,
+                   updated_at = now()
+    WHERE id = ${jobId} AND workspace_id = ${workspaceId} AND status IN ('dead', 'failed')`;
+  return n === 1;
+}

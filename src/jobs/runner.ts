@@ -1,0 +1,168 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Clock } from '../platform/clock.js';
+import { randomId } from '../platform/ids.js';
+import { type JobDefinition, PermanentJobError } from './catalog.js';
+import { type ClaimedJob, claim, complete, fail, heartbeat } from './queue.js';
+
+export type JobContext = {
+  jobId: string;
+  attempt: number;
+  workspaceId: string | null;
+  log: Logger;
+  /** Aborted when the runner is shutting down past its grace period or the lease was lost. */
+  signal: AbortSignal;
+};
+
+export type JobHandler<S extends z.ZodType = z.ZodType> = (payload: z.output<S>, ctx: JobContext) => Promise<void>;
+
+type Registered = { def: JobDefinition; handler: JobHandler };
+
+/** Job name → handler. Filled in deps.ts, so src/jobs knows nothing about the modules. */
+export class JobRegistry {
+  private readonly entries = new Map<string, Registered>();
+  register<S extends z.ZodType>(def: JobDefinition<string, S>, handler: JobHandler<S>): this {
+    if (this.entries.has(def.name)) throw new Error(`job ${def.name} registered twice`);
+    this.entries.set(def.name, { def, handler: handler as JobHandler });
+    return this;
+  }
+  get(name: string): Registered | undefined {
+    return this.entries.get(name);
+  }
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+}
+
+export type RunnerOptions = {
+  db: PrismaClient;
+  registry: JobRegistry;
+  log: Logger;
+  clock: Clock;
+  concurrency: number;
+  pollIntervalMs: number;
+  random?: () => number;
+};
+
+export type Runner = {
+  start(): void;
+  /** Wakes the poll loop now (after an in-process enqueue) instead of at the next tick. */
+  poke(): void;
+  /** Stops claiming, waits for in-flight jobs up to timeoutMs, then aborts the rest (their leases expire). */
+  stop(timeoutMs: number): Promise<void>;
+  readonly workerId: string;
+};
+
+export function createRunner(opts: RunnerOptions): Runner {
+  const workerId = `${hostname()}:${process.pid}:${randomId(6)}`;
+  const random = opts.random ?? Math.random;
+  const inFlight = new Map<string, Promise<void>>();
+  const shutdown = new AbortController();
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+  let loop: Promise<void> | undefined;
+
+  async function execute(job: ClaimedJob): Promise<void> {
+    const entry = opts.registry.get(job.name);
+    const log = opts.log.child({ jobId: job.id, job: job.name, attempt: job.attempts });
+    if (entry === undefined) return; // claim() only asks for registered names
+    const lost = new AbortController();
+    const signal = AbortSignal.any([shutdown.signal, lost.signal]);
+    // Renew the lease at half its length, so a long job keeps it and a dead worker loses it.
+    const beat = setInterval(() => {
+      heartbeat(opts.db, job.id, workerId)
+        .then((ok) => {
+          if (!ok) lost.abort(new Error('lease lost'));
+        })
+        .catch((err: unknown) => log.warn({ err }, 'job heartbeat failed'));
+    }, (job.lease_seconds * 1_000) / 2);
+    const started = Date.now();
+    try {
+      const payload = entry.def.schema.parse(job.payload);
+      await entry.handler(payload, { jobId: job.id, attempt: job.attempts, workspaceId: job.workspace_id, log, signal });
+      const ok = await complete(opts.db, job.id, workerId);
+      if (ok) log.info({ durationMs: Date.now() - started }, 'job succeeded');
+      else log.warn('job finished after its lease was lost');
+    } catch (err) {
+      const permanent = err instanceof PermanentJobError || (err instanceof Error && err.name === 'ZodError');
+      const exhausted = job.attempts >= job.max_attempts;
+      const retryAt =
+        permanent || exhausted
+          ? null
+          : new Date(opts.clock.now().getTime() + entry.def.backoffSeconds(job.attempts) * 1_000 * (0.9 + random() * 0.2));
+      const message = err instanceof Error ? err.message : String(err);
+      await fail(opts.db, job.id, workerId, message, retryAt).catch((e: unknown) =>
+        log.error({ err: e }, 'could not record job failure'),
+      );
+      if (retryAt === null) log.error({ err }, 'job failed permanently');
+      else log.warn({ err, nextRunAt: retryAt }, 'job failed, retry scheduled');
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  async function tick(): Promise<void> {
+    const free = opts.concurrency - inFlight.size;
+    if (free <= 0) return;
+    const jobs = await claim(opts.db, workerId, opts.registry.names(), free);
+    for (const job of jobs) {
+      const p = execute(job).finally(() => {
+        inFlight.delete(job.id);
+        wake?.();
+      });
+      inFlight.set(job.id, p);
+    }
+    // A full batch means more may be waiting: poll again without sleeping.
+    if (jobs.length === free && running) wake?.();
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      try {
+        await tick();
+      } catch (err) {
+        opts.log.error({ err }, 'job poll failed');
+      }
+      if (!running) break;
+      await new Promise<void>((resolve) => {
+        wake = () => {
+          wake = undefined;
+          clearTimeout(timer);
+          resolve();
+        };
+        timer = setTimeout(() => wake?.(), opts.pollIntervalMs);
+      });
+    }
+  }
+
+  return {
+    workerId,
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    poke() {
+      wake?.();
+    },
+    async stop(timeoutMs) {
+      running = false;
+      wake?.();
+      await loop;
+      const all = Promise.allSettled([...inFlight.values()]);
+      let t: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        all.then(() => false),
+        new Promise<boolean>((r) => (t = setTimeout(() => r(true), timeoutMs))),
+      ]);
+      clearTimeout(t);
+      if (timedOut) {
+        shutdown.abort(new Error('shutting down'));
+        await all;
+      }
+    },
+  };
+}

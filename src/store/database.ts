@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+import type { SqlRunner } from './migrate.js';
+
+export type Db = PrismaClient;
+
+export type Database = {
+  kind: 'embedded' | 'server';
+  prisma: PrismaClient;
+  /** Plain SQL for the migration runner and health checks. */
+  sql: SqlRunner;
+  close(): Promise<void>;
+};
+
+export type DatabaseTarget = { kind: 'embedded'; dataDir: string } | { kind: 'server'; url: string; poolSize?: number };
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'embedded' ? openEmbedded(target.dataDir) : openServer(target.url, target.poolSize ?? 10);
+}
+
+/** PGlite: real PostgreSQL compiled to WASM, one connection, data in a folder (or `memory://`). */
+export async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Database> {
+  if (existing === undefined && !dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const client = existing ?? (await PGlite.create(dataDir));
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
+  const sql: SqlRunner = {
+    query: async <T>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows,
+    transaction: (fn) =>
+      client.transaction((tx) =>
+        fn({
+          query: async <T>(text: string, params: unknown[] = []) => (await tx.query<T>(text, params)).rows,
+          exec: async (script: string) => {
+            await tx.exec(script);
+          },
+        }),
+      ),
+  };
+  return {
+    kind: 'embedded',
+    prisma,
+    sql,
+    async close() {
+      await prisma.$disconnect();
+      if (existing === undefined) await client.close();
+    },
+  };
+}
+
+export async function openServer(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client that loses its server emits 'error'; without a listener that would crash the process.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const sql: SqlRunner = {
+    query: async <T>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows as T[],
+    async transaction(fn) {
+      const conn = await pool.connect();
+      try {
+        await conn.query('BEGIN');
+        const result = await fn({
+          query: async <T>(text: string, params: unknown[] = []) => (await conn.query(text, params)).rows as T[],
+          exec: async (script: string) => {
+            await conn.query(script);
+          },
+        });
+        await conn.query('COMMIT');
+        return result;
+      } catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        conn.release();
+      }
+    },
+  };
+  return {
+    kind: 'server',
+    prisma,
+    sql,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
