@@ -24,7 +24,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 
 /** PGlite: real PostgreSQL compiled to WASM, one connection, data in a folder (or `memory://`). */
 export async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Database> {
-  if (existing === undefined && !dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  if (existing === undefined && !dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const client = existing ?? (await PGlite.create(dataDir));
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
   const sql: SqlRunner = {

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import {
+  type ZodTypeProvider,
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Config } from './config/env.js';
+import { adminAuthHook } from './http/plugins/admin-auth.js';
+import { registerErrorHandler } from './http/plugins/error-handler.js';
+import { adminRoutes } from './http/routes/admin.routes.js';
+import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
+import { lifecycleRoutes } from './http/routes/lifecycle.routes.js';
+import { manifestRoutes } from './http/routes/manifest.routes.js';
+import { webRoutes } from './http/routes/web.routes.js';
+import type { AdminAuthService } from './modules/auth/admin-auth.service.js';
+import type { ClockifyTokenVerifier } from './modules/auth/clockify-token.js';
+import type { InstallationsService } from './modules/installations/installations.service.js';
+import { buildManifest } from './modules/manifest/build-manifest.js';
+import type { Clock } from './platform/clock.js';
+
+export type AppDeps = {
+  config: Config;
+  logger: Logger | false;
+  clock: Clock;
+  readiness: Readiness;
+  verifier: ClockifyTokenVerifier;
+  installations: InstallationsService;
+  adminAuth: AdminAuthService;
+};
+
+// Request ids may come from a proxy; accept only short, plain ones so they are safe to log and echo.
+const SAFE_REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+/** Builds the HTTP app from its dependencies. No listen, no environment reads: tests and scripts use it too. */
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger === false ? undefined : (deps.logger as FastifyBaseLogger),
+    logger: deps.logger === false ? false : undefined,
+    bodyLimit: deps.config.http.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : `req_${randomUUID()}`;
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Clockify Webhook Gateway API',
+        version: '1.0.0',
+        description:
+          'Lifecycle hooks and webhooks that Clockify calls, and the admin API (`/ui/*`). Errors share one shape: `{ "error": { "code", "message", "requestId", "details"? } }` (see docs/errors.md).',
+      },
+      tags: [
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'clockify', description: 'What Clockify reads' },
+        { name: 'lifecycle', description: 'Clockify lifecycle hooks (signed JWT in X-Addon-Lifecycle-Token)' },
+        { name: 'admin', description: 'Admin API: Clockify user token or admin API key' },
+      ],
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A Clockify user token (the iframe auth_token) or an admin API key (gwk_…)',
+          },
+          lifecycleToken: { type: 'apiKey', in: 'header', name: 'X-Addon-Lifecycle-Token' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes, { readiness: deps.readiness });
+  const manifest = buildManifest({
+    key: deps.config.addon.key,
+    name: deps.config.addon.name,
+    baseUrl: deps.config.publicBaseUrl,
+    minimalPlan: deps.config.addon.minimalPlan,
+  });
+  await app.register(manifestRoutes, { manifest: () => manifest });
+  await app.register(lifecycleRoutes, { installations: deps.installations, verifier: deps.verifier, clock: deps.clock });
+  await app.register(webRoutes);
+  await app.register(
+    async (ui) => {
+      ui.addHook('onRequest', adminAuthHook(deps.adminAuth));
+      await ui.register(adminRoutes, { installations: deps.installations, adminAuth: deps.adminAuth });
+    },
+    { prefix: '/ui' },
+  );
+  return app;
+}
+export type App = Awaited<ReturnType<typeof buildApp>>;

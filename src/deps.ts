@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { AppDeps } from './app.js';
+import type { Config } from './config/env.js';
+import { JobRegistry, type Runner, createRunner } from './jobs/runner.js';
+import { createAdminAuthService } from './modules/auth/admin-auth.service.js';
+import { createApiKeysRepo } from './modules/auth/api-keys.repo.js';
+import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
+import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
+import { createInstallationsRepo } from './modules/installations/installations.repo.js';
+import { type WorkspacePurger, createInstallationsService } from './modules/installations/installations.service.js';
+import { type Clock, systemClock } from './platform/clock.js';
+import { createCipher } from './platform/crypto.js';
+import { loggerOptions } from './platform/logger.js';
+import { type Database, openDatabase } from './store/database.js';
+import { migrate, pendingMigrations } from './store/migrate.js';
+
+export type Deps = AppDeps & {
+  db: Database;
+  log: Logger;
+  registry: JobRegistry;
+  runner: Runner;
+  /** Stops the runner (draining in-flight jobs) and closes the database. */
+  close(): Promise<void>;
+};
+
+export type DepsOverrides = { clock?: Clock; logger?: Logger; database?: Database };
+
+/** The composition root: the one place that creates things. Tests call it with overrides. */
+export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  const log = overrides.logger ?? pino(loggerOptions(config.logLevel));
+  const clock = overrides.clock ?? systemClock;
+  const db = overrides.database ?? (await openDatabase(config.database));
+  try {
+    const applied = await migrate(db.sql);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+
+    const cipher = createCipher(config.encryptionKey ?? loadOrCreateKey(config.dataDir, log));
+    const verifier = await createClockifyTokenVerifier({ publicKeyPem: config.clockifyPublicKeyPem, addonKey: config.addon.key });
+    const installationsRepo = createInstallationsRepo(db.prisma);
+
+    // Each feature's leftover rows go when a workspace is deleted; features add their purgers here.
+    const purgers: WorkspacePurger[] = [
+      async (workspaceId, before, tx) =>
+        (await tx.job.deleteMany({ where: { workspaceId, createdAt: { lt: before }, status: { not: 'running' } } })).count,
+    ];
+    const installations = createInstallationsService({ db: db.prisma, repo: installationsRepo, cipher, clock, purgers, onInstalled: [] });
+    const adminAuth = createAdminAuthService({
+      verifier,
+      installations: installationsRepo,
+      apiKeys: createApiKeysRepo(db.prisma),
+      clock,
+    });
+
+    const registry = new JobRegistry()
+      .register(installationSetupJob, ({ workspaceId }, ctx) => installations.runSetup(workspaceId, ctx))
+      .register(workspacePurgeJob, async ({ workspaceId, deletedAt }, ctx) => {
+        const r = await installations.purge(workspaceId, new Date(deletedAt));
+        ctx.log.info(r, 'workspace purged');
+      });
+    const runner = createRunner({
+      db: db.prisma,
+      registry,
+      log: log.child({ component: 'jobs' }),
+      clock,
+      concurrency: config.worker.concurrency,
+      pollIntervalMs: config.worker.pollIntervalMs,
+    });
+
+    const readiness = async () => {
+      try {
+        const pending = await pendingMigrations(db.sql);
+        return pending.length === 0 ? ({ ok: true } as const) : ({ ok: false, reason: `pending migrations: ${pending.join(', ')}` } as const);
+      } catch {
+        return { ok: false, reason: 'database unreachable' } as const;
+      }
+    };
+
+    return {
+      config,
+      logger: log,
+      log,
+      clock,
+      db,
+      readiness,
+      verifier,
+      installations,
+      adminAuth,
+      registry,
+      runner,
+      async close() {
+        await runner.stop(config.shutdownTimeoutMs);
+        if (overrides.database === undefined) await db.close();
+      },
+    };
+  } catch (err) {
+    if (overrides.database === undefined) await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * For the embedded default only: a random key generated once into the data dir (mode 0600).
+ * Losing this file makes stored tokens unreadable, so it is never regenerated over an existing one.
+ */
+function loadOrCreateKey(dataDir: string, log: Logger): Buffer {
+  const file = join(dataDir, 'encryption.key');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { flag: 'wx', mode: 0o600 });
+    log.warn({ file }, 'generated a new encryption key; back it up, or set ENCRYPTION_KEY');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
+  return key;
+}

@@ -1,0 +1,63 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, type ErrorCode } from '../../platform/errors.js';
+
+/** Fastify's own error codes that are the client's fault, mapped into our catalogue. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+};
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issues = err.validation.map((v) => ({
+      path: `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
+      message: v.message ?? 'invalid',
+    }));
+    const first = issues[0];
+    return new AppError('VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : 'Invalid request', {
+      details: { issues },
+      cause: err,
+    });
+  }
+  if (isResponseSerializationError(err)) return new AppError('INTERNAL', 'Response did not match its schema', { cause: err });
+  const fe = err as Partial<FastifyError>;
+  if (typeof fe.code === 'string' && fe.code in FASTIFY_CODES) {
+    return new AppError(FASTIFY_CODES[fe.code]!, fe.message ?? 'Bad request', { cause: err });
+  }
+  // Other 4xx raised by Fastify or its plugins (e.g. malformed URL) stay client errors.
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code: ErrorCode =
+      fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fe.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
+    return new AppError(code, fe.message ?? 'Bad request', { cause: err });
+  }
+  return new AppError('INTERNAL', 'Internal error', { cause: err });
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    const e = toAppError(err);
+    const serverFault = e.status >= 500;
+    if (serverFault) req.log.error({ err, code: e.code }, 'request failed');
+    else req.log.warn({ code: e.code, reason: e.message }, 'request rejected');
+    return reply.status(e.status).send({
+      error: {
+        code: e.code,
+        message: serverFault && e.code === 'INTERNAL' ? 'Internal error' : e.message,
+        requestId: req.id,
+        ...(e.details !== undefined && !serverFault ? { details: e.details } : {}),
+      },
+    });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({
+      error: { code: 'NOT_FOUND', message: `Route ${req.method} ${req.url.split('?')[0]} not found`, requestId: req.id },
+    }),
+  );
+}

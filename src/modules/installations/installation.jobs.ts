@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { defineJob } from '../../jobs/catalog.js';
+
+/**
+ * Runs after INSTALLED (once per installation token). Later features attach here: the bootstrap of the
+ * entity cache and the registration of webhooks the manifest cannot declare.
+ */
+export const installationSetupJob = defineJob('installation.setup', {
+  schema: z.object({ workspaceId: z.string() }),
+  leaseSeconds: 120,
+  maxAttempts: 8,
+});
+
+/** Runs after DELETED: removes every row the workspace left behind, in batches. */
+export const workspacePurgeJob = defineJob('workspace.purge', {
+  schema: z.object({ workspaceId: z.string(), deletedAt: z.iso.datetime() }),
+  leaseSeconds: 300,
+  maxAttempts: 10,
+});
