@@ -59,6 +59,15 @@ export async function buildApp(deps: AppDeps) {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // During shutdown, a response to a request that was already running closes its keep-alive
+  // connection; otherwise close() would wait for the client's idle timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config/env.js';
 import { createDeps } from './deps.js';
 
 let config: Config;
 try {
+  // A local .env is a convenience for development; real deployments set the environment.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   config = loadConfig(process.env);
 } catch (err) {
   if (err instanceof ConfigError) {

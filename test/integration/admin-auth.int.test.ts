@@ -23,7 +23,7 @@ async function createKey(workspaceId: string, canWrite = true) {
     payload: { name: `script ${hexId()}`, canWrite },
   });
   expect(res.statusCode).toBe(201);
-  return res.json() as { id: string; key: string; prefix: string };
+  return res.json<{ id: string; key: string; prefix: string }>();
 }
 
 describe('admin authentication', () => {

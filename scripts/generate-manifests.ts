@@ -1,0 +1,4 @@
+import { manifestFiles } from '../src/modules/manifest/manifest-files.js';
+import { checkOrWrite } from './lib/check-or-write.js';
+
+checkOrWrite(manifestFiles());

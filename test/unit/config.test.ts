@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/env.js';
+
+const io = { readFile: () => '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----\n', cwd: '/srv/gw' };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, io);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+}
+
+describe('loadConfig', () => {
+  it('starts with safe local defaults and the embedded database', () => {
+    const c = loadConfig({}, io);
+    expect(c).toMatchObject({
+      env: 'development',
+      http: { host: '127.0.0.1', port: 8080 },
+      database: { kind: 'embedded', dataDir: '/srv/gw/data/pglite' },
+      publicBaseUrl: 'http://localhost:8080',
+      encryptionKey: null,
+      addon: { key: 'webhook-gateway' },
+    });
+  });
+
+  it('uses a PostgreSQL server when DATABASE_URL is set', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/gw' }, io).database).toEqual({ kind: 'server', url: 'postgresql://u@db:5432/gw' });
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+      ADDON_KEY: 'a',
+      ENCRYPTION_KEY: 'short',
+      PUBLIC_BASE_URL: 'not a url',
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(
+      expect.arrayContaining(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'ADDON_KEY', 'ENCRYPTION_KEY', 'PUBLIC_BASE_URL']),
+    );
+    expect(problems).toHaveLength(6);
+  });
+
+  it('refuses production without an encryption key and a public base URL', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'ENCRYPTION_KEY: required when NODE_ENV=production',
+      'PUBLIC_BASE_URL: required when NODE_ENV=production',
+    ]);
+    const key = Buffer.alloc(32, 1).toString('hex');
+    expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key, PUBLIC_BASE_URL: 'https://gw.example.com/' }, io)).toMatchObject({
+      publicBaseUrl: 'https://gw.example.com',
+      encryptionKey: Buffer.alloc(32, 1),
+    });
+  });
+
+  it('takes the Clockify public key as PEM text or as a file path', () => {
+    const pem = '-----BEGIN PUBLIC KEY-----\\nxyz\\n-----END PUBLIC KEY-----';
+    expect(loadConfig({ CLOCKIFY_PUBLIC_KEY: pem }, io).clockifyPublicKeyPem).toContain('\nxyz\n');
+    const missing = { readFile: () => { throw new Error('ENOENT'); }, cwd: '/' };
+    expect(() => loadConfig({ CLOCKIFY_PUBLIC_KEY: 'nope.pem' }, missing)).toThrow(/cannot read PEM file nope.pem/);
+  });
+});
