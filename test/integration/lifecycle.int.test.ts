@@ -253,7 +253,7 @@ describe('STATUS_CHANGED, SETTINGS_UPDATED, DELETED', () => {
 
     t.deps.runner.start();
     try {
-      await waitFor(async () => (await t.db.prisma.installation.count({ where: { workspaceId } })) === 0, { what: 'purge' });
+      await waitFor(async () => (await t.db.prisma.installation.count({ where: { workspaceId } })) === 0, { what: 'purge', timeoutMs: 20_000 });
     } finally {
       await t.deps.runner.stop(5_000);
     }

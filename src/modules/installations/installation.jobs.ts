@@ -15,5 +15,7 @@ export const installationSetupJob = defineJob('installation.setup', {
 export const workspacePurgeJob = defineJob('workspace.purge', {
   schema: z.object({ workspaceId: z.string(), deletedAt: z.iso.datetime() }),
   leaseSeconds: 300,
-  maxAttempts: 10,
+  maxAttempts: 20,
+  // It waits for the workspace's running jobs to finish; retry soon, then less often.
+  backoffSeconds: (attemptsMade) => Math.min(2 ** attemptsMade, 300),
 });

@@ -146,8 +146,13 @@ export function createInstallationsService(deps: Deps) {
       for (const hook of deps.onInstalled ?? []) await hook(workspaceId, ctx);
     },
 
-    /** Job handler for workspace.purge. Safe to run twice: it only deletes. */
+    /**
+     * Job handler for workspace.purge. Safe to run twice: it only deletes. A job of the workspace still
+     * running could write after the purge, so the purge waits (fails and retries) until none is.
+     */
     async purge(workspaceId: string, deletedAt: Date): Promise<{ rows: number; installationRemoved: boolean }> {
+      const running = await db.job.count({ where: { workspaceId, status: 'running' } });
+      if (running > 0) throw new Error(`workspace ${workspaceId} still has ${running} running job(s)`);
       let rows = 0;
       for (const purger of deps.purgers ?? []) {
         rows += await withTransaction(db, (tx) => purger(workspaceId, deletedAt, tx));
