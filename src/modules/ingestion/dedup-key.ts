@@ -30,7 +30,11 @@ export const DedupRule = z.discriminatedUnion('kind', [
 ]);
 export type DedupRule = z.infer<typeof DedupRule>;
 
-export type DedupInput = { headers: RawHeaders; rawBody: Buffer; /** The parsed body, when it was JSON. */ json?: unknown };
+export type DedupInput = {
+  headers: RawHeaders;
+  rawBody: Buffer;
+  /** The parsed body, when it was JSON. */ json?: unknown;
+};
 export type DedupKey = {
   key: string;
   /** True when the rule's header or path yielded nothing usable and the body hash was used instead. */
@@ -76,7 +80,9 @@ export function dedupKey(rule: DedupRule, input: DedupInput): DedupKey {
     case 'body-hash':
       return { key: bodyHashKey(input.rawBody), fellBack: false };
   }
-  return id === undefined ? { key: bodyHashKey(input.rawBody), fellBack: true } : { key: namespaced(prefix, id), fellBack: false };
+  return id === undefined
+    ? { key: bodyHashKey(input.rawBody), fellBack: true }
+    : { key: namespaced(prefix, id), fellBack: false };
 }
 
 /** What each scheme's senders use as a stable delivery id; retries reuse it. */

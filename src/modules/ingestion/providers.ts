@@ -58,7 +58,8 @@ export const PROVIDERS: readonly ProviderPreset[] = [
   {
     id: 'stripe',
     name: 'Stripe',
-    description: 'Stripe webhooks: Stripe-Signature t=<ts>,v1=<hex>, HMAC-SHA256 of "<t>.<body>" with the whsec_ signing secret.',
+    description:
+      'Stripe webhooks: Stripe-Signature t=<ts>,v1=<hex>, HMAC-SHA256 of "<t>.<body>" with the whsec_ signing secret.',
     headers: ['Stripe-Signature'],
     timestampWindow: 'always',
     defaultDedup: { kind: 'jsonpath', path: '$.id' },
@@ -68,7 +69,8 @@ export const PROVIDERS: readonly ProviderPreset[] = [
   {
     id: 'slack',
     name: 'Slack',
-    description: 'Slack Events API and interactivity: X-Slack-Signature v0=<hex> of "v0:<timestamp>:<body>". Answers url_verification.',
+    description:
+      'Slack Events API and interactivity: X-Slack-Signature v0=<hex> of "v0:<timestamp>:<body>". Answers url_verification.',
     headers: ['X-Slack-Signature', 'X-Slack-Request-Timestamp'],
     timestampWindow: 'always',
     defaultDedup: { kind: 'jsonpath', path: '$.event_id' },
@@ -90,11 +92,21 @@ export const PROVIDERS: readonly ProviderPreset[] = [
     name: 'Standard Webhooks / Svix',
     description:
       'Standard Webhooks (also Svix): webhook-id, webhook-timestamp, webhook-signature "v1,<base64>" of "<id>.<ts>.<body>". svix-* headers accepted.',
-    headers: ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'svix-id', 'svix-timestamp', 'svix-signature'],
+    headers: [
+      'webhook-id',
+      'webhook-timestamp',
+      'webhook-signature',
+      'svix-id',
+      'svix-timestamp',
+      'svix-signature',
+    ],
     timestampWindow: 'always',
     defaultDedup: { kind: 'header', header: 'webhook-id', alternatives: ['svix-id'] },
     params: [tolerance],
-    secret: { required: true, format: 'whsec_ followed by base64 of 24–64 bytes; leave empty to generate one.' },
+    secret: {
+      required: true,
+      format: 'whsec_ followed by base64 of 24–64 bytes; leave empty to generate one.',
+    },
   },
   {
     id: 'clickup',
@@ -109,15 +121,36 @@ export const PROVIDERS: readonly ProviderPreset[] = [
   {
     id: 'hmac',
     name: 'Generic HMAC',
-    description: 'Any sender that signs with an HMAC: choose the header, algorithm, encoding, prefix and what is signed.',
+    description:
+      'Any sender that signs with an HMAC: choose the header, algorithm, encoding, prefix and what is signed.',
     headers: [],
     timestampWindow: 'configurable',
     defaultDedup: { kind: 'body-hash' },
     params: [
       { name: 'header', type: 'header-name', required: true, description: 'Header carrying the signature.' },
-      { name: 'algorithm', type: 'enum', required: false, default: 'sha256', options: ['sha1', 'sha256', 'sha512'], description: 'HMAC hash function.' },
-      { name: 'encoding', type: 'enum', required: false, default: 'hex', options: ['hex', 'base64'], description: 'How the digest is written.' },
-      { name: 'prefix', type: 'string', required: false, default: '', description: 'Literal text before the digest, e.g. "sha256=".' },
+      {
+        name: 'algorithm',
+        type: 'enum',
+        required: false,
+        default: 'sha256',
+        options: ['sha1', 'sha256', 'sha512'],
+        description: 'HMAC hash function.',
+      },
+      {
+        name: 'encoding',
+        type: 'enum',
+        required: false,
+        default: 'hex',
+        options: ['hex', 'base64'],
+        description: 'How the digest is written.',
+      },
+      {
+        name: 'prefix',
+        type: 'string',
+        required: false,
+        default: '',
+        description: 'Literal text before the digest, e.g. "sha256=".',
+      },
       {
         name: 'signed.kind',
         type: 'enum',
@@ -153,27 +186,43 @@ export const PROVIDERS: readonly ProviderPreset[] = [
   {
     id: 'api-key',
     name: 'API key',
-    description: 'A shared key sent in a header and compared in constant time. No body integrity: prefer an HMAC scheme.',
+    description:
+      'A shared key sent in a header and compared in constant time. No body integrity: prefer an HMAC scheme.',
     headers: [],
     timestampWindow: 'never',
     defaultDedup: { kind: 'body-hash' },
-    params: [{ name: 'header', type: 'header-name', required: false, default: 'X-Api-Key', description: 'Header carrying the key.' }],
-    secret: { required: true, format: 'Printable ASCII without spaces, 16+ characters; leave empty to generate one.' },
+    params: [
+      {
+        name: 'header',
+        type: 'header-name',
+        required: false,
+        default: 'X-Api-Key',
+        description: 'Header carrying the key.',
+      },
+    ],
+    secret: {
+      required: true,
+      format: 'Printable ASCII without spaces, 16+ characters; leave empty to generate one.',
+    },
   },
   {
     id: 'basic-auth',
     name: 'HTTP Basic auth',
-    description: 'Authorization: Basic with a fixed user name; the password is the secret. No body integrity.',
+    description:
+      'Authorization: Basic with a fixed user name; the password is the secret. No body integrity.',
     headers: ['Authorization'],
     timestampWindow: 'never',
     defaultDedup: { kind: 'body-hash' },
-    params: [{ name: 'username', type: 'string', required: true, description: 'Expected user name (no colon).' }],
+    params: [
+      { name: 'username', type: 'string', required: true, description: 'Expected user name (no colon).' },
+    ],
     secret: { required: true, format: 'The password, 12+ characters; leave empty to generate one.' },
   },
   {
     id: 'none',
     name: 'No verification',
-    description: 'Accepts every request to the source URL. Only for senders that cannot authenticate; the URL is the only secret.',
+    description:
+      'Accepts every request to the source URL. Only for senders that cannot authenticate; the URL is the only secret.',
     headers: [],
     timestampWindow: 'never',
     defaultDedup: { kind: 'body-hash' },

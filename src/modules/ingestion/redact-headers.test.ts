@@ -57,15 +57,26 @@ describe('redactHeaders', () => {
   });
 
   it('treats the configured api-key header as a credential and the template header as a signature', () => {
-    expect(redactHeaders({ 'x-partner-key': 'k' }, SourceVerification.parse({ scheme: 'api-key', header: 'X-Partner-Key' }))).toEqual({
+    expect(
+      redactHeaders(
+        { 'x-partner-key': 'k' },
+        SourceVerification.parse({ scheme: 'api-key', header: 'X-Partner-Key' }),
+      ),
+    ).toEqual({
       'x-partner-key': REDACTED,
     });
-    const out = redactHeaders({ 'X-Acme-Sig': 'z'.repeat(64) }, SourceVerification.parse({ scheme: 'hmac', header: 'X-Acme-Sig' }));
+    const out = redactHeaders(
+      { 'X-Acme-Sig': 'z'.repeat(64) },
+      SourceVerification.parse({ scheme: 'hmac', header: 'X-Acme-Sig' }),
+    );
     expect(out['x-acme-sig']).toBe('zzzzzzzz…');
   });
 
   it('redacts unknown headers that look like credentials', () => {
-    const out = redactHeaders({ 'x-auth-token': 'abc', 'x-client-secret': 'abc', 'x-request-id': 'r1' }, SourceVerification.parse({ scheme: 'none' }));
+    const out = redactHeaders(
+      { 'x-auth-token': 'abc', 'x-client-secret': 'abc', 'x-request-id': 'r1' },
+      SourceVerification.parse({ scheme: 'none' }),
+    );
     expect(out).toEqual({ 'x-auth-token': REDACTED, 'x-client-secret': REDACTED, 'x-request-id': 'r1' });
   });
 
@@ -76,13 +87,19 @@ describe('redactHeaders', () => {
     ['shopify', { scheme: 'shopify' }],
     ['standard-webhooks', { scheme: 'standard-webhooks' }],
     ['clickup', { scheme: 'clickup' }],
-    ['hmac', { scheme: 'hmac', header: 'X-Sig', signed: { kind: 'timestamp.body', timestampHeader: 'X-Ts' } }],
+    [
+      'hmac',
+      { scheme: 'hmac', header: 'X-Sig', signed: { kind: 'timestamp.body', timestampHeader: 'X-Ts' } },
+    ],
     ['api-key', { scheme: 'api-key' }],
     ['api-key (custom header)', { scheme: 'api-key', header: 'X-Partner' }],
     ['basic-auth', { scheme: 'basic-auth', username: 'bot' }],
   ])('never returns the secret of a signed %s request', (_name, raw) => {
     const config = SourceVerification.parse(raw);
-    const secret = config.scheme === 'standard-webhooks' ? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' : 'S3cr3t-value-0123456789';
+    const secret =
+      config.scheme === 'standard-webhooks'
+        ? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+        : 'S3cr3t-value-0123456789';
     const previous = { value: 'Old-s3cret-value-987654', expiresAt: NOW };
     const headers = {
       ...signRequest(config, secret, '{"a":1}', { now: NOW, id: 'msg_1' }),

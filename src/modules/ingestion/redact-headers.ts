@@ -1,10 +1,21 @@
-import { type SourceSecrets, type SourceVerification, decodeStandardWebhooksSecret } from './source-config.js';
+import {
+  type SourceSecrets,
+  type SourceVerification,
+  decodeStandardWebhooksSecret,
+} from './source-config.js';
 import { type RawHeaders, normaliseHeaders } from './verify/headers.js';
 
 export const REDACTED = '[redacted]';
 
 /** Credentials: replaced entirely (presence kept, so "did they send auth?" stays answerable). */
-const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-addon-token'];
+const CREDENTIAL_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'x-addon-token',
+];
 
 /** Signatures and signed tokens: a short prefix is kept for debugging, never enough to reuse. */
 const SIGNATURE_HEADERS = [
@@ -17,7 +28,8 @@ const SIGNATURE_HEADERS = [
   'clockify-signature',
   'x-addon-lifecycle-token',
 ];
-const isSignatureHeader = (name: string) => SIGNATURE_HEADERS.includes(name) || name.startsWith('x-hub-signature');
+const isSignatureHeader = (name: string) =>
+  SIGNATURE_HEADERS.includes(name) || name.startsWith('x-hub-signature');
 
 /** Unknown headers whose names suggest a credential are treated as one. */
 const CREDENTIAL_LIKE = /secret|token|passw|api-?key|auth|credential|session/;
@@ -28,7 +40,9 @@ export function maskValue(value: string): string {
 
 /** Every textual form in which this source's secrets could show up in a header. */
 function secretForms(secrets: SourceSecrets | undefined): string[] {
-  const values = [secrets?.current, secrets?.previous?.value].filter((s): s is string => s !== undefined && s !== '');
+  const values = [secrets?.current, secrets?.previous?.value].filter(
+    (s): s is string => s !== undefined && s !== '',
+  );
   return values.flatMap((s) => {
     const key = decodeStandardWebhooksSecret(s);
     return key === null ? [s] : [s, s.replace(/^whsec_/, ''), key.toString('hex'), key.toString('base64url')];
@@ -40,7 +54,11 @@ function secretForms(secrets: SourceSecrets | undefined): string[] {
  * signatures cut to a short prefix, and any value that contains one of the source's secrets redacted
  * whatever its name, so a misconfigured sender cannot get a secret into storage.
  */
-export function redactHeaders(headers: RawHeaders, config: SourceVerification, secrets?: SourceSecrets): Record<string, string> {
+export function redactHeaders(
+  headers: RawHeaders,
+  config: SourceVerification,
+  secrets?: SourceSecrets,
+): Record<string, string> {
   const credentials = new Set(CREDENTIAL_HEADERS);
   if (config.scheme === 'api-key') credentials.add(config.header.toLowerCase());
   const signatures = new Set<string>();

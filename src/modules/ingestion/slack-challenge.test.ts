@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { slackChallenge } from './slack-challenge.js';
 
 describe('slackChallenge', () => {
-  const handshake = { token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' };
+  const handshake = {
+    token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl',
+    challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+    type: 'url_verification',
+  };
 
   it('returns the challenge of a url_verification for a Slack source', () => {
     expect(slackChallenge('slack', handshake)).toBe(handshake.challenge);

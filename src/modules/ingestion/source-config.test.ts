@@ -1,10 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { SCHEMES, SourceSecrets, SourceVerification, secretSchema, timestampWindow } from './source-config.js';
+import {
+  SCHEMES,
+  SourceSecrets,
+  SourceVerification,
+  secretSchema,
+  timestampWindow,
+} from './source-config.js';
 
 describe('SourceVerification', () => {
   it('lists every scheme', () => {
     expect([...SCHEMES].sort()).toEqual(
-      ['api-key', 'basic-auth', 'clickup', 'github', 'hmac', 'none', 'shopify', 'slack', 'standard-webhooks', 'stripe'].sort(),
+      [
+        'api-key',
+        'basic-auth',
+        'clickup',
+        'github',
+        'hmac',
+        'none',
+        'shopify',
+        'slack',
+        'standard-webhooks',
+        'stripe',
+      ].sort(),
     );
   });
 
@@ -13,7 +30,10 @@ describe('SourceVerification', () => {
       const c = SourceVerification.parse({ scheme });
       expect(timestampWindow(c)).toBe(300);
     }
-    expect(SourceVerification.parse({ scheme: 'slack', toleranceSeconds: 60 })).toEqual({ scheme: 'slack', toleranceSeconds: 60 });
+    expect(SourceVerification.parse({ scheme: 'slack', toleranceSeconds: 60 })).toEqual({
+      scheme: 'slack',
+      toleranceSeconds: 60,
+    });
   });
 
   it('has no window for schemes without a timestamp', () => {
@@ -34,7 +54,8 @@ describe('SourceVerification', () => {
   });
 
   it('bounds toleranceSeconds', () => {
-    for (const t of [0, -1, 1.5, 86_401]) expect(SourceVerification.safeParse({ scheme: 'stripe', toleranceSeconds: t }).success).toBe(false);
+    for (const t of [0, -1, 1.5, 86_401])
+      expect(SourceVerification.safeParse({ scheme: 'stripe', toleranceSeconds: t }).success).toBe(false);
   });
 
   it('fills the generic template defaults', () => {
@@ -46,8 +67,19 @@ describe('SourceVerification', () => {
       prefix: '',
       signed: { kind: 'body' },
     });
-    const ts = SourceVerification.parse({ scheme: 'hmac', header: 'X-Sig', signed: { kind: 'timestamp.body', timestampHeader: 'X-Ts' } });
-    expect(ts).toMatchObject({ signed: { kind: 'timestamp.body', timestampHeader: 'X-Ts', template: '{timestamp}.{body}', toleranceSeconds: 300 } });
+    const ts = SourceVerification.parse({
+      scheme: 'hmac',
+      header: 'X-Sig',
+      signed: { kind: 'timestamp.body', timestampHeader: 'X-Ts' },
+    });
+    expect(ts).toMatchObject({
+      signed: {
+        kind: 'timestamp.body',
+        timestampHeader: 'X-Ts',
+        template: '{timestamp}.{body}',
+        toleranceSeconds: 300,
+      },
+    });
     expect(timestampWindow(ts)).toBe(300);
   });
 
@@ -78,12 +110,17 @@ describe('SourceVerification', () => {
   it('rejects invalid header names and prefixes', () => {
     expect(SourceVerification.safeParse({ scheme: 'hmac', header: 'X Sig' }).success).toBe(false);
     expect(SourceVerification.safeParse({ scheme: 'hmac', header: 'X-Sig:' }).success).toBe(false);
-    expect(SourceVerification.safeParse({ scheme: 'hmac', header: 'X-Sig', prefix: 'sha 256=' }).success).toBe(false);
+    expect(
+      SourceVerification.safeParse({ scheme: 'hmac', header: 'X-Sig', prefix: 'sha 256=' }).success,
+    ).toBe(false);
     expect(SourceVerification.safeParse({ scheme: 'api-key', header: '' }).success).toBe(false);
   });
 
   it('defaults the api-key header and validates basic-auth user names', () => {
-    expect(SourceVerification.parse({ scheme: 'api-key' })).toEqual({ scheme: 'api-key', header: 'X-Api-Key' });
+    expect(SourceVerification.parse({ scheme: 'api-key' })).toEqual({
+      scheme: 'api-key',
+      header: 'X-Api-Key',
+    });
     expect(SourceVerification.safeParse({ scheme: 'basic-auth', username: 'a:b' }).success).toBe(false);
     expect(SourceVerification.safeParse({ scheme: 'basic-auth', username: 'a\nb' }).success).toBe(false);
     expect(SourceVerification.safeParse({ scheme: 'basic-auth' }).success).toBe(false);
@@ -93,7 +130,10 @@ describe('SourceVerification', () => {
 describe('SourceSecrets', () => {
   it('accepts a current secret and an optional previous one with an expiry', () => {
     expect(SourceSecrets.parse({ current: 'a' })).toEqual({ current: 'a' });
-    const p = SourceSecrets.parse({ current: 'a', previous: { value: 'b', expiresAt: '2025-01-01T00:00:00Z' } });
+    const p = SourceSecrets.parse({
+      current: 'a',
+      previous: { value: 'b', expiresAt: '2025-01-01T00:00:00Z' },
+    });
     expect(p.previous?.expiresAt).toEqual(new Date('2025-01-01T00:00:00Z'));
     expect(SourceSecrets.safeParse({ current: '' }).success).toBe(false);
   });

@@ -7,7 +7,10 @@ import { type SecretCandidate, type SecretLabel, type VerifyResult, fail } from 
  * Shared-secret schemes. `safeEqual` hashes both sides before `timingSafeEqual`, so neither the
  * secret's length nor its content leaks through timing; every candidate is always compared.
  */
-function firstMatch(candidates: readonly SecretCandidate[], matches: (c: SecretCandidate) => boolean): VerifyResult {
+function firstMatch(
+  candidates: readonly SecretCandidate[],
+  matches: (c: SecretCandidate) => boolean,
+): VerifyResult {
   let used: SecretLabel | null = null;
   for (const c of candidates) {
     const hit = matches(c);

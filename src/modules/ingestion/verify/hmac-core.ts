@@ -51,7 +51,11 @@ export type HmacClaim = {
 };
 export type ParseOutcome = { claim: HmacClaim } | { failure: VerifyFailure };
 
-export function hmacDigest(algorithm: HmacAlgorithm, key: Buffer | string, message: readonly (string | Buffer)[]): Buffer {
+export function hmacDigest(
+  algorithm: HmacAlgorithm,
+  key: Buffer | string,
+  message: readonly (string | Buffer)[],
+): Buffer {
   const h = createHmac(algorithm, key);
   for (const part of message) h.update(part);
   return h.digest();

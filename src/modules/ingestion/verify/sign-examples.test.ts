@@ -15,24 +15,39 @@ const configs: Record<Scheme, unknown> = {
   shopify: { scheme: 'shopify' },
   'standard-webhooks': { scheme: 'standard-webhooks' },
   clickup: { scheme: 'clickup' },
-  hmac: { scheme: 'hmac', header: 'X-Sig', algorithm: 'sha512', encoding: 'base64', prefix: 'v1=', signed: { kind: 'timestamp.body', timestampHeader: 'X-Ts' } },
+  hmac: {
+    scheme: 'hmac',
+    header: 'X-Sig',
+    algorithm: 'sha512',
+    encoding: 'base64',
+    prefix: 'v1=',
+    signed: { kind: 'timestamp.body', timestampHeader: 'X-Ts' },
+  },
   'api-key': { scheme: 'api-key', header: 'X-Token' },
   'basic-auth': { scheme: 'basic-auth', username: 'bot' },
   none: { scheme: 'none' },
 };
 
 describe('signRequest', () => {
-  it.each(SCHEMES.filter((s) => s !== 'none'))('produces headers that %s verification accepts with a generated secret', (scheme) => {
-    const config = SourceVerification.parse(configs[scheme]);
-    const secret = generateSecret(scheme);
-    const headers = signRequest(config, secret, BODY, { now: NOW, id: 'msg_1' });
-    expect(verifySource({ config, secrets: { current: secret }, headers, rawBody: Buffer.from(BODY), now: NOW })).toEqual({
-      ok: true,
-      secretUsed: 'current',
-    });
-    const wrong = generateSecret(scheme);
-    expect(verifySource({ config, secrets: { current: wrong }, headers, rawBody: Buffer.from(BODY), now: NOW }).ok).toBe(false);
-  });
+  it.each(SCHEMES.filter((s) => s !== 'none'))(
+    'produces headers that %s verification accepts with a generated secret',
+    (scheme) => {
+      const config = SourceVerification.parse(configs[scheme]);
+      const secret = generateSecret(scheme);
+      const headers = signRequest(config, secret, BODY, { now: NOW, id: 'msg_1' });
+      expect(
+        verifySource({ config, secrets: { current: secret }, headers, rawBody: Buffer.from(BODY), now: NOW }),
+      ).toEqual({
+        ok: true,
+        secretUsed: 'current',
+      });
+      const wrong = generateSecret(scheme);
+      expect(
+        verifySource({ config, secrets: { current: wrong }, headers, rawBody: Buffer.from(BODY), now: NOW })
+          .ok,
+      ).toBe(false);
+    },
+  );
 
   it('sends no headers for none', () => {
     expect(signRequest(SourceVerification.parse({ scheme: 'none' }), '', BODY, { now: NOW })).toEqual({});
@@ -49,9 +64,16 @@ describe('individual signers', () => {
   it('signStandardWebhooks reproduces the spec’s published example, under either header family', () => {
     const opts = { id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestamp: 1614265330 };
     const sig = 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=';
-    expect(signStandardWebhooks('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '{"test": 2432232314}', opts)['webhook-signature']).toBe(sig);
     expect(
-      signStandardWebhooks('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '{"test": 2432232314}', { ...opts, headerNames: 'svix' })['svix-signature'],
+      signStandardWebhooks('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '{"test": 2432232314}', opts)[
+        'webhook-signature'
+      ],
+    ).toBe(sig);
+    expect(
+      signStandardWebhooks('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '{"test": 2432232314}', {
+        ...opts,
+        headerNames: 'svix',
+      })['svix-signature'],
     ).toBe(sig);
   });
 

@@ -1,5 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { type SchemeConfig, type SourceVerification, decodeStandardWebhooksSecret } from '../source-config.js';
+import {
+  type SchemeConfig,
+  type SourceVerification,
+  decodeStandardWebhooksSecret,
+} from '../source-config.js';
 
 /**
  * Signs requests the way each provider does, for tests, the benchmark and the simulator. Written
@@ -52,17 +56,37 @@ export function signStandardWebhooks(
     return `v1,${hmac('sha256', key, `${opts.id}.${opts.timestamp}.`, body).toString('base64')}`;
   });
   const p = opts.headerNames ?? 'webhook';
-  return { [`${p}-id`]: opts.id, [`${p}-timestamp`]: String(opts.timestamp), [`${p}-signature`]: signatures.join(' ') };
+  return {
+    [`${p}-id`]: opts.id,
+    [`${p}-timestamp`]: String(opts.timestamp),
+    [`${p}-signature`]: signatures.join(' '),
+  };
 }
 
-export function signGenericHmac(config: SchemeConfig<'hmac'>, secret: string, body: Body, timestamp: number): SignedHeaders {
+export function signGenericHmac(
+  config: SchemeConfig<'hmac'>,
+  secret: string,
+  body: Body,
+  timestamp: number,
+): SignedHeaders {
   if (config.signed.kind === 'body') {
-    return { [config.header]: config.prefix + hmac(config.algorithm, secret, body).toString(config.encoding) };
+    return {
+      [config.header]: config.prefix + hmac(config.algorithm, secret, body).toString(config.encoding),
+    };
   }
   const ts = String(timestamp);
   const [before = '', after = ''] = config.signed.template.split('{body}');
-  const digest = hmac(config.algorithm, secret, before.replaceAll('{timestamp}', ts), body, after.replaceAll('{timestamp}', ts));
-  return { [config.header]: config.prefix + digest.toString(config.encoding), [config.signed.timestampHeader]: ts };
+  const digest = hmac(
+    config.algorithm,
+    secret,
+    before.replaceAll('{timestamp}', ts),
+    body,
+    after.replaceAll('{timestamp}', ts),
+  );
+  return {
+    [config.header]: config.prefix + digest.toString(config.encoding),
+    [config.signed.timestampHeader]: ts,
+  };
 }
 
 export function apiKeyHeaders(config: SchemeConfig<'api-key'>, secret: string): SignedHeaders {

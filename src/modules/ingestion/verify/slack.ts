@@ -16,6 +16,12 @@ export function parseSlack(h: HeaderLookup, body: Buffer): ParseOutcome {
   const signature = value.startsWith('v0=') ? decodeHex(value.slice(3), 32) : null;
   if (timestamp === null || signature === null) return { failure: 'malformed' };
   return {
-    claim: { algorithm: 'sha256', key: (s) => s, message: [`v0:${ts}:`, body], signatures: [signature], timestamp },
+    claim: {
+      algorithm: 'sha256',
+      key: (s) => s,
+      message: [`v0:${ts}:`, body],
+      signatures: [signature],
+      timestamp,
+    },
   };
 }

@@ -118,20 +118,41 @@ const cases: Case[] = [
       scheme: 'hmac',
       header: 'X-Acme-Signature',
       encoding: 'base64',
-      signed: { kind: 'timestamp.body', timestampHeader: 'X-Acme-Timestamp', template: 'v0:{timestamp}:{body}', toleranceSeconds: 60 },
+      signed: {
+        kind: 'timestamp.body',
+        timestampHeader: 'X-Acme-Timestamp',
+        template: 'v0:{timestamp}:{body}',
+        toleranceSeconds: 60,
+      },
     }),
     secret: 'acme-secret-0123456789',
     otherSecret: 'acme-secret-9876543210',
-    sign: (s, b, t) => ({ 'X-Acme-Timestamp': String(t), 'X-Acme-Signature': hmac(s, `v0:${t}:`, b).toString('base64') }),
+    sign: (s, b, t) => ({
+      'X-Acme-Timestamp': String(t),
+      'X-Acme-Signature': hmac(s, `v0:${t}:`, b).toString('base64'),
+    }),
     signatureHeader: 'X-Acme-Signature',
     malformed: '%%%',
     window: 60,
   },
 ];
 
-const secretsOf = (c: Case, previous?: SourceSecrets['previous']): SourceSecrets => ({ current: c.secret, previous });
-const run = (c: Case, headers: Record<string, string | undefined>, opts: { body?: Buffer; secrets?: SourceSecrets; now?: Date } = {}) =>
-  verifySource({ config: c.config, secrets: opts.secrets ?? secretsOf(c), rawBody: opts.body ?? BODY, headers, now: opts.now ?? NOW });
+const secretsOf = (c: Case, previous?: SourceSecrets['previous']): SourceSecrets => ({
+  current: c.secret,
+  previous,
+});
+const run = (
+  c: Case,
+  headers: Record<string, string | undefined>,
+  opts: { body?: Buffer; secrets?: SourceSecrets; now?: Date } = {},
+) =>
+  verifySource({
+    config: c.config,
+    secrets: opts.secrets ?? secretsOf(c),
+    rawBody: opts.body ?? BODY,
+    headers,
+    now: opts.now ?? NOW,
+  });
 const withoutHeader = (headers: Record<string, string>, name: string) =>
   Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== name.toLowerCase()));
 
@@ -158,25 +179,36 @@ describe.each(cases)('verifySource: $name', (c) => {
   });
 
   it('reports a missing signature header', () => {
-    expect(run(c, withoutHeader(signed, c.signatureHeader))).toEqual({ ok: false, reason: 'missing-signature' });
+    expect(run(c, withoutHeader(signed, c.signatureHeader))).toEqual({
+      ok: false,
+      reason: 'missing-signature',
+    });
     expect(run(c, {})).toEqual({ ok: false, reason: 'missing-signature' });
   });
 
   it('reports a malformed signature header', () => {
-    expect(run(c, { ...withoutHeader(signed, c.signatureHeader), [c.signatureHeader]: c.malformed })).toEqual({
-      ok: false,
-      reason: 'malformed',
-    });
+    expect(run(c, { ...withoutHeader(signed, c.signatureHeader), [c.signatureHeader]: c.malformed })).toEqual(
+      {
+        ok: false,
+        reason: 'malformed',
+      },
+    );
   });
 
   it('accepts the previous secret before it expires and says so', () => {
-    const secrets = { current: c.otherSecret, previous: { value: c.secret, expiresAt: new Date(NOW.getTime() + 1) } };
+    const secrets = {
+      current: c.otherSecret,
+      previous: { value: c.secret, expiresAt: new Date(NOW.getTime() + 1) },
+    };
     expect(run(c, signed, { secrets })).toEqual({ ok: true, secretUsed: 'previous' });
   });
 
   it('rejects the previous secret from the moment it expires', () => {
     const atExpiry = { current: c.otherSecret, previous: { value: c.secret, expiresAt: NOW } };
-    const afterExpiry = { current: c.otherSecret, previous: { value: c.secret, expiresAt: new Date(NOW.getTime() - 1000) } };
+    const afterExpiry = {
+      current: c.otherSecret,
+      previous: { value: c.secret, expiresAt: new Date(NOW.getTime() - 1000) },
+    };
     expect(run(c, signed, { secrets: atExpiry })).toEqual({ ok: false, reason: 'mismatch' });
     expect(run(c, signed, { secrets: afterExpiry })).toEqual({ ok: false, reason: 'mismatch' });
   });
@@ -226,8 +258,14 @@ describe.each(cases)('verifySource: $name', (c) => {
 describe('verifySource: none', () => {
   it('accepts anything, without secrets', () => {
     const config = SourceVerification.parse({ scheme: 'none' });
-    expect(verifySource({ config, rawBody: BODY, headers: {}, now: NOW })).toEqual({ ok: true, secretUsed: 'current' });
-    expect(verifySource({ config, rawBody: Buffer.alloc(0), headers: { 'x-hub-signature-256': 'junk' }, now: NOW }).ok).toBe(true);
+    expect(verifySource({ config, rawBody: BODY, headers: {}, now: NOW })).toEqual({
+      ok: true,
+      secretUsed: 'current',
+    });
+    expect(
+      verifySource({ config, rawBody: Buffer.alloc(0), headers: { 'x-hub-signature-256': 'junk' }, now: NOW })
+        .ok,
+    ).toBe(true);
   });
 });
 
@@ -239,7 +277,13 @@ describe('verifySource: configuration errors', () => {
 
   it('refuses a standard-webhooks secret that is not whsec_ base64', () => {
     const config = SourceVerification.parse({ scheme: 'standard-webhooks' });
-    const headers = { 'webhook-id': 'm', 'webhook-timestamp': String(NOW_S), 'webhook-signature': `v1,${'A'.repeat(43)}=` };
-    expect(() => verifySource({ config, secrets: { current: 'plain' }, rawBody: BODY, headers, now: NOW })).toThrow(/whsec_/);
+    const headers = {
+      'webhook-id': 'm',
+      'webhook-timestamp': String(NOW_S),
+      'webhook-signature': `v1,${'A'.repeat(43)}=`,
+    };
+    expect(() =>
+      verifySource({ config, secrets: { current: 'plain' }, rawBody: BODY, headers, now: NOW }),
+    ).toThrow(/whsec_/);
   });
 });
