@@ -46,6 +46,8 @@ export type ClockifyOperation = {
   requestBody?: { required: boolean; contentType: string; schema?: JsonSchema };
   /** Schema of the 2xx response, when the spec declares one. */
   responseSchema?: JsonSchema;
+  /** The 2xx status the spec documents (200 when it documents none). */
+  successStatus: number;
   server: ServerKind;
   /** The `servers[0].url` the spec gives; informational only (base URLs come from the installation). */
   specServerUrl?: string;
@@ -100,10 +102,11 @@ function pickContent(content: Record<string, { schema?: JsonSchema }> | undefine
   return type === undefined ? undefined : { contentType: type, schema: content[type]?.schema };
 }
 
-function successSchema(responses: RawOperation['responses']): JsonSchema | undefined {
-  if (responses === undefined) return undefined;
-  const code = Object.keys(responses).find((c) => /^2\d\d$/.test(c));
-  return code === undefined ? undefined : pickContent(responses[code]?.content)?.schema;
+function successResponse(responses: RawOperation['responses']): { status: number; schema?: JsonSchema } {
+  const code = Object.keys(responses ?? {}).find((c) => /^2\d\d$/.test(c));
+  if (code === undefined) return { status: 200 };
+  const schema = pickContent(responses?.[code]?.content)?.schema;
+  return { status: Number(code), ...(schema !== undefined ? { schema } : {}) };
 }
 
 /** Builds the catalogue from an already dereferenced spec. Pure; exported for tests. */
@@ -124,7 +127,7 @@ export function buildCatalogue(spec: RawSpec): Catalogue {
       const parameters = [...byKey.values()];
       const body = pickContent(raw.requestBody?.content);
       const bodyProps = isObject(body?.schema?.properties) ? Object.keys(body.schema.properties) : [];
-      const responseSchema = successSchema(raw.responses);
+      const success = successResponse(raw.responses);
       operations.push({
         operationId: raw.operationId,
         method,
@@ -143,7 +146,8 @@ export function buildCatalogue(spec: RawSpec): Catalogue {
               },
             }
           : {}),
-        ...(responseSchema !== undefined ? { responseSchema } : {}),
+        ...(success.schema !== undefined ? { responseSchema: success.schema } : {}),
+        successStatus: success.status,
         server,
         ...(specServerUrl !== undefined ? { specServerUrl } : {}),
         deprecated: raw.deprecated === true,
