@@ -109,7 +109,11 @@ export function generateWorkspace(spec: WorkspaceSpec): WorkspaceData {
       note: '',
       duration: 'PT0S',
       hourlyRate: { amount: 5000 + 500 * i, currency: 'EUR' },
-      memberships: users.map((u) => ({ userId: u.id, targetId: gen('project', i), membershipType: 'PROJECT' })),
+      memberships: users.map((u) => ({
+        userId: u.id,
+        targetId: gen('project', i),
+        membershipType: 'PROJECT',
+      })),
     };
   });
   const tasks = new Map(
@@ -127,13 +131,19 @@ export function generateWorkspace(spec: WorkspaceSpec): WorkspaceData {
       })),
     ]),
   );
-  const tags = range(c.tags).map((i) => ({ id: gen('tag', i), name: `Tag ${i + 1}`, workspaceId: id, archived: false }));
+  const tags = range(c.tags).map((i) => ({
+    id: gen('tag', i),
+    name: `Tag ${i + 1}`,
+    workspaceId: id,
+    archived: false,
+  }));
   const timeEntries = new Map(
     users.map((u, ui) => [
       u.id,
       range(c.timeEntriesPerUser).map((i) => {
         const project = projects.length > 0 ? pick(projects, ui + i) : undefined;
-        const task = project === undefined ? undefined : tasks.get(project.id)?.[i % Math.max(1, c.tasksPerProject)];
+        const task =
+          project === undefined ? undefined : tasks.get(project.id)?.[i % Math.max(1, c.tasksPerProject)];
         const start = BASE_TIME + i * 86_400_000 + ui * 600_000;
         const minutes = 30 + ((ui * 7 + i * 13) % 8) * 15;
         return {
@@ -176,7 +186,12 @@ export function generateWorkspace(spec: WorkspaceSpec): WorkspaceData {
     id,
     name,
     hourlyRate: { amount: 0, currency: 'EUR' },
-    memberships: users.map((u) => ({ userId: u.id, targetId: id, membershipType: 'WORKSPACE', membershipStatus: 'ACTIVE' })),
+    memberships: users.map((u) => ({
+      userId: u.id,
+      targetId: id,
+      membershipType: 'WORKSPACE',
+      membershipStatus: 'ACTIVE',
+    })),
     workspaceSettings: { timeRoundingInReports: false, onlyAdminsSeeBillableRates: true },
     imageUrl: '',
     featureSubscriptionType: 'PRO',

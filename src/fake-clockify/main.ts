@@ -12,7 +12,14 @@ const workspaceId = fakeId('workspace', 'Demo workspace');
 const fake = await createFakeClockify({
   port,
   host: '127.0.0.1',
-  workspaces: [{ id: workspaceId, name: 'Demo workspace', tokens: [token], counts: { projects: 120, timeEntriesPerUser: 200 } }],
+  workspaces: [
+    {
+      id: workspaceId,
+      name: 'Demo workspace',
+      tokens: [token],
+      counts: { projects: 120, timeEntriesPerUser: 200 },
+    },
+  ],
 });
 
 console.log(`fake Clockify listening on ${fake.url}

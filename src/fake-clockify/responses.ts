@@ -11,7 +11,11 @@ const allTasks = (data: WorkspaceData) => [...data.tasks.values()].flat();
 const allTimeEntries = (data: WorkspaceData) => [...data.timeEntries.values()].flat();
 
 /** The entities a path segment names (`…/projects/{projectId}` → projects), or undefined when we keep none. */
-function entitiesNamedBy(segment: string, params: Record<string, string>, data: WorkspaceData): Entity[] | undefined {
+function entitiesNamedBy(
+  segment: string,
+  params: Record<string, string>,
+  data: WorkspaceData,
+): Entity[] | undefined {
   switch (segment) {
     case 'projects':
       return data.projects;
@@ -41,7 +45,11 @@ function entitiesNamedBy(segment: string, params: Record<string, string>, data: 
 type PathEntity = { param: string; entity: Entity | undefined; known: boolean };
 
 /** Resolves each path param that names an entity we generate; `known: false` means "we keep no such data". */
-function pathEntities(op: ClockifyOperation, params: Record<string, string>, data: WorkspaceData): PathEntity[] {
+function pathEntities(
+  op: ClockifyOperation,
+  params: Record<string, string>,
+  data: WorkspaceData,
+): PathEntity[] {
   const segments = op.path.split('/');
   const out: PathEntity[] = [];
   segments.forEach((segment, i) => {
@@ -55,11 +63,19 @@ function pathEntities(op: ClockifyOperation, params: Record<string, string>, dat
 }
 
 /** The first path param whose id does not exist (answer 404), if any. */
-export function unknownEntityParam(op: ClockifyOperation, params: Record<string, string>, data: WorkspaceData) {
+export function unknownEntityParam(
+  op: ClockifyOperation,
+  params: Record<string, string>,
+  data: WorkspaceData,
+) {
   return pathEntities(op, params, data).find((p) => p.known && p.entity === undefined)?.param;
 }
 
-function collectionFor(op: ClockifyOperation, params: Record<string, string>, data: WorkspaceData): Entity[] | undefined {
+function collectionFor(
+  op: ClockifyOperation,
+  params: Record<string, string>,
+  data: WorkspaceData,
+): Entity[] | undefined {
   switch (op.operationId) {
     case 'getUsersOfWorkspace':
       return data.users;
@@ -121,7 +137,11 @@ const positiveInt = (value: unknown, fallback: number) => {
  * default (50 on most lists). `Last-Page` is true on the page that holds the last item and on every
  * page past the end, which are empty.
  */
-export function paginate(op: ClockifyOperation, items: readonly unknown[], query: Record<string, unknown>): FakeReply {
+export function paginate(
+  op: ClockifyOperation,
+  items: readonly unknown[],
+  query: Record<string, unknown>,
+): FakeReply {
   const sizeName = sizeParamName(op);
   if (sizeName === undefined) return { status: 200, body: items };
   const specDefault = op.parameters.find((p) => p.name === sizeName)?.schema?.default;
@@ -148,7 +168,8 @@ export function answerRead(
   if (collection !== undefined || listLike) return paginate(op, collection ?? [], query);
   // A single entity addressed by the path's last param (getProject, getTask, getTimeEntry, …).
   const last = pathEntities(op, params, data).at(-1);
-  if (last?.entity !== undefined && last.param === op.pathParams.at(-1)) return { status: 200, body: last.entity };
+  if (last?.entity !== undefined && last.param === op.pathParams.at(-1))
+    return { status: 200, body: last.entity };
   return { status: 200, body: emptyFor(op.responseSchema) };
 }
 
@@ -159,11 +180,20 @@ export function answerWrite(
   data: WorkspaceData,
   newId: () => string,
 ): FakeReply {
-  const input = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const input =
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : {};
   const status = op.successStatus;
   if (op.operationId === 'createWebhook') {
     const id = newId();
-    const webhook: Entity = { ...input, id, workspaceId: data.id, enabled: true, authToken: `fake-webhook-token-${id}` };
+    const webhook: Entity = {
+      ...input,
+      id,
+      workspaceId: data.id,
+      enabled: true,
+      authToken: `fake-webhook-token-${id}`,
+    };
     data.webhooks.push(webhook);
     return { status, body: webhook };
   }
@@ -178,7 +208,10 @@ export function answerWrite(
       return { status, body: existing ?? {} };
     case 'PUT':
     case 'PATCH':
-      return { status, body: { ...existing, ...input, id: existing?.id ?? params[op.pathParams.at(-1) ?? ''] ?? newId() } };
+      return {
+        status,
+        body: { ...existing, ...input, id: existing?.id ?? params[op.pathParams.at(-1) ?? ''] ?? newId() },
+      };
     case 'POST':
     case 'GET':
       return { status, body: { ...input, id: newId(), workspaceId: data.id } };

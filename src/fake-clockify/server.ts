@@ -42,7 +42,13 @@ export type RecordedWrite = {
   status: number;
 };
 
-const PREFIXES: Record<string, ServerKind> = { api: 'api', reports: 'reports', auditlog: 'auditlog' };
+// `report` too: the form a reports URL derived from a regional apiUrl takes (<origin>/report).
+const PREFIXES: Record<string, ServerKind> = {
+  api: 'api',
+  reports: 'reports',
+  report: 'reports',
+  auditlog: 'auditlog',
+};
 
 export async function createFakeClockify(opts: FakeClockifyOptions) {
   const catalogue = opts.catalogue ?? (await loadCatalogue());
@@ -51,7 +57,9 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
   const traffic = createTraffic({ limitPerSecond: opts.rateLimitPerSecond ?? 50, now });
   const faults = createFaultList();
   const recorded: RecordedWrite[] = [];
-  const data = new Map<string, WorkspaceData>(opts.workspaces.map(generateWorkspace).map((ws) => [ws.id, ws]));
+  const data = new Map<string, WorkspaceData>(
+    opts.workspaces.map(generateWorkspace).map((ws) => [ws.id, ws]),
+  );
   const byToken = new Map<string, WorkspaceData>();
   for (const ws of data.values()) for (const token of ws.tokens) byToken.set(token, ws);
   const closing = new AbortController();
@@ -94,21 +102,33 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
     const [, prefix = '', ...rest] = url.pathname.split('/');
     const server = PREFIXES[prefix];
     const path = `/${rest.join('/')}`;
-    const send = (r: FakeReply) => reply.code(r.status).headers(r.headers ?? {}).send(r.body);
+    const send = (r: FakeReply) =>
+      reply
+        .code(r.status)
+        .headers(r.headers ?? {})
+        .send(r.body);
     const matched = server === undefined ? undefined : match(server, req.method, path);
-    if (server === undefined || matched === undefined) return send({ status: 404, body: { code: 404, message: 'Not found' } });
+    if (server === undefined || matched === undefined)
+      return send({ status: 404, body: { code: 404, message: 'Not found' } });
     const { op, params } = matched;
 
     const token = req.headers['x-addon-token'];
     const ws = typeof token === 'string' ? byToken.get(token) : undefined;
     if (ws === undefined || (params.workspaceId !== undefined && params.workspaceId !== ws.id)) {
-      return send({ status: 401, body: { code: 401, message: 'Full authentication is required to access this resource' } });
+      return send({
+        status: 401,
+        body: { code: 401, message: 'Full authentication is required to access this resource' },
+      });
     }
     const record = (status: number) =>
       traffic.record({ workspaceId: ws.id, method: req.method, path, operationId: op.operationId, status });
     if (!traffic.admit(ws.id)) {
       record(429);
-      return send({ status: 429, headers: { 'retry-after': '1' }, body: { code: 429, message: 'Too many requests' } });
+      return send({
+        status: 429,
+        headers: { 'retry-after': '1' },
+        body: { code: 429, message: 'Too many requests' },
+      });
     }
 
     const fault = faults.take({ operationId: op.operationId, path, method: req.method, workspaceId: ws.id });
@@ -120,7 +140,11 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
     }
     if (fault?.status !== undefined) {
       record(fault.status);
-      return send({ status: fault.status, headers: fault.headers ?? {}, body: fault.body ?? { code: fault.status, message: 'Injected fault' } });
+      return send({
+        status: fault.status,
+        headers: fault.headers ?? {},
+        body: fault.body ?? { code: fault.status, message: 'Injected fault' },
+      });
     }
 
     const query = Object.fromEntries(url.searchParams);
@@ -132,7 +156,18 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
       answer = answerRead(op, params, query, ws);
     } else {
       answer = answerWrite(op, params, req.body, ws, () => fakeId(ws.id, 'write', ++writeSeq));
-      recorded.push({ at: now(), server, method: req.method, path, operationId: op.operationId, workspaceId: ws.id, params, query, body: req.body, status: answer.status });
+      recorded.push({
+        at: now(),
+        server,
+        method: req.method,
+        path,
+        operationId: op.operationId,
+        workspaceId: ws.id,
+        params,
+        query,
+        body: req.body,
+        status: answer.status,
+      });
     }
     record(answer.status);
     return send(answer);

@@ -53,7 +53,8 @@ export function createTraffic(opts: { limitPerSecond: number; now: () => number 
       }
       return best;
     },
-    rejected: (workspaceId: string) => log.filter((r) => r.workspaceId === workspaceId && r.status === 429).length,
+    rejected: (workspaceId: string) =>
+      log.filter((r) => r.workspaceId === workspaceId && r.status === 429).length,
     reset() {
       log.length = 0;
       recent.clear();

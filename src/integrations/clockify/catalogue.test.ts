@@ -60,7 +60,10 @@ describe('Clockify operation catalogue', () => {
         expect(op.path, `${op.operationId} ${p.name}`).toContain(`{${p.name}}`);
       }
       for (const name of op.pathParams) {
-        expect(op.parameters.some((p) => p.in === 'path' && p.name === name), `${op.operationId} ${name}`).toBe(true);
+        expect(
+          op.parameters.some((p) => p.in === 'path' && p.name === name),
+          `${op.operationId} ${name}`,
+        ).toBe(true);
       }
     }
   });
@@ -93,8 +96,11 @@ describe('operation rules', () => {
   });
 
   it('marks reports, audit log, time-entry scans and bulk writes as heavy, plain lookups not', () => {
-    const heavy = (method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, server: 'api' | 'reports' = 'api') =>
-      isHeavyOperation({ method, path, server });
+    const heavy = (
+      method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+      path: string,
+      server: 'api' | 'reports' = 'api',
+    ) => isHeavyOperation({ method, path, server });
     expect(heavy('POST', '/v1/workspaces/{workspaceId}/reports/detailed', 'reports')).toBe(true);
     expect(heavy('GET', '/v1/workspaces/{workspaceId}/user/{userId}/time-entries')).toBe(true);
     expect(heavy('PUT', '/v1/workspaces/{workspaceId}/user/{userId}/time-entries')).toBe(true);

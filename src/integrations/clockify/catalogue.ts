@@ -66,9 +66,17 @@ export type Catalogue = {
   get(operationId: string): ClockifyOperation | undefined;
 };
 
-export const DEFAULT_SPEC_PATH = fileURLToPath(new URL('../../../openapi/clockify/openapi.json', import.meta.url));
+export const DEFAULT_SPEC_PATH = fileURLToPath(
+  new URL('../../../openapi/clockify/openapi.json', import.meta.url),
+);
 
-type RawParameter = { name?: unknown; in?: unknown; required?: unknown; description?: unknown; schema?: unknown };
+type RawParameter = {
+  name?: unknown;
+  in?: unknown;
+  required?: unknown;
+  description?: unknown;
+  schema?: unknown;
+};
 type RawOperation = {
   operationId?: string;
   summary?: string;
@@ -86,7 +94,8 @@ type RawSpec = { paths: Record<string, RawPathItem> };
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 function toParameter(p: RawParameter): OperationParameter | undefined {
-  if (typeof p.name !== 'string' || (p.in !== 'path' && p.in !== 'query' && p.in !== 'header')) return undefined;
+  if (typeof p.name !== 'string' || (p.in !== 'path' && p.in !== 'query' && p.in !== 'header'))
+    return undefined;
   return {
     name: p.name,
     in: p.in,

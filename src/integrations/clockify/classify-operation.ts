@@ -71,7 +71,8 @@ export function isHeavyOperation(op: { method: HttpMethod; path: string; server:
   if (op.server !== 'api') return true;
   const timeEntries = op.path.includes('/time-entries');
   if (timeEntries && op.method === 'GET' && lastSegmentIsLiteral(op.path)) return true;
-  if (timeEntries && op.method !== 'GET' && op.method !== 'POST' && lastSegmentIsLiteral(op.path)) return true;
+  if (timeEntries && op.method !== 'GET' && op.method !== 'POST' && lastSegmentIsLiteral(op.path))
+    return true;
   if (/\/entities\/(created|updated|deleted)$/.test(op.path)) return true;
   if (op.method === 'GET' && (/\/export$/.test(op.path) || /\/files\/\{[^}]+\}$/.test(op.path))) return true;
   return false;
