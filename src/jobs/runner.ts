@@ -25,7 +25,7 @@ export class JobRegistry {
   private readonly entries = new Map<string, Registered>();
   register<S extends z.ZodType>(def: JobDefinition<string, S>, handler: JobHandler<S>): this {
     if (this.entries.has(def.name)) throw new Error(`job ${def.name} registered twice`);
-    this.entries.set(def.name, { def, handler: handler as JobHandler });
+    this.entries.set(def.name, { def, handler });
     return this;
   }
   get(name: string): Registered | undefined {

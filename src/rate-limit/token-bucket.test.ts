@@ -65,11 +65,14 @@ describe('reserveSlot', () => {
     expect(slotIntervalUs(50)).toBe(20_000);
   });
 
-  it.each([1, 3, 7, 10, 25, 49, 50])('never lets a 1 s window see more than %i grants when everyone asks at once', (rate) => {
-    const times = grantTimes(new Array<number>(rate * 5).fill(123_456), rate);
-    expect(maxInSlidingWindow(times)).toBe(rate);
-    expect(maxInAlignedWindow(times)).toBeLessThanOrEqual(rate);
-  });
+  it.each([1, 3, 7, 10, 25, 49, 50])(
+    'never lets a 1 s window see more than %i grants when everyone asks at once',
+    (rate) => {
+      const times = grantTimes(new Array<number>(rate * 5).fill(123_456), rate);
+      expect(maxInSlidingWindow(times)).toBe(rate);
+      expect(maxInAlignedWindow(times)).toBeLessThanOrEqual(rate);
+    },
+  );
 
   it('holds the window bound for random bursty arrivals (aligned and sliding windows)', () => {
     for (const rate of [5, 25, 50]) {

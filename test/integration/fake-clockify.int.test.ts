@@ -79,7 +79,9 @@ describe('fake Clockify', () => {
     const [user] = (await get(`/v1/workspaces/${WS}/users`)).body;
     const entries = await get(`/v1/workspaces/${WS}/user/${user.id}/time-entries?page-size=3`);
     expect(entries.body).toHaveLength(3);
-    expect((await get(`/v1/workspaces/${WS}/time-entries/${entries.body[0].id}`)).body.id).toBe(entries.body[0].id);
+    expect((await get(`/v1/workspaces/${WS}/time-entries/${entries.body[0].id}`)).body.id).toBe(
+      entries.body[0].id,
+    );
   });
 
   it('answers every GET operation of the catalogue for a known workspace', async () => {
@@ -88,12 +90,14 @@ describe('fake Clockify', () => {
     const sample: Record<string, string> = { workspaceId: WS, projectId: project.id, userId: user.id };
     for (const op of catalogue.operations.filter((o) => o.method === 'GET')) {
       const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => sample[name] ?? 'x1');
-      const base = op.server === 'api' ? fake.apiUrl : op.server === 'reports' ? fake.reportsUrl : fake.auditLogUrl;
+      const base =
+        op.server === 'api' ? fake.apiUrl : op.server === 'reports' ? fake.reportsUrl : fake.auditLogUrl;
       const res = await request(`${base}${path}`, { headers: { 'x-addon-token': TOKEN } });
       await res.body.dump();
       // Ids we generate must exist (404 otherwise); ids of kinds we keep no data for get an empty answer.
       expect([200, 404], `${op.operationId} ${path}`).toContain(res.statusCode);
-      if (!/tasks\/x1|clients\/x1|tags\/x1|time-entries\/x1|webhooks\/x1/.test(path)) expect(res.statusCode, op.operationId).toBe(200);
+      if (!/tasks\/x1|clients\/x1|tags\/x1|time-entries\/x1|webhooks\/x1/.test(path))
+        expect(res.statusCode, op.operationId).toBe(200);
     }
   });
 
@@ -153,7 +157,11 @@ describe('fake Clockify', () => {
     expect(res.statusCode).toBe(201);
     expect(body.id).toMatch(/^[0-9a-f]{24}$/);
     expect(body.authToken).toEqual(expect.any(String));
-    expect(fake.recorded.at(-1)).toMatchObject({ operationId: 'createWebhook', workspaceId: WS, body: { webhookEvent: 'NEW_PROJECT' } });
+    expect(fake.recorded.at(-1)).toMatchObject({
+      operationId: 'createWebhook',
+      workspaceId: WS,
+      body: { webhookEvent: 'NEW_PROJECT' },
+    });
     expect((await get(`/v1/workspaces/${WS}/webhooks`)).body.webhooks).toHaveLength(1);
     expect((await get(`/v1/workspaces/${WS}/webhooks/${body.id}`)).body.id).toBe(body.id);
   });
