@@ -65,10 +65,19 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
   const closing = new AbortController();
   let writeSeq = 0;
 
+  // Latency and hangs end early when the server closes; the listener is removed so many slow
+  // requests do not pile listeners onto one signal.
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      closing.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const onClose = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        closing.signal.removeEventListener('abort', onClose);
+        resolve();
+      }, ms);
+      closing.signal.addEventListener('abort', onClose, { once: true });
     });
 
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 20 * 1024 * 1024 });

@@ -166,3 +166,12 @@ describe('fake Clockify', () => {
     expect((await get(`/v1/workspaces/${WS}/webhooks/${body.id}`)).body.id).toBe(body.id);
   });
 });
+
+describe('fake Clockify latency', () => {
+  it('delays a response by the injected latency', async () => {
+    fake.setFault({ operationId: 'getClients', latencyMs: 150, times: 1 });
+    const started = performance.now();
+    expect((await get(`/v1/workspaces/${WS}/clients`)).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+  });
+});
