@@ -12,7 +12,12 @@ let seq = 0;
  * DATABASE_URL is set, otherwise an in-memory PGlite loaded from the migrated dump.
  * Call `close()` in afterAll; it also drops the server database.
  */
-export async function createTestDatabase(): Promise<Database> {
+export type TestDatabase = Database & {
+  /** A second client (own Prisma client; own pool on a server) on the same database, as another instance would have. */
+  openAnother(): Promise<Database>;
+};
+
+export async function createTestDatabase(): Promise<TestDatabase> {
   const target = inject('database');
   if (target.kind === 'embedded') {
     const blob = new Blob([readFileSync(target.dumpFile)]);
@@ -20,6 +25,8 @@ export async function createTestDatabase(): Promise<Database> {
     const db = await openEmbedded('memory://', client);
     return {
       ...db,
+      // PGlite has one connection; a second Prisma client on it still exercises the shared-state path.
+      openAnother: () => openEmbedded('memory://', client),
       async close() {
         await db.close();
         await client.close();
@@ -37,6 +44,7 @@ export async function createTestDatabase(): Promise<Database> {
   const db = await openServer(withDatabase(target.url, name), 5);
   return {
     ...db,
+    openAnother: () => openServer(withDatabase(target.url, name), 5),
     async close() {
       await db.close();
       const a = new pg.Client({ connectionString: target.url });
