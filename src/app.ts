@@ -100,7 +100,9 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  await app.register(healthRoutes, { readiness: deps.readiness });
+  const level = deps.config.logLevel;
+  const quietLevel = level === 'fatal' || level === 'error' || level === 'silent' ? level : 'warn';
+  await app.register(healthRoutes, { readiness: deps.readiness, quietLevel });
   const manifest = buildManifest({
     key: deps.config.addon.key,
     name: deps.config.addon.name,

@@ -1,15 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { LevelWithSilent } from 'pino';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors.js';
 import { errors } from '../schemas/common.js';
 
 export type Readiness = () => Promise<{ ok: true } | { ok: false; reason: string }>;
 
-export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness }> = async (app, { readiness }) => {
+/** Probes are polled every few seconds: log them only from `quietLevel` up (warn, unless the app is quieter). */
+export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness; quietLevel: LevelWithSilent }> = async (app, { readiness, quietLevel }) => {
   app.get(
     '/healthz',
     {
-      logLevel: 'warn',
+      logLevel: quietLevel,
       schema: {
         operationId: 'getHealth',
         tags: ['health'],
@@ -23,7 +25,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness }> = asy
   app.get(
     '/readyz',
     {
-      logLevel: 'warn',
+      logLevel: quietLevel,
       schema: {
         operationId: 'getReadiness',
         tags: ['health'],
