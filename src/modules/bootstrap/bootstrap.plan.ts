@@ -96,7 +96,7 @@ export type BootstrapPlan = {
 export type PlanInput = {
   operations: readonly Pick<
     ClockifyOperation,
-    'operationId' | 'method' | 'path' | 'pathParams' | 'parameters' | 'deprecated' | 'safe' | 'heavy'
+    'operationId' | 'method' | 'path' | 'pathParams' | 'parameters' | 'deprecated' | 'safe' | 'heavy' | 'pagination'
   >[];
   workspaceId: string;
   settings: PlanSettings;
@@ -119,7 +119,8 @@ export function timeEntryStart(now: Date, daysBack: number): string {
 }
 
 function exclusionOf(op: PlanInput['operations'][number]): string {
-  if (op.pathParams.at(-1) !== undefined && op.path.endsWith(`{${op.pathParams.at(-1)}}`)) {
+  const last = op.pathParams.at(-1);
+  if (last !== undefined && op.pagination === 'none' && op.path.endsWith(`{${last}}`)) {
     return 'reads one entity (or file) that a list already returns';
   }
   const requiredQuery = op.parameters.filter((p) => p.in === 'query' && p.required).map((p) => p.name);
