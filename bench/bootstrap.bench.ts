@@ -95,6 +95,7 @@ async function scenario(fake: FakeClockify, index: number, rate: number, instanc
     await new Promise((r) => setTimeout(r, 50));
   }
   const wallMs = Date.now() - started;
+  const cached = await main.db.prisma.cachedEntity.count({ where: { workspaceId } });
   for (const n of nodes) await n.close();
 
   const requests = fake.stats.requests(workspaceId);
@@ -110,7 +111,6 @@ async function scenario(fake: FakeClockify, index: number, rate: number, instanc
   const last = requests.at(-1)?.at ?? 0;
   const fetchMs = last - first;
   const idealMs = ((okRequests - 1) / rate) * 1000;
-  const cached = await main.db.prisma.cachedEntity.count({ where: { workspaceId } }).catch(() => NaN);
   return {
     rate,
     instances,

@@ -57,9 +57,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     const installationsRepo = createInstallationsRepo(db.prisma);
     const catalogue = await loadCatalogue();
     // All Clockify calls of this process go through one client, paced by the limiter shared in PostgreSQL.
-    // 25 ms of jitter budget per second (2.5 % of the rate) with late wake-ups re-queued: measured at
+    // 30 ms of jitter budget per second (3 % of the rate) with late wake-ups re-queued: measured at
     // Clockify's side, no sliding second exceeds the rate even when the event loop stalls (docs/bootstrap.md).
-    const limiter = createRateLimiter({ db: db.prisma, toleranceUs: 25_000, maxLatenessMs: 10 });
+    const limiter = createRateLimiter({ db: db.prisma, toleranceUs: 30_000, maxLatenessMs: 15 });
     const clockify = createClockifyClient({ catalogue, limiter });
     const cacheRepo = createCacheRepo(db.prisma);
     const bootstrapRepo = createBootstrapRepo(db.prisma);

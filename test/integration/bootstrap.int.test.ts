@@ -7,7 +7,7 @@ import { type FakeClockify, createFakeClockify } from '../../src/fake-clockify/s
 import { loadCatalogue } from '../../src/integrations/clockify/catalogue.js';
 import type { Database } from '../../src/store/database.js';
 import { type TestApp, buildTestApp, hexId } from '../helpers/build-test-app.js';
-import { ADDON_ID, bearer, installAgainstFake, postLifecycle, userToken } from '../helpers/clockify.js';
+import { ADDON_ID, bearer, install, installAgainstFake, postLifecycle, userToken } from '../helpers/clockify.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // Each test has its own workspace in one fake Clockify, so rate limits and request logs do not mix.
@@ -202,6 +202,15 @@ describe('bootstrap', () => {
     expect(resumed).toMatchObject({ status: 'done', pagesFetched: 3 });
     expect(after.filter((r) => r.path === `${wsPath}${stalled}`).length).toBeLessThanOrEqual(4);
     expect(await cachedIds(W.crash, 'time-entry')).toEqual(ids([...fake.data.get(W.crash)!.timeEntries.values()].flat()));
+  });
+
+  it('fails the run at once, with the reason, when Clockify cannot be reached', async () => {
+    const { workspaceId } = await install(t); // points at https://api.clockify.test, which does not resolve
+    t.deps.runner.start();
+    const run = await finishedRun(workspaceId);
+    expect(run.status).toBe('failed');
+    expect(run.lastError).toMatch(/network/);
+    expect(await t.db.prisma.bootstrapOperation.count({ where: { runId: run.id } })).toBe(0);
   });
 
   it('keeps two instances on one database under the workspace’s rate in every sliding second', async () => {

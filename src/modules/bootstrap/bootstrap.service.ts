@@ -48,9 +48,9 @@ export function createBootstrapService(deps: Deps) {
   const { db, repo, clock } = deps;
   const pageSize = deps.pageSize ?? 50;
 
-  async function enqueueOperations(tx: Tx, runId: string, workspaceId: string, ids: string[]): Promise<void> {
+  async function enqueueOperations(tx: Tx, runId: string, workspaceId: string, ids: string[], runAt?: Date): Promise<void> {
     for (const id of ids) {
-      await enqueue(tx, bootstrapOperationJob, { runId, operationRowId: id }, { workspaceId, dedupeKey: `bootstrap.operation:${id}` });
+      await enqueue(tx, bootstrapOperationJob, { runId, operationRowId: id }, { workspaceId, dedupeKey: `bootstrap.operation:${id}`, ...(runAt ? { runAt } : {}) });
     }
   }
 
@@ -116,6 +116,16 @@ export function createBootstrapService(deps: Deps) {
       }
       throw err;
     }
+    // One cheap read first (`GET /v1/user`, not a planned list): when Clockify cannot be reached or rejects the token, every list would fail
+    // the same way (each after the client's retries), so the run fails at once with that reason.
+    const api = await connectionFor(run);
+    if (api === null) return;
+    const probe = await api.call('getLoggedUser', {}, { signal: ctx.signal });
+    if (!probe.ok && (probe.kind === 'network' || probe.kind === 'timeout' || probe.kind === 'unauthorized')) {
+      await repo.endRun(runId, 'failed', `Clockify check failed: ${probe.kind}: ${probe.message}`, clock.now());
+      ctx.log.warn({ runId, kind: probe.kind }, 'bootstrap failed: Clockify not usable');
+      return;
+    }
     const plan = planBootstrap({
       operations: deps.catalogue.operations,
       workspaceId: run.workspaceId,
@@ -125,16 +135,37 @@ export function createBootstrapService(deps: Deps) {
     const roots = plan.roots.map((o) => ({ ...o, id: newId('bop'), workspaceId: run.workspaceId }));
     await withTransaction(db, async (tx) => {
       if (!(await repo.startRun(runId, plan, roots, clock.now(), tx))) return;
-      await enqueueOperations(
-        tx,
-        runId,
-        run.workspaceId,
-        roots.map((r) => r.id),
-      );
+      // Lists that reveal child lists (users, projects) are claimed first, so the run has many lists
+      // to keep in flight as early as possible.
+      const parents = new Set(plan.children.map((c) => c.parentType));
+      const now = clock.now();
+      await enqueueOperations(tx, runId, run.workspaceId, roots.filter((r) => parents.has(r.entityType)).map((r) => r.id), new Date(now.getTime() - 1_000));
+      await enqueueOperations(tx, runId, run.workspaceId, roots.filter((r) => !parents.has(r.entityType)).map((r) => r.id), now);
     });
     ctx.log.info({ runId, operations: roots.length, excluded: plan.excluded.length }, 'bootstrap planned');
     deps.wake?.();
     if (roots.length === 0) await finishIfDone(run);
+  }
+
+  /** The workspace's Clockify connection at its current rate; null (run cancelled) when uninstalled. */
+  async function connectionFor(run: Pick<RunRow, 'id' | 'workspaceId'>) {
+    const [token, inst, settings] = await Promise.all([
+      deps.installations.installationToken(run.workspaceId),
+      deps.installations.requireInstalled(run.workspaceId).catch(() => null),
+      deps.installations.settingsOf(run.workspaceId).catch(() => null),
+    ]);
+    if (token === null || inst === null || settings === null) {
+      await repo.endRun(run.id, 'cancelled', 'the add-on was uninstalled', clock.now());
+      return null;
+    }
+    const urls = (inst.apiUrls ?? {}) as Record<string, string | undefined>;
+    return deps.client.connect({
+      workspaceId: run.workspaceId,
+      token,
+      apiUrl: urls.backendUrl ?? inst.apiUrl,
+      ...(urls.reportsUrl !== undefined ? { reportsUrl: urls.reportsUrl } : {}),
+      ratePerSecond: settings.bootstrap.maxRequestsPerSecond,
+    });
   }
 
   async function fetchOperation(run: RunRow, op: OperationRow, ctx: JobContext): Promise<void> {
@@ -144,23 +175,8 @@ export function createBootstrapService(deps: Deps) {
       await repo.endOperation(op, 'skipped', 'no longer in the catalogue or the bootstrap lists', clock.now());
       return;
     }
-    const [token, inst, settings] = await Promise.all([
-      deps.installations.installationToken(run.workspaceId),
-      deps.installations.requireInstalled(run.workspaceId).catch(() => null),
-      deps.installations.settingsOf(run.workspaceId).catch(() => null),
-    ]);
-    if (token === null || inst === null || settings === null) {
-      await repo.endRun(run.id, 'cancelled', 'the add-on was uninstalled', clock.now());
-      return;
-    }
-    const urls = (inst.apiUrls ?? {}) as Record<string, string | undefined>;
-    const api = deps.client.connect({
-      workspaceId: run.workspaceId,
-      token,
-      apiUrl: urls.backendUrl ?? inst.apiUrl,
-      ...(urls.reportsUrl !== undefined ? { reportsUrl: urls.reportsUrl } : {}),
-      ratePerSecond: settings.bootstrap.maxRequestsPerSecond,
-    });
+    const api = await connectionFor(run);
+    if (api === null) return;
     const plan = run.plan as unknown as BootstrapPlan;
     const sizeParam = pageSizeParam(spec.pagination);
     const pathParams = op.pathParams as Record<string, string>;
