@@ -115,6 +115,7 @@ switch (command ?? '') {
     if (key) console.log(`\nexport GATEWAY_API_KEY=${key}`);
     break;
   }
+  case undefined:
   default:
     console.error('usage: npm run simulate -- keys | install | status ACTIVE|INACTIVE | settings id=value… | delete | user-token | api-key');
     process.exit(2);

@@ -14,12 +14,15 @@ import type { Config } from './config/env.js';
 import { adminAuthHook } from './http/plugins/admin-auth.js';
 import { registerErrorHandler } from './http/plugins/error-handler.js';
 import { adminRoutes } from './http/routes/admin.routes.js';
+import { bootstrapRoutes } from './http/routes/bootstrap.routes.js';
 import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
 import { lifecycleRoutes } from './http/routes/lifecycle.routes.js';
 import { manifestRoutes } from './http/routes/manifest.routes.js';
 import { webRoutes } from './http/routes/web.routes.js';
 import type { AdminAuthService } from './modules/auth/admin-auth.service.js';
 import type { ClockifyTokenVerifier } from './modules/auth/clockify-token.js';
+import type { BootstrapService } from './modules/bootstrap/bootstrap.service.js';
+import type { CacheService } from './modules/cache/cache.service.js';
 import type { InstallationsService } from './modules/installations/installations.service.js';
 import { buildManifest } from './modules/manifest/build-manifest.js';
 import type { Clock } from './platform/clock.js';
@@ -32,6 +35,8 @@ export type AppDeps = {
   verifier: ClockifyTokenVerifier;
   installations: InstallationsService;
   adminAuth: AdminAuthService;
+  bootstrap: BootstrapService;
+  cache: CacheService;
 };
 
 // Request ids may come from a proxy; accept only short, plain ones so they are safe to log and echo.
@@ -116,6 +121,7 @@ export async function buildApp(deps: AppDeps) {
     async (ui) => {
       ui.addHook('onRequest', adminAuthHook(deps.adminAuth));
       await ui.register(adminRoutes, { installations: deps.installations, adminAuth: deps.adminAuth });
+      await ui.register(bootstrapRoutes, { bootstrap: deps.bootstrap, cache: deps.cache });
     },
     { prefix: '/ui' },
   );

@@ -4,16 +4,26 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { AppDeps } from './app.js';
 import type { Config } from './config/env.js';
+import { loadCatalogue } from './integrations/clockify/catalogue.js';
+import { createClockifyClient } from './integrations/clockify/clockify.client.js';
 import { JobRegistry, type Runner, createRunner } from './jobs/runner.js';
 import { createAdminAuthService } from './modules/auth/admin-auth.service.js';
 import { createApiKeysRepo } from './modules/auth/api-keys.repo.js';
 import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
+import { bootstrapOperationJob, bootstrapRunJob, cacheRefreshJob } from './modules/bootstrap/bootstrap.jobs.js';
+import { createBootstrapRepo } from './modules/bootstrap/bootstrap.repo.js';
+import { createBootstrapService } from './modules/bootstrap/bootstrap.service.js';
+import { createCacheEventProcessor } from './modules/cache/cache.processor.js';
+import { createCacheRepo } from './modules/cache/cache.repo.js';
+import { createCacheService } from './modules/cache/cache.service.js';
+import type { EventProcessor } from './modules/ingestion/event-processors.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
 import { createInstallationsRepo } from './modules/installations/installations.repo.js';
 import { type WorkspacePurger, createInstallationsService } from './modules/installations/installations.service.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createCipher } from './platform/crypto.js';
 import { loggerOptions } from './platform/logger.js';
+import { createRateLimiter } from './rate-limit/rate-limiter.js';
 import { type Database, openDatabase } from './store/database.js';
 import { migrate, pendingMigrations } from './store/migrate.js';
 
@@ -22,6 +32,11 @@ export type Deps = AppDeps & {
   log: Logger;
   registry: JobRegistry;
   runner: Runner;
+  /**
+   * Every feature's reaction to an accepted inbound event; the ingestion pipeline hands each event to
+   * each processor (in a job). Features add theirs here.
+   */
+  eventProcessors: EventProcessor[];
   /** Stops the runner (draining in-flight jobs) and closes the database. */
   close(): Promise<void>;
 };
@@ -40,13 +55,47 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     const cipher = createCipher(config.encryptionKey ?? loadOrCreateKey(config.dataDir, log));
     const verifier = await createClockifyTokenVerifier({ publicKeyPem: config.clockifyPublicKeyPem, addonKey: config.addon.key });
     const installationsRepo = createInstallationsRepo(db.prisma);
+    const catalogue = await loadCatalogue();
+    // All Clockify calls of this process go through one client, paced by the limiter shared in PostgreSQL.
+    // 30 ms of jitter budget per second (3 % of the rate) with late wake-ups re-queued: measured at
+    // Clockify's side, no sliding second exceeds the rate even when the event loop stalls (docs/bootstrap.md).
+    const limiter = createRateLimiter({ db: db.prisma, toleranceUs: 30_000, maxLatenessMs: 15 });
+    const clockify = createClockifyClient({ catalogue, limiter });
+    const cacheRepo = createCacheRepo(db.prisma);
+    const bootstrapRepo = createBootstrapRepo(db.prisma);
 
     // Each feature's leftover rows go when a workspace is deleted; features add their purgers here.
     const purgers: WorkspacePurger[] = [
       async (workspaceId, before, tx) =>
         (await tx.job.deleteMany({ where: { workspaceId, createdAt: { lt: before }, status: { not: 'running' } } })).count,
+      async (workspaceId, before, tx) => (await bootstrapRepo.purge(workspaceId, before, tx)) + (await cacheRepo.purge(workspaceId, tx)),
     ];
-    const installations = createInstallationsService({ db: db.prisma, repo: installationsRepo, cipher, clock, purgers, onInstalled: [] });
+    const installations = createInstallationsService({
+      db: db.prisma,
+      repo: installationsRepo,
+      cipher,
+      clock,
+      purgers,
+      // Runs inside installation.setup: a (re)install starts a bootstrap unless one is already running.
+      onInstalled: [
+        async (workspaceId, ctx) => {
+          const runId = await bootstrap.triggerIfIdle(workspaceId, 'installed');
+          ctx.log.info({ workspaceId, runId }, 'bootstrap after install');
+        },
+      ],
+    });
+    const bootstrap = createBootstrapService({
+      db: db.prisma,
+      repo: bootstrapRepo,
+      cache: cacheRepo,
+      installations,
+      catalogue,
+      client: clockify,
+      clock,
+      wake: () => runner.poke(),
+    });
+    const cache = createCacheService({ repo: cacheRepo, installations });
+    const eventProcessors: EventProcessor[] = [createCacheEventProcessor({ cache: cacheRepo, clock })];
     const adminAuth = createAdminAuthService({
       verifier,
       installations: installationsRepo,
@@ -59,7 +108,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       .register(workspacePurgeJob, async ({ workspaceId, deletedAt }, ctx) => {
         const r = await installations.purge(workspaceId, new Date(deletedAt));
         ctx.log.info(r, 'workspace purged');
-      });
+      })
+      .register(bootstrapRunJob, ({ runId }, ctx) => bootstrap.runJob(runId, ctx))
+      .register(bootstrapOperationJob, (payload, ctx) => bootstrap.operationJob(payload, ctx))
+      .register(cacheRefreshJob, ({ workspaceId }, ctx) => bootstrap.refreshJob(workspaceId, ctx));
     const runner = createRunner({
       db: db.prisma,
       registry,
@@ -88,10 +140,14 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       verifier,
       installations,
       adminAuth,
+      bootstrap,
+      cache,
+      eventProcessors,
       registry,
       runner,
       async close() {
         await runner.stop(config.shutdownTimeoutMs);
+        await clockify.close();
         if (overrides.database === undefined) await db.close();
       },
     };

@@ -1,17 +1,19 @@
 /**
  * `npm run fake-clockify`: a fake Clockify on FAKE_CLOCKIFY_PORT (default 8090) with one demo workspace.
- * Tooling entry point, so it reads its two settings from the environment directly.
+ * Tooling entry point, so it reads its settings from the environment directly.
  */
-import { fakeId } from './data.js';
 import { createFakeClockify } from './server.js';
 
 const port = Number(process.env.FAKE_CLOCKIFY_PORT ?? 8090);
 const token = process.env.FAKE_CLOCKIFY_TOKEN ?? 'demo-addon-token';
-const workspaceId = fakeId('workspace', 'Demo workspace');
+// The simulator's workspace (scripts/simulate.ts), so `npm run simulate -- install` bootstraps from here.
+const workspaceId = process.env.FAKE_CLOCKIFY_WORKSPACE ?? 'sim0workspace00000000001';
 
 const fake = await createFakeClockify({
   port,
   host: '127.0.0.1',
+  // The simulator's installation token is a JWT naming the workspace: accept it as the add-on token.
+  acceptInstallationTokens: true,
   workspaces: [
     {
       id: workspaceId,

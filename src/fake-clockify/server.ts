@@ -27,6 +27,11 @@ export type FakeClockifyOptions = {
   /** Clock for the rate limit and stats (ms); injectable for tests. */
   now?: () => number;
   catalogue?: Catalogue;
+  /**
+   * Also accept, for a workspace, any JWT whose (unverified) `workspaceId` claim names it: a gateway
+   * installed by the simulator or by tests then calls the fake with its real installation token.
+   */
+  acceptInstallationTokens?: boolean;
 };
 
 export type RecordedWrite = {
@@ -62,6 +67,16 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
   );
   const byToken = new Map<string, WorkspaceData>();
   for (const ws of data.values()) for (const token of ws.tokens) byToken.set(token, ws);
+  const workspaceOfJwt = (token: string): WorkspaceData | undefined => {
+    try {
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { workspaceId?: unknown };
+      return typeof claims.workspaceId === 'string' ? data.get(claims.workspaceId) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const workspaceOfToken = (token: string): WorkspaceData | undefined =>
+    byToken.get(token) ?? (opts.acceptInstallationTokens === true ? workspaceOfJwt(token) : undefined);
   const closing = new AbortController();
   let writeSeq = 0;
 
@@ -122,7 +137,7 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
     const { op, params } = matched;
 
     const token = req.headers['x-addon-token'];
-    const ws = typeof token === 'string' ? byToken.get(token) : undefined;
+    const ws = typeof token === 'string' ? workspaceOfToken(token) : undefined;
     if (ws === undefined || (params.workspaceId !== undefined && params.workspaceId !== ws.id)) {
       return send({
         status: 401,

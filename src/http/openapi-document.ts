@@ -17,6 +17,8 @@ export async function openApiDocument(): Promise<string> {
     verifier: stub as never,
     installations: stub as never,
     adminAuth: stub as never,
+    bootstrap: stub as never,
+    cache: stub as never,
   });
   await app.ready();
   const doc = app.swagger();

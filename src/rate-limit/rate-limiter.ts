@@ -44,6 +44,20 @@ export type RateLimiterDeps = {
   maxRate?: number;
   /** Injected for tests; defaults to an abortable timer. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Jitter budget, µs per second of calls (default 0: exact pacing). Grants are spaced
+   * `(1 s + toleranceUs) / rate` apart, so a call may reach Clockify up to `toleranceUs` after its
+   * slot and no sliding second still holds more than `rate` calls.
+   */
+  toleranceUs?: number;
+  /**
+   * A caller that wakes more than this many ms after its slot (busy event loop, slow database answer)
+   * gives the slot up and reserves a new one instead of calling late, which would bunch it with the
+   * next calls. Keep it well under `toleranceUs`. Default: no check.
+   */
+  maxLatenessMs?: number;
+  /** Monotonic clock in ms for the lateness check; injectable for tests. */
+  monotonicMs?: () => number;
 };
 
 type Row = { slot_us: string; now_us: string };
@@ -54,9 +68,12 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
 export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
   const maxRate = clampRate(deps.maxRate ?? MAX_RATE_PER_SECOND, MAX_RATE_PER_SECOND);
   const sleep = deps.sleep ?? defaultSleep;
+  const toleranceUs = Math.max(0, deps.toleranceUs ?? 0);
+  const monotonicMs = deps.monotonicMs ?? (() => performance.now());
 
   async function reserve(workspaceId: string, ratePerSecond: number): Promise<Grant> {
-    const intervalUs = slotIntervalUs(clampRate(ratePerSecond, maxRate));
+    const rate = clampRate(ratePerSecond, maxRate);
+    const intervalUs = slotIntervalUs(rate) + Math.ceil(toleranceUs / rate);
     // The slot is GREATEST(stored next slot, now); the row then holds slot + interval. Epoch values go
     // out as text in whole µs: JS Dates would drop the microseconds the spacing is computed in.
     const rows = await deps.db.$queryRaw<Row[]>`
@@ -78,10 +95,17 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
   return {
     reserve,
     async acquire(workspaceId, ratePerSecond, signal) {
-      signal?.throwIfAborted();
-      const grant = await reserve(workspaceId, ratePerSecond);
-      // Round up: leaving a fraction of a millisecond early could put two calls in one window.
-      await sleep(Math.ceil(grant.waitUs / 1000), signal);
+      for (;;) {
+        signal?.throwIfAborted();
+        const asked = monotonicMs();
+        const grant = await reserve(workspaceId, ratePerSecond);
+        // Round up: leaving a fraction of a millisecond early could put two calls in one window.
+        const waitMs = Math.ceil(grant.waitUs / 1000);
+        await sleep(waitMs, signal);
+        // Measured from before the reservation, so the database round trip counts as lateness too.
+        const lateMs = monotonicMs() - asked - waitMs;
+        if (deps.maxLatenessMs === undefined || lateMs <= deps.maxLatenessMs) return;
+      }
     },
     async pause(workspaceId, seconds) {
       const us = Math.max(0, Math.ceil(seconds * 1_000_000));

@@ -3,8 +3,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/env.js';
 import { type Deps, createDeps } from '../../src/deps.js';
 import { type ClockifySigner, createClockifySigner, generateKeyPair } from '../../src/simulator/clockify-signer.js';
-import type { Database } from '../../src/store/database.js';
-import { createTestDatabase } from './database.js';
+import { type TestDatabase, createTestDatabase } from './database.js';
 
 // One key pair per test process: RSA generation is slow and the tests do not need fresh keys.
 const keys = generateKeyPair();
@@ -13,7 +12,7 @@ export const ADDON_KEY = 'test-gateway';
 export type TestApp = {
   app: App;
   deps: Deps;
-  db: Database;
+  db: TestDatabase;
   config: Config;
   sign: ClockifySigner;
   privateKeyPem: string;

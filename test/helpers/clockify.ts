@@ -53,3 +53,27 @@ export const userToken = (t: TestApp, workspaceId: string, role = 'OWNER', expir
   t.sign({ workspaceId, addonId: ADDON_ID, user: `user-${role.toLowerCase()}`, workspaceRole: role }, { addonKey: ADDON_KEY, expiresInS });
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * Installs a workspace whose installation points at a fake Clockify (`createFakeClockify` with
+ * `acceptInstallationTokens: true`), so the gateway's calls with its installation token are accepted.
+ */
+export async function installAgainstFake(
+  t: TestApp,
+  fake: { apiUrl: string; reportsUrl: string },
+  workspaceId: string,
+  settings: { id: string; value: unknown }[] = [],
+) {
+  const authToken = await t.sign(
+    { workspaceId, addonId: ADDON_ID, user: 'owner-user', backendUrl: fake.apiUrl, reportsUrl: fake.reportsUrl, nonce: hexId() },
+    { addonKey: ADDON_KEY },
+  );
+  const body = { addonId: ADDON_ID, authToken, workspaceId, asUser: 'owner-user', apiUrl: fake.apiUrl, addonUserId: 'addon-user', webhooks: [] };
+  const res = await postLifecycle(t, '/lifecycle/installed', body);
+  if (res.statusCode !== 200) throw new Error(`install failed: ${res.statusCode} ${res.body}`);
+  if (settings.length > 0) {
+    const s = await postLifecycle(t, '/lifecycle/settings-updated', { addonId: ADDON_ID, workspaceId, settings });
+    if (s.statusCode !== 200) throw new Error(`settings failed: ${s.statusCode} ${s.body}`);
+  }
+  return { workspaceId, body };
+}
