@@ -59,7 +59,7 @@ export function createRunner(opts: RunnerOptions): Runner {
   const workerId = `${hostname()}:${process.pid}:${randomId(6)}`;
   const random = opts.random ?? Math.random;
   const inFlight = new Map<string, Promise<void>>();
-  const shutdown = new AbortController();
+  let shutdown = new AbortController();
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
@@ -143,6 +143,8 @@ export function createRunner(opts: RunnerOptions): Runner {
     start() {
       if (running) return;
       running = true;
+      // A runner may be started again after stop(); jobs of the new run get a fresh abort signal.
+      if (shutdown.signal.aborted) shutdown = new AbortController();
       loop = run();
     },
     poke() {
