@@ -11,7 +11,14 @@ import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
 import { createInstallationsRepo } from './modules/installations/installations.repo.js';
 import { type WorkspacePurger, createInstallationsService } from './modules/installations/installations.service.js';
+import { createClockifyClient } from './integrations/clockify/clockify.client.js';
+import { loadCatalogue } from './integrations/clockify/catalogue.js';
+import { createIngestion } from './modules/ingestion/ingestion.module.js';
+import type { ClockifyCaller } from './modules/ingestion/webhook-registration.js';
+import type { InstalledHook } from './modules/installations/installations.service.js';
 import { type Clock, systemClock } from './platform/clock.js';
+import { createRateLimiter } from './rate-limit/rate-limiter.js';
+import type { Tx } from './store/tx.js';
 import { createCipher } from './platform/crypto.js';
 import { loggerOptions } from './platform/logger.js';
 import { type Database, openDatabase } from './store/database.js';
@@ -46,7 +53,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       async (workspaceId, before, tx) =>
         (await tx.job.deleteMany({ where: { workspaceId, createdAt: { lt: before }, status: { not: 'running' } } })).count,
     ];
-    const installations = createInstallationsService({ db: db.prisma, repo: installationsRepo, cipher, clock, purgers, onInstalled: [] });
+    const onInstalled: InstalledHook[] = [];
+    const onDeleting: ((workspaceId: string, tx: Tx) => Promise<void>)[] = [];
+    const installations = createInstallationsService({ db: db.prisma, repo: installationsRepo, cipher, clock, purgers, onInstalled, onDeleting });
     const adminAuth = createAdminAuthService({
       verifier,
       installations: installationsRepo,
@@ -54,13 +63,31 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       clock,
     });
 
+    // Ingestion (docs/ingestion.md): inbound webhooks. The Clockify client is created on first use.
+    let runnerRef: Runner | undefined;
+    const ingestion = createIngestion({
+      db: db.prisma,
+      cipher,
+      clock,
+      log: log.child({ component: 'ingestion' }),
+      verifier,
+      installations,
+      clockify: lazyClockifyClient(db),
+      config: { publicBaseUrl: config.publicBaseUrl, ...config.ingestion },
+      onJobsEnqueued: () => runnerRef?.poke(),
+    });
+    onInstalled.push(ingestion.onInstalled);
+    onDeleting.push(ingestion.onDeleting);
+    purgers.push(ingestion.purger);
+
     const registry = new JobRegistry()
       .register(installationSetupJob, ({ workspaceId }, ctx) => installations.runSetup(workspaceId, ctx))
       .register(workspacePurgeJob, async ({ workspaceId, deletedAt }, ctx) => {
         const r = await installations.purge(workspaceId, new Date(deletedAt));
         ctx.log.info(r, 'workspace purged');
       });
-    const runner = createRunner({
+    ingestion.registerJobs(registry);
+    const jobRunner = createRunner({
       db: db.prisma,
       registry,
       log: log.child({ component: 'jobs' }),
@@ -68,6 +95,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       concurrency: config.worker.concurrency,
       pollIntervalMs: config.worker.pollIntervalMs,
     });
+    // Starting the workers also makes sure the periodic retention job is scheduled (one per slot).
+    const runner: Runner = {
+      ...jobRunner,
+      workerId: jobRunner.workerId,
+      start() {
+        jobRunner.start();
+        ingestion.scheduleRetention(new Date(clock.now())).catch((err: unknown) => log.error({ err }, 'could not schedule webhook retention'));
+      },
+    };
+    runnerRef = runner;
 
     const readiness = async () => {
       try {
@@ -88,6 +125,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       verifier,
       installations,
       adminAuth,
+      ingestion,
       registry,
       runner,
       async close() {
@@ -117,4 +155,16 @@ function loadOrCreateKey(dataDir: string, log: Logger): Buffer {
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
   return key;
+}
+
+/** The Clockify client, built on first call: loading the operation catalogue is not free and many runs never call Clockify. */
+function lazyClockifyClient(db: Database): ClockifyCaller {
+  let client: Promise<ReturnType<typeof createClockifyClient>> | undefined;
+  const get = () =>
+    (client ??= loadCatalogue().then((catalogue) => createClockifyClient({ catalogue, limiter: createRateLimiter({ db: db.prisma }) })));
+  return {
+    connect: (conn) => ({
+      call: async (operationId, input, opts) => (await get()).connect(conn).call(operationId, input, opts),
+    }),
+  };
 }

@@ -27,6 +27,11 @@ export type FakeClockifyOptions = {
   /** Clock for the rate limit and stats (ms); injectable for tests. */
   now?: () => number;
   catalogue?: Catalogue;
+  /**
+   * The `authToken` of webhooks created through the API. Default: an opaque `fake-webhook-token-<id>`;
+   * tests that then deliver events pass a signer so the token is a JWT the gateway can verify.
+   */
+  webhookAuthToken?: (webhook: { workspaceId: string; id: string; webhookEvent: unknown }) => string | Promise<string>;
 };
 
 export type RecordedWrite = {
@@ -165,6 +170,10 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
       answer = answerRead(op, params, query, ws);
     } else {
       answer = answerWrite(op, params, req.body, ws, () => fakeId(ws.id, 'write', ++writeSeq));
+      if (op.operationId === 'createWebhook' && opts.webhookAuthToken !== undefined && answer.status < 300) {
+        const created = answer.body as { id: string; webhookEvent?: unknown; authToken?: unknown };
+        created.authToken = await opts.webhookAuthToken({ workspaceId: ws.id, id: created.id, webhookEvent: created.webhookEvent });
+      }
       recorded.push({
         at: now(),
         server,

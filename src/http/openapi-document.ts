@@ -17,6 +17,7 @@ export async function openApiDocument(): Promise<string> {
     verifier: stub as never,
     installations: stub as never,
     adminAuth: stub as never,
+    ingestion: stub as never,
   });
   await app.ready();
   const doc = app.swagger();
