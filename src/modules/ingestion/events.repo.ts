@@ -209,8 +209,8 @@ export function createEventsRepo(db: PrismaClient) {
 
     /** workspace.purge: everything the workspace's ingestion left behind. */
     async purgeWorkspace(workspaceId: string, before: Date, tx: Tx): Promise<number> {
-      const events = await tx.webhookEvent.deleteMany({ where: { workspaceId, receivedAt: { lt: before } } });
-      const sources = await tx.webhookSource.deleteMany({ where: { workspaceId, createdAt: { lt: before } } });
+      const events = await tx.webhookEvent.deleteMany({ where: { workspaceId, receivedAt: { lte: before } } });
+      const sources = await tx.webhookSource.deleteMany({ where: { workspaceId, createdAt: { lte: before } } });
       const rejections = await tx.webhookRejection.deleteMany({ where: { workspaceId } });
       const stats = await tx.webhookSourceStats.deleteMany({ where: { workspaceId } });
       return events.count + sources.count + rejections.count + stats.count;

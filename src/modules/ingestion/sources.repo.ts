@@ -12,6 +12,7 @@ export type NewSource = {
   contentTypes: string[];
   enabled: boolean;
   secretEncrypted: string | null;
+  createdAt: Date;
 };
 
 export type SourcePatch = Partial<

@@ -91,6 +91,8 @@ export function createSourcesService(deps: Deps) {
         contentTypes: [...new Set(body.contentTypes)],
         enabled: body.enabled,
         secretEncrypted: secret === null ? null : cipher.encrypt(secret),
+        // The app's clock, like the purge's `before`: both sides of that comparison use one clock.
+        createdAt: clock.now(),
       });
       return { ...view(row), secret };
     },
