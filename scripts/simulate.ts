@@ -77,7 +77,7 @@ const userToken = () =>
     { addonKey, expiresInS: 1_800 },
   );
 
-switch (command) {
+switch (command ?? '') {
   case 'install': {
     const authToken = await sign({ workspaceId, addonId, user: 'sim-owner', backendUrl: apiUrl, reportsUrl: apiUrl.replace(/\/api$/, '/reports') }, { addonKey });
     await post(

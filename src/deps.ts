@@ -64,7 +64,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     });
 
     // Ingestion (docs/ingestion.md): inbound webhooks. The Clockify client is created on first use.
-    let runnerRef: Runner | undefined;
+    const runnerRef: { current?: Runner } = {};
     const ingestion = createIngestion({
       db: db.prisma,
       cipher,
@@ -74,7 +74,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       installations,
       clockify: lazyClockifyClient(db),
       config: { publicBaseUrl: config.publicBaseUrl, ...config.ingestion },
-      onJobsEnqueued: () => runnerRef?.poke(),
+      onJobsEnqueued: () => runnerRef.current?.poke(),
     });
     onInstalled.push(ingestion.onInstalled);
     onDeleting.push(ingestion.onDeleting);
@@ -104,7 +104,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
         ingestion.scheduleRetention(new Date(clock.now())).catch((err: unknown) => log.error({ err }, 'could not schedule webhook retention'));
       },
     };
-    runnerRef = runner;
+    runnerRef.current = runner;
 
     const readiness = async () => {
       try {

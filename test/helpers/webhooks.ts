@@ -6,7 +6,12 @@ import { ADDON_KEY, type TestApp } from './build-test-app.js';
 import { ADDON_ID } from './clockify.js';
 
 const SAMPLES_DIR = 'test/fixtures/clockify/webhook-samples';
-const samples = new Map(readdirSync(SAMPLES_DIR).map((f) => [f.replace(/\.json$/, ''), readFileSync(`${SAMPLES_DIR}/${f}`, 'utf8')]));
+const samples = new Map(
+  readdirSync(SAMPLES_DIR).map((f) => [
+    f.replace(/\.json$/, ''),
+    readFileSync(`${SAMPLES_DIR}/${f}`, 'utf8'),
+  ]),
+);
 
 /** The event's sample payload (or a small synthetic one), with its top-level workspaceId set to `workspaceId`. */
 export function samplePayload(event: string, workspaceId: string): Record<string, unknown> {
@@ -21,7 +26,11 @@ export const hasSample = (event: string) => samples.has(event);
  * Gives a workspace a token row for every event (what the manifest plus API registration yield), each
  * token a JWT signed like Clockify's. Returns event → token.
  */
-export async function seedWebhookTokens(t: TestApp, workspaceId: string, events: readonly string[] = CLOCKIFY_WEBHOOK_EVENTS) {
+export async function seedWebhookTokens(
+  t: TestApp,
+  workspaceId: string,
+  events: readonly string[] = CLOCKIFY_WEBHOOK_EVENTS,
+) {
   const tokens = new Map<string, string>();
   for (const event of events) {
     const token = await t.sign({ workspaceId, addonId: ADDON_ID, webhook: event }, { addonKey: ADDON_KEY });
@@ -36,7 +45,17 @@ export async function seedWebhookTokens(t: TestApp, workspaceId: string, events:
   return tokens;
 }
 
-export function postClockify(t: TestApp, opts: { event: string; token: string; body: unknown; single?: boolean; headerEvent?: string | null; contentType?: string }) {
+export function postClockify(
+  t: TestApp,
+  opts: {
+    event: string;
+    token: string;
+    body: unknown;
+    single?: boolean;
+    headerEvent?: string | null;
+    contentType?: string;
+  },
+) {
   const headerEvent = opts.headerEvent === undefined ? opts.event : opts.headerEvent;
   return t.app.inject({
     method: 'POST',
@@ -50,5 +69,7 @@ export function postClockify(t: TestApp, opts: { event: string; token: string; b
   });
 }
 
-export const eventCount = (t: TestApp, workspaceId: string) => t.db.prisma.webhookEvent.count({ where: { workspaceId } });
-export const processJobCount = (t: TestApp, workspaceId: string) => t.db.prisma.job.count({ where: { workspaceId, name: 'event.process' } });
+export const eventCount = (t: TestApp, workspaceId: string) =>
+  t.db.prisma.webhookEvent.count({ where: { workspaceId } });
+export const processJobCount = (t: TestApp, workspaceId: string) =>
+  t.db.prisma.job.count({ where: { workspaceId, name: 'event.process' } });

@@ -1,6 +1,9 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SourceVerification, type SourceVerificationInput } from '../../src/modules/ingestion/source-config.js';
+import {
+  SourceVerification,
+  type SourceVerificationInput,
+} from '../../src/modules/ingestion/source-config.js';
 import { generateSecret } from '../../src/modules/ingestion/verify/generate-secret.js';
 import { signRequest } from '../../src/modules/ingestion/verify/sign-examples.js';
 import { type TestApp, buildTestApp, manualClock } from '../helpers/build-test-app.js';
@@ -25,18 +28,37 @@ async function admin(workspaceId: string, role = 'OWNER') {
 }
 
 async function createSource(workspaceId: string, body: Record<string, unknown>): Promise<Created> {
-  const res = await t.app.inject({ method: 'POST', url: '/ui/sources', headers: await admin(workspaceId), payload: { name: 'src', ...body } });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/ui/sources',
+    headers: await admin(workspaceId),
+    payload: { name: 'src', ...body },
+  });
   if (res.statusCode !== 201) throw new Error(`create failed: ${res.statusCode} ${res.body}`);
   return res.json<Created>();
 }
 
-function send(sourceId: string, body: string | Buffer, headers: Record<string, string>, contentType = 'application/json') {
-  return t.app.inject({ method: 'POST', url: `/webhooks/custom/${sourceId}`, headers: { 'content-type': contentType, ...headers }, payload: body });
+function send(
+  sourceId: string,
+  body: string | Buffer,
+  headers: Record<string, string>,
+  contentType = 'application/json',
+) {
+  return t.app.inject({
+    method: 'POST',
+    url: `/webhooks/custom/${sourceId}`,
+    headers: { 'content-type': contentType, ...headers },
+    payload: body,
+  });
 }
 
 function signed(config: SourceVerification, secret: string, body: string, at = clock.now()) {
   const id = `msg_${seq++}`;
-  return { ...signRequest(config, secret, body, { now: at, id }), 'X-GitHub-Delivery': id, 'X-Shopify-Webhook-Id': id };
+  return {
+    ...signRequest(config, secret, body, { now: at, id }),
+    'X-GitHub-Delivery': id,
+    'X-Shopify-Webhook-Id': id,
+  };
 }
 
 const eventsOf = (workspaceId: string) => t.db.prisma.webhookEvent.count({ where: { workspaceId } });
@@ -48,8 +70,21 @@ const SCHEMES: { name: string; input: SourceVerificationInput; timestamped: bool
   { name: 'shopify', input: { scheme: 'shopify' }, timestamped: false },
   { name: 'standard-webhooks', input: { scheme: 'standard-webhooks' }, timestamped: true },
   { name: 'clickup', input: { scheme: 'clickup' }, timestamped: false },
-  { name: 'hmac (body)', input: { scheme: 'hmac', header: 'X-Signature-256', prefix: 'sha256=' }, timestamped: false },
-  { name: 'hmac (timestamp.body)', input: { scheme: 'hmac', header: 'X-Sig', encoding: 'base64', signed: { kind: 'timestamp.body', timestampHeader: 'X-Ts' } }, timestamped: true },
+  {
+    name: 'hmac (body)',
+    input: { scheme: 'hmac', header: 'X-Signature-256', prefix: 'sha256=' },
+    timestamped: false,
+  },
+  {
+    name: 'hmac (timestamp.body)',
+    input: {
+      scheme: 'hmac',
+      header: 'X-Sig',
+      encoding: 'base64',
+      signed: { kind: 'timestamp.body', timestampHeader: 'X-Ts' },
+    },
+    timestamped: true,
+  },
   { name: 'api-key', input: { scheme: 'api-key', header: 'X-Api-Key' }, timestamped: false },
   { name: 'basic-auth', input: { scheme: 'basic-auth', username: 'sender' }, timestamped: false },
 ];
@@ -81,8 +116,14 @@ describe.each(SCHEMES)('custom source, $name', ({ input, timestamped }) => {
     const before = await eventsOf(ws);
     const body = uniqueBody();
     const signsBody = config.scheme !== 'api-key' && config.scheme !== 'basic-auth';
-    const tampered = signsBody ? [await send(src.id, body.replace('thing', 'THING'), signed(config, src.secret!, body))] : [];
-    const wrong = await send(src.id, body, signed(config, generateSecret(config.scheme as Exclude<typeof config.scheme, 'none'>), body));
+    const tampered = signsBody
+      ? [await send(src.id, body.replace('thing', 'THING'), signed(config, src.secret!, body))]
+      : [];
+    const wrong = await send(
+      src.id,
+      body,
+      signed(config, generateSecret(config.scheme as Exclude<typeof config.scheme, 'none'>), body),
+    );
     const none = await send(src.id, body, {});
     for (const r of [...tampered, wrong, none]) {
       expect(r.statusCode).toBe(401);
@@ -95,17 +136,29 @@ describe.each(SCHEMES)('custom source, $name', ({ input, timestamped }) => {
   });
 
   // Only schemes whose signature covers a timestamp have a window to be outside of.
-  if (timestamped) it('rejects a stale timestamp (a replay outside the window) with 401', async () => {
-    const body = uniqueBody();
-    const res = await send(src.id, body, signed(config, src.secret!, body, new Date(clock.now().getTime() - 10 * 60_000)));
-    expect(res.statusCode).toBe(401);
-    const r = await t.db.prisma.webhookRejection.findFirst({ where: { workspaceId: ws, sourceKey: src.id, reason: 'stale' } });
-    expect(r).not.toBeNull();
-  });
+  if (timestamped)
+    it('rejects a stale timestamp (a replay outside the window) with 401', async () => {
+      const body = uniqueBody();
+      const res = await send(
+        src.id,
+        body,
+        signed(config, src.secret!, body, new Date(clock.now().getTime() - 10 * 60_000)),
+      );
+      expect(res.statusCode).toBe(401);
+      const r = await t.db.prisma.webhookRejection.findFirst({
+        where: { workspaceId: ws, sourceKey: src.id, reason: 'stale' },
+      });
+      expect(r).not.toBeNull();
+    });
 
   it('accepts the previous secret during the grace period only', async () => {
     const old = src.secret!;
-    const rot = await t.app.inject({ method: 'POST', url: `/ui/sources/${src.id}/rotate-secret`, headers: await admin(ws), payload: { graceSeconds: 60 } });
+    const rot = await t.app.inject({
+      method: 'POST',
+      url: `/ui/sources/${src.id}/rotate-secret`,
+      headers: await admin(ws),
+      payload: { graceSeconds: 60 },
+    });
     expect(rot.statusCode, rot.body).toBe(200);
     const fresh = rot.json<Created>().secret!;
     expect(fresh).not.toBe(old);
@@ -149,19 +202,47 @@ describe('custom source endpoint', () => {
     expect((await send('nope', body, {})).statusCode).toBe(404);
 
     const h = await admin(ws);
-    expect((await t.app.inject({ method: 'PATCH', url: `/ui/sources/${src.id}`, headers: h, payload: { enabled: false } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: `/ui/sources/${src.id}`,
+          headers: h,
+          payload: { enabled: false },
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await send(src.id, uniqueBody(), {})).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'PATCH', url: `/ui/sources/${src.id}`, headers: h, payload: { enabled: true } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: `/ui/sources/${src.id}`,
+          headers: h,
+          payload: { enabled: true },
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await send(src.id, uniqueBody(), {})).statusCode).toBe(202);
 
-    const off = await postLifecycle(t, '/lifecycle/settings-updated', { addonId: ADDON_ID, workspaceId: ws, settings: [{ id: 'webhooks_accept_custom', value: false }] });
+    const off = await postLifecycle(t, '/lifecycle/settings-updated', {
+      addonId: ADDON_ID,
+      workspaceId: ws,
+      settings: [{ id: 'webhooks_accept_custom', value: false }],
+    });
     expect(off.statusCode).toBe(200);
     // The endpoint's source cache lives 2 s; the insert re-checks the setting, so nothing is stored meanwhile.
     expect((await send(src.id, uniqueBody(), {})).statusCode).toBe(404);
-    const on = await postLifecycle(t, '/lifecycle/settings-updated', { addonId: ADDON_ID, workspaceId: ws, settings: [{ id: 'webhooks_accept_custom', value: true }] });
+    const on = await postLifecycle(t, '/lifecycle/settings-updated', {
+      addonId: ADDON_ID,
+      workspaceId: ws,
+      settings: [{ id: 'webhooks_accept_custom', value: true }],
+    });
     expect(on.statusCode).toBe(200);
 
-    expect((await t.app.inject({ method: 'DELETE', url: `/ui/sources/${src.id}`, headers: h })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/ui/sources/${src.id}`, headers: h })).statusCode,
+    ).toBe(200);
     expect((await send(src.id, uniqueBody(), {})).statusCode).toBe(404);
     expect(await t.db.prisma.webhookEvent.count({ where: { sourceKey: src.id } })).toBe(2);
   });
@@ -186,27 +267,51 @@ describe('custom source endpoint', () => {
   });
 
   it('stores other content types raw when the source allows them; the detail shows text or base64', async () => {
-    const src = await createSource(ws, { verification: { scheme: 'none' }, contentTypes: ['text/plain', 'application/octet-stream'] });
+    const src = await createSource(ws, {
+      verification: { scheme: 'none' },
+      contentTypes: ['text/plain', 'application/octet-stream'],
+    });
     const text = await send(src.id, 'plain text ✓', {}, 'text/plain; charset=utf-8');
     expect(text.statusCode).toBe(202);
     const bin = await send(src.id, Buffer.from([0xff, 0x00, 0xfe, 0x01]), {}, 'application/octet-stream');
     expect(bin.statusCode).toBe(202);
     const h = await admin(ws);
-    const d1 = await t.app.inject({ method: 'GET', url: `/ui/webhooks/${text.json<{ eventId: string }>().eventId}`, headers: h });
+    const d1 = await t.app.inject({
+      method: 'GET',
+      url: `/ui/webhooks/${text.json<{ eventId: string }>().eventId}`,
+      headers: h,
+    });
     expect(d1.json().body).toEqual({ encoding: 'utf8', data: 'plain text ✓' });
-    const d2 = await t.app.inject({ method: 'GET', url: `/ui/webhooks/${bin.json<{ eventId: string }>().eventId}`, headers: h });
-    expect(d2.json().body).toEqual({ encoding: 'base64', data: Buffer.from([0xff, 0x00, 0xfe, 0x01]).toString('base64') });
+    const d2 = await t.app.inject({
+      method: 'GET',
+      url: `/ui/webhooks/${bin.json<{ eventId: string }>().eventId}`,
+      headers: h,
+    });
+    expect(d2.json().body).toEqual({
+      encoding: 'base64',
+      data: Buffer.from([0xff, 0x00, 0xfe, 0x01]).toString('base64'),
+    });
     expect(d2.json().jobs).toEqual([expect.objectContaining({ name: 'event.process', status: 'queued' })]);
   });
 
   it('keeps only the last 50 rejections per source but counts them all', async () => {
     const src = await createSource(ws, { verification: { scheme: 'api-key' } });
-    for (let i = 0; i < 55; i++) expect((await send(src.id, uniqueBody(), { 'x-api-key': `wrong-key-${i}-padding-padding` })).statusCode).toBe(401);
+    for (let i = 0; i < 55; i++)
+      expect(
+        (await send(src.id, uniqueBody(), { 'x-api-key': `wrong-key-${i}-padding-padding` })).statusCode,
+      ).toBe(401);
     const h = await admin(ws);
     const q = await t.app.inject({ method: 'GET', url: `/ui/sources/${src.id}/rejections`, headers: h });
     expect(q.json().items).toHaveLength(50);
-    expect(q.json().items[0]).toMatchObject({ reason: 'mismatch', headers: expect.objectContaining({ 'x-api-key': '[redacted]' }) });
+    expect(q.json().items[0]).toMatchObject({
+      reason: 'mismatch',
+      headers: expect.objectContaining({ 'x-api-key': '[redacted]' }),
+    });
     const stats = await t.app.inject({ method: 'GET', url: '/ui/stats', headers: h });
-    expect(stats.json().items.find((s: { source: string }) => s.source === src.id)).toMatchObject({ rejected: 55, accepted: 0, received: 55 });
+    expect(stats.json().items.find((s: { source: string }) => s.source === src.id)).toMatchObject({
+      rejected: 55,
+      accepted: 0,
+      received: 55,
+    });
   });
 });

@@ -44,7 +44,15 @@ export const ingestionAdminRoutes: FastifyPluginAsyncZod<Opts> = async (app, { s
 
   app.get(
     '/sources',
-    { schema: { operationId: 'listSources', tags, summary: 'Custom webhook sources of this workspace', security, response: { 200: z.object({ items: z.array(SourceView) }), ...authErrors } } },
+    {
+      schema: {
+        operationId: 'listSources',
+        tags,
+        summary: 'Custom webhook sources of this workspace',
+        security,
+        response: { 200: z.object({ items: z.array(SourceView) }), ...authErrors },
+      },
+    },
     async (req) => ({ items: await sources.list(principalOf(req).workspaceId) }),
   );
 
@@ -66,7 +74,16 @@ export const ingestionAdminRoutes: FastifyPluginAsyncZod<Opts> = async (app, { s
 
   app.get(
     '/sources/:sourceId',
-    { schema: { operationId: 'getSource', tags, summary: 'One custom source (never its secret)', security, params: SourceParams, response: { 200: SourceView, ...authErrors, ...errors(400, 404) } } },
+    {
+      schema: {
+        operationId: 'getSource',
+        tags,
+        summary: 'One custom source (never its secret)',
+        security,
+        params: SourceParams,
+        response: { 200: SourceView, ...authErrors, ...errors(400, 404) },
+      },
+    },
     async (req) => sources.get(principalOf(req).workspaceId, req.params.sourceId),
   );
 
@@ -77,11 +94,16 @@ export const ingestionAdminRoutes: FastifyPluginAsyncZod<Opts> = async (app, { s
       schema: {
         operationId: 'updateSource',
         tags,
-        summary: 'Update a source (name, verification, dedup rule, limits, enabled). A new scheme or secret is returned once.',
+        summary:
+          'Update a source (name, verification, dedup rule, limits, enabled). A new scheme or secret is returned once.',
         security,
         params: SourceParams,
         body: UpdateSourceBody,
-        response: { 200: SourceView.extend({ secret: z.string().nullable().optional() }), ...authErrors, ...errors(400, 404, 422) },
+        response: {
+          200: SourceView.extend({ secret: z.string().nullable().optional() }),
+          ...authErrors,
+          ...errors(400, 404, 422),
+        },
       },
     },
     async (req) => sources.update(principalOf(req).workspaceId, req.params.sourceId, req.body),
@@ -94,7 +116,8 @@ export const ingestionAdminRoutes: FastifyPluginAsyncZod<Opts> = async (app, { s
       schema: {
         operationId: 'rotateSourceSecret',
         tags,
-        summary: 'Replace the secret; the previous one keeps working for graceSeconds. The new secret is in this response only.',
+        summary:
+          'Replace the secret; the previous one keeps working for graceSeconds. The new secret is in this response only.',
         security,
         params: SourceParams,
         body: RotateSecretBody,
@@ -108,7 +131,14 @@ export const ingestionAdminRoutes: FastifyPluginAsyncZod<Opts> = async (app, { s
     '/sources/:sourceId',
     {
       config: { access: 'write' },
-      schema: { operationId: 'deleteSource', tags, summary: 'Delete a source (its URL stops working; received events stay until retention)', security, params: SourceParams, response: { 200: SourceView, ...authErrors, ...errors(400, 404) } },
+      schema: {
+        operationId: 'deleteSource',
+        tags,
+        summary: 'Delete a source (its URL stops working; received events stay until retention)',
+        security,
+        params: SourceParams,
+        response: { 200: SourceView, ...authErrors, ...errors(400, 404) },
+      },
     },
     async (req) => sources.delete(principalOf(req).workspaceId, req.params.sourceId),
   );
@@ -141,7 +171,11 @@ export const ingestionAdminRoutes: FastifyPluginAsyncZod<Opts> = async (app, { s
         summary: 'Received events, newest first (cursor pagination)',
         security,
         querystring: ListEventsQuery,
-        response: { 200: z.object({ items: z.array(EventSummary), nextCursor: z.string().nullable() }), ...authErrors, ...errors(400) },
+        response: {
+          200: z.object({ items: z.array(EventSummary), nextCursor: z.string().nullable() }),
+          ...authErrors,
+          ...errors(400),
+        },
       },
     },
     async (req) => events.list(principalOf(req).workspaceId, req.query),
@@ -164,7 +198,16 @@ export const ingestionAdminRoutes: FastifyPluginAsyncZod<Opts> = async (app, { s
 
   app.get(
     '/stats',
-    { schema: { operationId: 'getIngestionStats', tags, summary: 'Per source: received, accepted, duplicates, rejected, last received, processing success rate', security, response: { 200: z.object({ items: z.array(SourceStats) }), ...authErrors } } },
+    {
+      schema: {
+        operationId: 'getIngestionStats',
+        tags,
+        summary:
+          'Per source: received, accepted, duplicates, rejected, last received, processing success rate',
+        security,
+        response: { 200: z.object({ items: z.array(SourceStats) }), ...authErrors },
+      },
+    },
     async (req) => ({ items: await events.stats(principalOf(req).workspaceId) }),
   );
 };

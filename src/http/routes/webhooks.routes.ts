@@ -25,7 +25,9 @@ const DuplicateOrChallenge = z.union([
 const inboundErrors = errors(400, 401, 404, 413, 415);
 
 const tooLarge = (limit: number) =>
-  Object.assign(new AppError('PAYLOAD_TOO_LARGE', `This endpoint accepts bodies up to ${limit} bytes`), { statusCode: 413 });
+  Object.assign(new AppError('PAYLOAD_TOO_LARGE', `This endpoint accepts bodies up to ${limit} bytes`), {
+    statusCode: 413,
+  });
 
 /** Counts bytes as they stream in and fails the body read as soon as the limit is passed. */
 function limitBody(payload: NodeJS.ReadableStream, limit: number): Transform {
@@ -37,7 +39,7 @@ function limitBody(payload: NodeJS.ReadableStream, limit: number): Transform {
       else cb(null, chunk);
     },
   });
-  payload.on('error', (err) => counted.destroy(err));
+  payload.on('error', (err: Error) => counted.destroy(err));
   payload.pipe(counted);
   return counted;
 }
@@ -65,7 +67,8 @@ export const webhookRoutes: FastifyPluginAsyncZod<Opts> = async (app, { ingest, 
 
   const clockifyPreParsing = async (req: FastifyRequest) => {
     const event = (req.params as { event?: string }).event;
-    if (event !== undefined && !isClockifyEvent(event)) throw new AppError('NOT_FOUND', `Unknown Clockify event ${event}`);
+    if (event !== undefined && !isClockifyEvent(event))
+      throw new AppError('NOT_FOUND', `Unknown Clockify event ${event}`);
     if (mediaTypeOf(req.headers['content-type']) !== 'application/json') {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Clockify webhooks are application/json');
     }
@@ -83,7 +86,10 @@ export const webhookRoutes: FastifyPluginAsyncZod<Opts> = async (app, { ingest, 
     {
       bodyLimit: clockifyBodyLimit,
       preParsing: async (req) => clockifyPreParsing(req),
-      schema: { ...clockifyDoc('clockifyWebhook', 'Clockify: one webhook event (one path per event type)'), params: z.object({ event: z.string().max(64) }) },
+      schema: {
+        ...clockifyDoc('clockifyWebhook', 'Clockify: one webhook event (one path per event type)'),
+        params: z.object({ event: z.string().max(64) }),
+      },
     },
     async (req, reply) => {
       const r: IngestReply = await ingest.clockify(req.params.event, inbound(req));
@@ -96,7 +102,10 @@ export const webhookRoutes: FastifyPluginAsyncZod<Opts> = async (app, { ingest, 
     {
       bodyLimit: clockifyBodyLimit,
       preParsing: async (req) => clockifyPreParsing(req),
-      schema: clockifyDoc('clockifyWebhookSinglePath', 'Clockify: any webhook event; the type comes from Clockify-Webhook-Event-Type'),
+      schema: clockifyDoc(
+        'clockifyWebhookSinglePath',
+        'Clockify: any webhook event; the type comes from Clockify-Webhook-Event-Type',
+      ),
     },
     async (req, reply) => {
       const r: IngestReply = await ingest.clockify(null, inbound(req));

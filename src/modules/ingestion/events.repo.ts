@@ -133,7 +133,9 @@ export function createEventsRepo(db: PrismaClient) {
       );
       const missing = events.filter((_, i) => outcomes[i] === undefined);
       if (missing.length > 0) {
-        const found = await db.$queryRaw<{ id: string; workspace_id: string; source_key: string; dedup_key: string }[]>`
+        const found = await db.$queryRaw<
+          { id: string; workspace_id: string; source_key: string; dedup_key: string }[]
+        >`
           SELECT e.id, e.workspace_id, e.source_key, e.dedup_key
           FROM webhook_event e
           JOIN unnest(${missing.map((e) => e.workspaceId)}::text[], ${missing.map((e) => e.sourceKey)}::text[],
@@ -178,7 +180,13 @@ export function createEventsRepo(db: PrismaClient) {
       return rows.map(toStored);
     },
 
-    async setStatus(workspaceId: string, id: string, status: EventStatus, at: Date, error: string | null): Promise<void> {
+    async setStatus(
+      workspaceId: string,
+      id: string,
+      status: EventStatus,
+      at: Date,
+      error: string | null,
+    ): Promise<void> {
       await db.webhookEvent.updateMany({
         where: { workspaceId, id },
         data: { status, processedAt: at, lastError: error?.slice(0, 2_000) ?? null },
@@ -209,8 +217,12 @@ export function createEventsRepo(db: PrismaClient) {
 
     /** workspace.purge: everything the workspace's ingestion left behind. */
     async purgeWorkspace(workspaceId: string, before: Date, tx: Tx): Promise<number> {
-      const events = await tx.webhookEvent.deleteMany({ where: { workspaceId, receivedAt: { lte: before } } });
-      const sources = await tx.webhookSource.deleteMany({ where: { workspaceId, createdAt: { lte: before } } });
+      const events = await tx.webhookEvent.deleteMany({
+        where: { workspaceId, receivedAt: { lte: before } },
+      });
+      const sources = await tx.webhookSource.deleteMany({
+        where: { workspaceId, createdAt: { lte: before } },
+      });
       const rejections = await tx.webhookRejection.deleteMany({ where: { workspaceId } });
       const stats = await tx.webhookSourceStats.deleteMany({ where: { workspaceId } });
       return events.count + sources.count + rejections.count + stats.count;
@@ -218,7 +230,15 @@ export function createEventsRepo(db: PrismaClient) {
 
     /** Quarantine: keeps the last `keep` rejections per source and counts every one. */
     async recordRejection(
-      input: { workspaceId: string; sourceKey: string; reason: string; eventType: string | null; headers: Record<string, string>; bodyBytes: number; receivedAt: Date },
+      input: {
+        workspaceId: string;
+        sourceKey: string;
+        reason: string;
+        eventType: string | null;
+        headers: Record<string, string>;
+        bodyBytes: number;
+        receivedAt: Date;
+      },
       keep: number,
     ): Promise<void> {
       const id = newId('rej');
@@ -238,13 +258,26 @@ export function createEventsRepo(db: PrismaClient) {
     },
 
     listRejections(workspaceId: string, sourceKey: string) {
-      return db.webhookRejection.findMany({ where: { workspaceId, sourceKey }, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }] });
+      return db.webhookRejection.findMany({
+        where: { workspaceId, sourceKey },
+        orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+      });
     },
 
     async stats(workspaceId: string) {
-      const counters = await db.webhookSourceStats.findMany({ where: { workspaceId }, orderBy: { sourceKey: 'asc' } });
-      const byStatus = await db.webhookEvent.groupBy({ by: ['sourceKey', 'status'], where: { workspaceId }, _count: { _all: true } });
-      return { counters, byStatus: byStatus.map((r) => ({ sourceKey: r.sourceKey, status: r.status, count: r._count._all })) };
+      const counters = await db.webhookSourceStats.findMany({
+        where: { workspaceId },
+        orderBy: { sourceKey: 'asc' },
+      });
+      const byStatus = await db.webhookEvent.groupBy({
+        by: ['sourceKey', 'status'],
+        where: { workspaceId },
+        _count: { _all: true },
+      });
+      return {
+        counters,
+        byStatus: byStatus.map((r) => ({ sourceKey: r.sourceKey, status: r.status, count: r._count._all })),
+      };
     },
 
     jobsOf(workspaceId: string, jobIds: string[]) {

@@ -29,12 +29,15 @@ const summary = (e: StoredEvent): EventSummary => ({
 });
 
 /** Keyset cursor over (receivedAt, id), newest first; opaque to clients. */
-const encodeCursor = (e: StoredEvent) => Buffer.from(`${e.receivedAt.toISOString()}|${e.id}`).toString('base64url');
+const encodeCursor = (e: StoredEvent) =>
+  Buffer.from(`${e.receivedAt.toISOString()}|${e.id}`).toString('base64url');
 function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const receivedAt = new Date(at ?? '');
   if (id === undefined || !/^evt_[0-9a-z]{20}$/.test(id) || Number.isNaN(receivedAt.getTime())) {
-    throw new AppError('VALIDATION_FAILED', 'query.cursor: not a cursor from this API', { details: { field: 'cursor' } });
+    throw new AppError('VALIDATION_FAILED', 'query.cursor: not a cursor from this API', {
+      details: { field: 'cursor' },
+    });
   }
   return { receivedAt, id };
 }
@@ -42,17 +45,25 @@ function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
 function bodyView(body: Buffer): EventDetail['body'] {
   const text = body.toString('utf8');
   // Round-trips only when the bytes are valid UTF-8; otherwise show them losslessly as base64.
-  return Buffer.from(text, 'utf8').equals(body) ? { encoding: 'utf8', data: text } : { encoding: 'base64', data: body.toString('base64') };
+  return Buffer.from(text, 'utf8').equals(body)
+    ? { encoding: 'utf8', data: text }
+    : { encoding: 'base64', data: body.toString('base64') };
 }
 
 export function createEventsService(deps: Deps) {
   const { repo, clock } = deps;
 
   return {
-    async list(workspaceId: string, q: ListEventsQuery): Promise<{ items: EventSummary[]; nextCursor: string | null }> {
+    async list(
+      workspaceId: string,
+      q: ListEventsQuery,
+    ): Promise<{ items: EventSummary[]; nextCursor: string | null }> {
       const from = q.from !== undefined ? new Date(q.from) : undefined;
       const to = q.to !== undefined ? new Date(q.to) : undefined;
-      if (from && to && from > to) throw new AppError('VALIDATION_FAILED', 'query.from: must not be after to', { details: { field: 'from' } });
+      if (from && to && from > to)
+        throw new AppError('VALIDATION_FAILED', 'query.from: must not be after to', {
+          details: { field: 'from' },
+        });
       const rows = await repo.list(workspaceId, {
         sourceKey: q.source,
         eventType: q.eventType,
@@ -63,7 +74,10 @@ export function createEventsService(deps: Deps) {
         limit: q.limit + 1,
       });
       const page = rows.slice(0, q.limit);
-      return { items: page.map(summary), nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null };
+      return {
+        items: page.map(summary),
+        nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null,
+      };
     },
 
     async get(workspaceId: string, id: string): Promise<EventDetail> {
@@ -94,7 +108,8 @@ export function createEventsService(deps: Deps) {
       const keys = new Set<string>([...counters.map((c) => c.sourceKey), ...names.keys()]);
       return [...keys].sort().map((key) => {
         const c = counters.find((x) => x.sourceKey === key);
-        const count = (status: string) => byStatus.find((b) => b.sourceKey === key && b.status === status)?.count ?? 0;
+        const count = (status: string) =>
+          byStatus.find((b) => b.sourceKey === key && b.status === status)?.count ?? 0;
         const processed = count('processed');
         const failed = count('failed');
         const accepted = Number(c?.accepted ?? 0);
@@ -148,7 +163,8 @@ export function createEventsService(deps: Deps) {
         for (const p of deps.processors) await p.process(event, ctx);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        if (ctx.attempt >= eventProcessJob.maxAttempts) await repo.setStatus(e.workspaceId, e.id, 'failed', clock.now(), message);
+        if (ctx.attempt >= eventProcessJob.maxAttempts)
+          await repo.setStatus(e.workspaceId, e.id, 'failed', clock.now(), message);
         throw err;
       }
       await repo.setStatus(e.workspaceId, e.id, 'processed', clock.now(), null);

@@ -72,7 +72,9 @@ export function createIngestBatcher(opts: {
       } catch (err) {
         // Two instances' batches can deadlock on the counter rows; the loser is rolled back whole, so
         // writing it again is safe. Anything else fails the batch's requests (500: the sender retries).
-        const code = (err as { code?: unknown; meta?: { code?: unknown } }).meta?.code ?? (err as { code?: unknown }).code;
+        const code =
+          (err as { code?: unknown; meta?: { code?: unknown } }).meta?.code ??
+          (err as { code?: unknown }).code;
         if (attempt < 3 && (code === '40P01' || code === '40001')) continue;
         opts.log?.error({ err, size: batch.length }, 'ingest batch failed');
         for (const b of batch) b.reject(err);

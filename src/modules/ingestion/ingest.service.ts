@@ -2,7 +2,11 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Clock } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto.js';
 import { AppError } from '../../platform/errors.js';
-import { type ClockifyClaims, type ClockifyTokenVerifier, readClaimsUnverified } from '../auth/clockify-token.js';
+import {
+  type ClockifyClaims,
+  type ClockifyTokenVerifier,
+  readClaimsUnverified,
+} from '../auth/clockify-token.js';
 import { clockifyDedupKey, isClockifyEvent } from './clockify-events.js';
 import { dedupKey } from './dedup-key.js';
 import type { EventsRepo, InsertOutcome, NewEvent } from './events.repo.js';
@@ -46,11 +50,14 @@ export const mediaTypeOf = (contentType: string | null | undefined): string | nu
   const t = contentType?.split(';')[0]?.trim().toLowerCase();
   return t === undefined || t === '' ? null : t;
 };
-export const isJsonMediaType = (t: string | null): boolean => t === 'application/json' || (t?.endsWith('+json') ?? false);
+export const isJsonMediaType = (t: string | null): boolean =>
+  t === 'application/json' || (t?.endsWith('+json') ?? false);
 
 export function mediaTypeAllowed(allowed: readonly string[], type: string | null): boolean {
   if (type === null) return false;
-  return allowed.some((a) => a === '*/*' || a === type || (a.endsWith('/*') && type.startsWith(a.slice(0, -1))));
+  return allowed.some(
+    (a) => a === '*/*' || a === type || (a.endsWith('/*') && type.startsWith(a.slice(0, -1))),
+  );
 }
 
 const signatureInvalid = (why: string) => new AppError('SIGNATURE_INVALID', `Webhook rejected (${why})`);
@@ -81,7 +88,10 @@ export function createIngestService(deps: Deps) {
     const cached = fresh ? undefined : caches.workspaces.get(workspaceId);
     if (cached !== undefined) return cached;
     const inst = await deps.db.installation.findUnique({ where: { workspaceId }, select: { status: true } });
-    const rows = await deps.db.clockifyWebhookToken.findMany({ where: { workspaceId }, select: { event: true, tokenHash: true } });
+    const rows = await deps.db.clockifyWebhookToken.findMany({
+      where: { workspaceId },
+      select: { event: true, tokenHash: true },
+    });
     const hashes = new Map<string, Set<string>>();
     for (const r of rows) {
       if (r.event === null) continue;
@@ -95,7 +105,14 @@ export function createIngestService(deps: Deps) {
     return ws;
   }
 
-  async function quarantine(workspaceId: string, sourceKey: string, reason: string, eventType: string | null, headers: Record<string, string>, bodyBytes: number) {
+  async function quarantine(
+    workspaceId: string,
+    sourceKey: string,
+    reason: string,
+    eventType: string | null,
+    headers: Record<string, string>,
+    bodyBytes: number,
+  ) {
     await deps.events.recordRejection(
       { workspaceId, sourceKey, reason, eventType, headers, bodyBytes, receivedAt: clock.now() },
       QUARANTINE_SIZE,
@@ -135,14 +152,16 @@ export function createIngestService(deps: Deps) {
       }
       const workspaceId = claims.workspaceId;
       let ws = await clockifyWorkspace(workspaceId, false);
-      if (!ws.live) throw new AppError('INSTALLATION_NOT_FOUND', `Workspace ${workspaceId} has no installation`);
+      if (!ws.live)
+        throw new AppError('INSTALLATION_NOT_FOUND', `Workspace ${workspaceId} has no installation`);
       const reject = async (reason: string) => {
         await quarantine(workspaceId, 'clockify', reason, event, redacted(), req.rawBody.length);
         return signatureInvalid(reason);
       };
 
       if (event === null || !isClockifyEvent(event)) throw await reject('unknown-event-type');
-      if (pathEvent !== null && headerEvent !== null && headerEvent !== pathEvent) throw await reject('event-type-mismatch');
+      if (pathEvent !== null && headerEvent !== null && headerEvent !== pathEvent)
+        throw await reject('event-type-mismatch');
       if (!ws.hashes.get(event)?.has(tokenHash!)) {
         // The cache may predate a registration that just finished: ask the database once before rejecting.
         ws = await clockifyWorkspace(workspaceId, true);
@@ -152,8 +171,12 @@ export function createIngestService(deps: Deps) {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Clockify webhooks are application/json');
       }
       const json = parseJson(req.rawBody);
-      const payloadWs = typeof json === 'object' && json !== null ? (json as { workspaceId?: unknown }).workspaceId : undefined;
-      if (payloadWs !== undefined && payloadWs !== workspaceId) throw await reject('payload-workspace-mismatch');
+      const payloadWs =
+        typeof json === 'object' && json !== null
+          ? (json as { workspaceId?: unknown }).workspaceId
+          : undefined;
+      if (payloadWs !== undefined && payloadWs !== workspaceId)
+        throw await reject('payload-workspace-mismatch');
 
       const stored: NewEvent = {
         workspaceId,
@@ -180,20 +203,33 @@ export function createIngestService(deps: Deps) {
     },
 
     /** Before the body is read: unknown/disabled → 404, content type → 415, declared size → 413. */
-    precheck(source: RuntimeSource | null, contentType: string | undefined, contentLength: number | null): RuntimeSource {
+    precheck(
+      source: RuntimeSource | null,
+      contentType: string | undefined,
+      contentLength: number | null,
+    ): RuntimeSource {
       if (source === null || !source.accepting) throw new AppError('NOT_FOUND', 'No such webhook endpoint');
       if (!mediaTypeAllowed(source.contentTypes, mediaTypeOf(contentType))) {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', `This source accepts ${source.contentTypes.join(', ')}`);
       }
       if (contentLength !== null && contentLength > source.maxBodyBytes) {
-        throw new AppError('PAYLOAD_TOO_LARGE', `This source accepts bodies up to ${source.maxBodyBytes} bytes`);
+        throw new AppError(
+          'PAYLOAD_TOO_LARGE',
+          `This source accepts bodies up to ${source.maxBodyBytes} bytes`,
+        );
       }
       return source;
     },
 
     async custom(source: RuntimeSource, req: InboundRequest): Promise<IngestReply> {
       const headers = redactHeaders(req.headers, source.verification, source.secrets);
-      const v = verifySource({ config: source.verification, secrets: source.secrets, rawBody: req.rawBody, headers: req.headers, now: clock.now() });
+      const v = verifySource({
+        config: source.verification,
+        secrets: source.secrets,
+        rawBody: req.rawBody,
+        headers: req.headers,
+        now: clock.now(),
+      });
       if (!v.ok) {
         await quarantine(source.workspaceId, source.id, v.reason, null, headers, req.rawBody.length);
         throw signatureInvalid(v.reason);
@@ -214,7 +250,11 @@ export function createIngestService(deps: Deps) {
         contentType: req.contentType,
         body: req.rawBody,
         headers,
-        verification: { method: source.verification.scheme, secretUsed: v.secretUsed, dedupFellBack: key.fellBack },
+        verification: {
+          method: source.verification.scheme,
+          secretUsed: v.secretUsed,
+          dedupFellBack: key.fellBack,
+        },
         receivedAt: clock.now(),
       };
       return reply(await deps.batcher.submit(stored));
@@ -225,12 +265,15 @@ export type IngestService = ReturnType<typeof createIngestService>;
 
 /** Best-effort event type for custom sources: the provider's event header, else a `type`/`event` field. */
 function eventTypeOf(h: (name: string) => string | undefined, json: unknown): string | undefined {
-  const fromHeader = h('x-github-event') ?? h('x-shopify-topic') ?? h('x-event-type') ?? h('webhook-event-type');
+  const fromHeader =
+    h('x-github-event') ?? h('x-shopify-topic') ?? h('x-event-type') ?? h('webhook-event-type');
   if (fromHeader !== undefined) return fromHeader.slice(0, 100);
   if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
     const o = json as Record<string, unknown>;
-    const nested = typeof o.event === 'object' && o.event !== null ? (o.event as Record<string, unknown>).type : undefined;
-    for (const v of [o.type, o.event, o.event_type, nested]) if (typeof v === 'string' && v !== '') return v.slice(0, 100);
+    const nested =
+      typeof o.event === 'object' && o.event !== null ? (o.event as Record<string, unknown>).type : undefined;
+    for (const v of [o.type, o.event, o.event_type, nested])
+      if (typeof v === 'string' && v !== '') return v.slice(0, 100);
   }
   return undefined;
 }

@@ -36,4 +36,5 @@ export const clockifyWebhooksDeregisterJob = defineJob('clockify.webhooks.deregi
 
 export const RETENTION_INTERVAL_MS = 60 * 60 * 1_000;
 /** The start of the retention slot `at` falls in (hourly). */
-export const retentionSlot = (at: Date): Date => new Date(Math.floor(at.getTime() / RETENTION_INTERVAL_MS) * RETENTION_INTERVAL_MS);
+export const retentionSlot = (at: Date): Date =>
+  new Date(Math.floor(at.getTime() / RETENTION_INTERVAL_MS) * RETENTION_INTERVAL_MS);

@@ -6,7 +6,11 @@ import type { Clock } from '../../platform/clock.js';
 import type { Cipher } from '../../platform/crypto.js';
 import type { Tx } from '../../store/tx.js';
 import type { ClockifyClaims, ClockifyTokenVerifier } from '../auth/clockify-token.js';
-import type { InstalledHook, InstallationsService, WorkspacePurger } from '../installations/installations.service.js';
+import type {
+  InstalledHook,
+  InstallationsService,
+  WorkspacePurger,
+} from '../installations/installations.service.js';
 import { planClockifyWebhooks } from './clockify-events.js';
 import type { EventProcessor } from './event-processors.js';
 import { createEventsRepo } from './events.repo.js';
@@ -62,7 +66,10 @@ export function createIngestion(deps: Deps) {
   const caches = {
     sources: createTtlCache<RuntimeSource | null>({ max: 10_000, ttlMs: 2_000 }),
     tokens: createTtlCache<ClockifyClaims>({ max: 10_000, ttlMs: 24 * 3_600_000 }),
-    workspaces: createTtlCache<{ live: boolean; hashes: Map<string, Set<string>> }>({ max: 10_000, ttlMs: 2_000 }),
+    workspaces: createTtlCache<{ live: boolean; hashes: Map<string, Set<string>> }>({
+      max: 10_000,
+      ttlMs: 2_000,
+    }),
   };
   const batcher = createIngestBatcher({
     write: (batch) => events.insertBatch(batch, eventProcessJob),
@@ -81,7 +88,15 @@ export function createIngestion(deps: Deps) {
     publicBaseUrl: deps.config.publicBaseUrl,
     cache: caches.sources,
   });
-  const ingest = createIngestService({ db, events, batcher, verifier: deps.verifier, clock, sources, caches });
+  const ingest = createIngestService({
+    db,
+    events,
+    batcher,
+    verifier: deps.verifier,
+    clock,
+    sources,
+    caches,
+  });
   const eventsService = createEventsService({ repo: events, sources: sourcesRepo, clock, processors });
   const plan = planClockifyWebhooks(deps.config.manifestEvents, deps.config.registerEvents);
   const registrar = createWebhookRegistrar({
@@ -103,13 +118,24 @@ export function createIngestion(deps: Deps) {
   /** Inside the DELETED transaction, before the credentials go: schedule removing our API-made webhooks. */
   async function onDeleting(workspaceId: string, tx: Tx): Promise<void> {
     caches.workspaces.delete(workspaceId);
-    const inst = await tx.installation.findUnique({ where: { workspaceId }, select: { apiUrl: true, tokenEncrypted: true } });
-    const hooks = await tx.clockifyWebhookToken.findMany({ where: { workspaceId, clockifyWebhookId: { not: null } }, select: { clockifyWebhookId: true } });
+    const inst = await tx.installation.findUnique({
+      where: { workspaceId },
+      select: { apiUrl: true, tokenEncrypted: true },
+    });
+    const hooks = await tx.clockifyWebhookToken.findMany({
+      where: { workspaceId, clockifyWebhookId: { not: null } },
+      select: { clockifyWebhookId: true },
+    });
     if (inst?.tokenEncrypted == null || hooks.length === 0) return;
     await enqueue(
       tx,
       clockifyWebhooksDeregisterJob,
-      { workspaceId, apiUrl: inst.apiUrl, webhookIds: hooks.map((h) => h.clockifyWebhookId!), tokenEncrypted: inst.tokenEncrypted },
+      {
+        workspaceId,
+        apiUrl: inst.apiUrl,
+        webhookIds: hooks.map((h) => h.clockifyWebhookId!),
+        tokenEncrypted: inst.tokenEncrypted,
+      },
       { workspaceId },
     );
   }
@@ -121,9 +147,16 @@ export function createIngestion(deps: Deps) {
   }
 
   /** Enqueues the retention run of `slot` (default: the next one); every instance may call it, one job results. */
-  async function scheduleRetention(at: Date = new Date(clock.now().getTime() + RETENTION_INTERVAL_MS)): Promise<void> {
+  async function scheduleRetention(
+    at: Date = new Date(clock.now().getTime() + RETENTION_INTERVAL_MS),
+  ): Promise<void> {
     const slot = retentionSlot(at);
-    await enqueue(db, webhookRetentionJob, { slot: slot.toISOString() }, { runAt: slot, dedupeKey: `webhooks.retention:${slot.toISOString()}` });
+    await enqueue(
+      db,
+      webhookRetentionJob,
+      { slot: slot.toISOString() },
+      { runAt: slot, dedupeKey: `webhooks.retention:${slot.toISOString()}` },
+    );
   }
 
   function registerJobs(registry: JobRegistry): void {
@@ -133,7 +166,12 @@ export function createIngestion(deps: Deps) {
       .register(clockifyWebhooksDeregisterJob, async (p, ctx) => {
         if (p.tokenEncrypted === undefined) return;
         const deleted = await registrar.deregister(
-          { workspaceId: p.workspaceId, apiUrl: p.apiUrl, token: deps.cipher.decrypt(p.tokenEncrypted), webhookIds: p.webhookIds },
+          {
+            workspaceId: p.workspaceId,
+            apiUrl: p.apiUrl,
+            token: deps.cipher.decrypt(p.tokenEncrypted),
+            webhookIds: p.webhookIds,
+          },
           ctx,
         );
         // The credential has served its purpose: scrub it from the job row.

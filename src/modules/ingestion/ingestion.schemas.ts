@@ -14,7 +14,10 @@ export const MediaType = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^(\*\/\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126}))$/, 'expected a media type like application/json');
+  .regex(
+    /^(\*\/\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126}))$/,
+    'expected a media type like application/json',
+  );
 
 const Name = z.string().trim().min(1).max(100);
 const ContentTypes = z.array(MediaType).min(1).max(20);
@@ -48,7 +51,11 @@ export type UpdateSourceBody = z.infer<typeof UpdateSourceBody>;
 
 export const RotateSecretBody = z.strictObject({
   /** How long the previous secret keeps working (0 = it stops at once; at most 30 days). */
-  graceSeconds: z.number().int().min(0).max(30 * 86_400),
+  graceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400),
   secret: z.string().min(1).max(1024).optional(),
 });
 export type RotateSecretBody = z.infer<typeof RotateSecretBody>;
@@ -144,5 +151,12 @@ export const SourceStats = z
   .meta({ id: 'WebhookSourceStats' });
 
 export const RejectionView = z
-  .object({ id: z.string(), reason: z.string(), eventType: z.string().nullable(), headers: z.record(z.string(), z.string()), bodyBytes: z.number().int(), receivedAt: z.iso.datetime() })
+  .object({
+    id: z.string(),
+    reason: z.string(),
+    eventType: z.string().nullable(),
+    headers: z.record(z.string(), z.string()),
+    bodyBytes: z.number().int(),
+    receivedAt: z.iso.datetime(),
+  })
   .meta({ id: 'WebhookRejection' });

@@ -18,7 +18,13 @@ export type NewSource = {
 export type SourcePatch = Partial<
   Pick<
     StoredSource,
-    'name' | 'maxBodyBytes' | 'contentTypes' | 'enabled' | 'secretEncrypted' | 'previousSecretEncrypted' | 'previousSecretExpiresAt'
+    | 'name'
+    | 'maxBodyBytes'
+    | 'contentTypes'
+    | 'enabled'
+    | 'secretEncrypted'
+    | 'previousSecretEncrypted'
+    | 'previousSecretExpiresAt'
   > & { verification: object; dedupRule: object }
 >;
 
@@ -36,7 +42,10 @@ export function createSourcesRepo(db: PrismaClient) {
       return db.webhookSource.findUnique({ where: { id } });
     },
     list(workspaceId: string): Promise<StoredSource[]> {
-      return db.webhookSource.findMany({ where: { workspaceId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      return db.webhookSource.findMany({
+        where: { workspaceId },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      });
     },
     async update(workspaceId: string, id: string, patch: SourcePatch): Promise<StoredSource | null> {
       const { count } = await db.webhookSource.updateMany({ where: { workspaceId, id }, data: patch });

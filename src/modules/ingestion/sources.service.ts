@@ -5,8 +5,13 @@ import { randomId } from '../../platform/ids.js';
 import type { InstallationsService } from '../installations/installations.service.js';
 import { readSettings } from '../installations/settings.js';
 import { type DedupRule, DedupRule as DedupRuleSchema, defaultDedupRule } from './dedup-key.js';
-import type { CreateSourceBody, RotateSecretBody, SourceView, UpdateSourceBody } from './ingestion.schemas.js';
-import { type Scheme, SourceSecrets, SourceVerification, secretSchema } from './source-config.js';
+import type {
+  CreateSourceBody,
+  RotateSecretBody,
+  SourceView,
+  UpdateSourceBody,
+} from './ingestion.schemas.js';
+import { type Scheme, type SourceSecrets, SourceVerification, secretSchema } from './source-config.js';
 import type { SourcesRepo, StoredSource } from './sources.repo.js';
 import type { TtlCache } from './ttl-cache.js';
 import { generateSecret } from './verify/generate-secret.js';
@@ -78,7 +83,10 @@ export function createSourcesService(deps: Deps) {
   return {
     view,
 
-    async create(workspaceId: string, body: CreateSourceBody): Promise<SourceView & { secret: string | null }> {
+    async create(
+      workspaceId: string,
+      body: CreateSourceBody,
+    ): Promise<SourceView & { secret: string | null }> {
       await deps.installations.requireInstalled(workspaceId);
       const secret = chooseSecret(body.verification.scheme, body.secret);
       const row = await repo.create({
@@ -106,7 +114,11 @@ export function createSourcesService(deps: Deps) {
     },
 
     /** Returns the new secret when the scheme changed or a secret was given; otherwise `secret` is absent. */
-    async update(workspaceId: string, id: string, body: UpdateSourceBody): Promise<SourceView & { secret?: string | null }> {
+    async update(
+      workspaceId: string,
+      id: string,
+      body: UpdateSourceBody,
+    ): Promise<SourceView & { secret?: string | null }> {
       const current = await mustGet(workspaceId, id);
       const currentScheme = (current.verification as SourceVerification).scheme;
       const scheme = body.verification?.scheme ?? currentScheme;
@@ -125,7 +137,11 @@ export function createSourcesService(deps: Deps) {
         ...(body.contentTypes !== undefined ? { contentTypes: [...new Set(body.contentTypes)] } : {}),
         ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
         ...(secret !== undefined
-          ? { secretEncrypted: secret === null ? null : cipher.encrypt(secret), previousSecretEncrypted: null, previousSecretExpiresAt: null }
+          ? {
+              secretEncrypted: secret === null ? null : cipher.encrypt(secret),
+              previousSecretEncrypted: null,
+              previousSecretExpiresAt: null,
+            }
           : {}),
       });
       cache.delete(id);
@@ -134,10 +150,15 @@ export function createSourcesService(deps: Deps) {
     },
 
     /** New secret now; the previous one keeps working until now + graceSeconds. */
-    async rotateSecret(workspaceId: string, id: string, body: RotateSecretBody): Promise<SourceView & { secret: string | null }> {
+    async rotateSecret(
+      workspaceId: string,
+      id: string,
+      body: RotateSecretBody,
+    ): Promise<SourceView & { secret: string | null }> {
       const current = await mustGet(workspaceId, id);
       const scheme = (current.verification as SourceVerification).scheme;
-      if (scheme === 'none') throw new AppError('INVALID_DEFINITION', 'A source with the none scheme has no secret to rotate');
+      if (scheme === 'none')
+        throw new AppError('INVALID_DEFINITION', 'A source with the none scheme has no secret to rotate');
       const secret = chooseSecret(scheme, body.secret)!;
       const expiresAt = new Date(clock.now().getTime() + body.graceSeconds * 1_000);
       const keepPrevious = body.graceSeconds > 0 && current.secretEncrypted !== null;
@@ -164,7 +185,8 @@ export function createSourcesService(deps: Deps) {
       if (s === null) return null;
       const verification = SourceVerification.safeParse(s.verification);
       const dedupRule = DedupRuleSchema.safeParse(s.dedupRule);
-      if (!verification.success || !dedupRule.success) throw new Error(`source ${id} holds an unreadable configuration`);
+      if (!verification.success || !dedupRule.success)
+        throw new Error(`source ${id} holds an unreadable configuration`);
       let installed = true;
       let acceptCustom = true;
       try {
@@ -179,7 +201,12 @@ export function createSourcesService(deps: Deps) {
           : {
               current: cipher.decrypt(s.secretEncrypted),
               ...(s.previousSecretEncrypted !== null && s.previousSecretExpiresAt !== null
-                ? { previous: { value: cipher.decrypt(s.previousSecretEncrypted), expiresAt: s.previousSecretExpiresAt } }
+                ? {
+                    previous: {
+                      value: cipher.decrypt(s.previousSecretEncrypted),
+                      expiresAt: s.previousSecretExpiresAt,
+                    },
+                  }
                 : {}),
             };
       return {
