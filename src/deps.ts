@@ -67,6 +67,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     const runnerRef: { current?: Runner } = {};
     const ingestion = createIngestion({
       db: db.prisma,
+      sql: db.sql,
       cipher,
       clock,
       log: log.child({ component: 'ingestion' }),

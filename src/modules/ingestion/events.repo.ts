@@ -1,6 +1,7 @@
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { JobDefinition } from '../../jobs/catalog.js';
 import { newId } from '../../platform/ids.js';
+import type { SqlRunner } from '../../store/migrate.js';
 import type { Tx } from '../../store/tx.js';
 
 export type SourceKind = 'clockify' | 'custom';
@@ -56,30 +57,18 @@ export type EventFilter = {
   limit: number;
 };
 
-export function createEventsRepo(db: PrismaClient) {
-  return {
-    /**
-     * Stores a batch of events and their event.process jobs, and bumps the per-source counters, in ONE
-     * statement (so one implicit transaction, one round trip, one commit for the whole batch: group
-     * commit). Whether a row may be stored is re-checked here against the live installation and source,
-     * so the in-memory caches in front of it can only ever be too permissive for a moment, never store
-     * an event for a deleted workspace or a disabled source. Inactive workspaces: stored as `skipped`,
-     * no job. Conflicts on (workspace, source, dedup key) are duplicates: looked up afterwards, because
-     * a row committed by a concurrent batch is invisible to this statement's snapshot.
-     */
-    async insertBatch(events: NewEvent[], job: JobDefinition): Promise<InsertOutcome[]> {
-      if (events.length === 0) return [];
-      const ids = events.map(() => newId('evt'));
-      const jobIds = events.map(() => newId('job'));
-      const col = <T>(f: (e: NewEvent, i: number) => T) => events.map(f);
-      const inserted = await db.$queryRaw<{ id: string; job_id: string | null }[]>`
+/**
+ * The hot statement (see insertBatch). Plain SQL through the database's own driver: at ~25 rows × 1 KB a
+ * batch, Prisma's raw-query path cost more than the statement itself.
+ */
+const INSERT_BATCH = `
         WITH input AS (
           SELECT * FROM unnest(
-            ${ids}::text[], ${col((e) => e.workspaceId)}::text[], ${col((e) => e.sourceKind)}::text[],
-            ${col((e) => e.sourceKey)}::text[], ${col((e) => e.eventType)}::text[], ${col((e) => e.dedupKey)}::text[],
-            ${col((e) => e.contentType ?? '')}::text[], ${col((e) => e.body.toString('base64'))}::text[],
-            ${col((e) => JSON.stringify(e.headers))}::text[], ${col((e) => JSON.stringify(e.verification))}::text[],
-            ${jobIds}::text[], ${col((e) => e.receivedAt.toISOString())}::text[]
+            $1::text[], $2::text[], $3::text[],
+            $4::text[], $5::text[], $6::text[],
+            $7::text[], $8::text[],
+            $9::text[], $10::text[],
+            $11::text[], $12::text[]
           ) AS u(id, workspace_id, source_kind, source_key, event_type, dedup_key, content_type, body_b64,
                  headers, verification, job_id, received_at)
         ),
@@ -105,8 +94,8 @@ export function createEventsRepo(db: PrismaClient) {
         ),
         jobs AS (
           INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds, dedupe_key)
-          SELECT job_id, workspace_id, ${job.name}, jsonb_build_object('eventId', id, 'workspaceId', workspace_id),
-                 'queued', now(), ${job.maxAttempts}, ${job.leaseSeconds}, ${`${job.name}:`} || id
+          SELECT job_id, workspace_id, $13::text, jsonb_build_object('eventId', id, 'workspaceId', workspace_id),
+                 'queued', now(), $14::int, $15::int, $16::text || id
           FROM ins WHERE job_id IS NOT NULL
           RETURNING id
         ),
@@ -127,6 +116,41 @@ export function createEventsRepo(db: PrismaClient) {
           RETURNING 1
         )
         SELECT id, job_id FROM ins`;
+
+export function createEventsRepo(db: PrismaClient, sql: Pick<SqlRunner, 'query'>) {
+  return {
+    /**
+     * Stores a batch of events and their event.process jobs, and bumps the per-source counters, in ONE
+     * statement (so one implicit transaction, one round trip, one commit for the whole batch: group
+     * commit). Whether a row may be stored is re-checked here against the live installation and source,
+     * so the in-memory caches in front of it can only ever be too permissive for a moment, never store
+     * an event for a deleted workspace or a disabled source. Inactive workspaces: stored as `skipped`,
+     * no job. Conflicts on (workspace, source, dedup key) are duplicates: looked up afterwards, because
+     * a row committed by a concurrent batch is invisible to this statement's snapshot.
+     */
+    async insertBatch(events: NewEvent[], job: JobDefinition): Promise<InsertOutcome[]> {
+      if (events.length === 0) return [];
+      const ids = events.map(() => newId('evt'));
+      const jobIds = events.map(() => newId('job'));
+      const col = <T>(f: (e: NewEvent, i: number) => T) => events.map(f);
+      const inserted = await sql.query<{ id: string; job_id: string | null }>(INSERT_BATCH, [
+        ids,
+        col((e) => e.workspaceId),
+        col((e) => e.sourceKind),
+        col((e) => e.sourceKey),
+        col((e) => e.eventType),
+        col((e) => e.dedupKey),
+        col((e) => e.contentType ?? ''),
+        col((e) => e.body.toString('base64')),
+        col((e) => JSON.stringify(e.headers)),
+        col((e) => JSON.stringify(e.verification)),
+        jobIds,
+        col((e) => e.receivedAt.toISOString()),
+        job.name,
+        job.maxAttempts,
+        job.leaseSeconds,
+        `${job.name}:`,
+      ]);
       const byId = new Map(inserted.map((r) => [r.id, r.job_id]));
       const outcomes: (InsertOutcome | undefined)[] = ids.map((id) =>
         byId.has(id) ? { kind: 'accepted', eventId: id, jobId: byId.get(id) ?? null } : undefined,

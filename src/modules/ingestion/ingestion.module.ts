@@ -4,6 +4,7 @@ import { enqueue } from '../../jobs/queue.js';
 import type { JobContext, JobRegistry } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Cipher } from '../../platform/crypto.js';
+import type { SqlRunner } from '../../store/migrate.js';
 import type { Tx } from '../../store/tx.js';
 import type { ClockifyClaims, ClockifyTokenVerifier } from '../auth/clockify-token.js';
 import type {
@@ -39,6 +40,8 @@ export type IngestionConfig = {
 
 type Deps = {
   db: PrismaClient;
+  /** Plain SQL on the same database, for the hot insert. */
+  sql: Pick<SqlRunner, 'query'>;
   cipher: Cipher;
   clock: Clock;
   log: Logger;
@@ -56,7 +59,7 @@ type Deps = {
  */
 export function createIngestion(deps: Deps) {
   const { db, clock } = deps;
-  const events = createEventsRepo(db);
+  const events = createEventsRepo(db, deps.sql);
   const sourcesRepo = createSourcesRepo(db);
   const processors: EventProcessor[] = [];
 
