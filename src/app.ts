@@ -16,14 +16,18 @@ import { registerErrorHandler } from './http/plugins/error-handler.js';
 import { adminRoutes } from './http/routes/admin.routes.js';
 import { bootstrapRoutes } from './http/routes/bootstrap.routes.js';
 import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
+import { ingestionAdminRoutes } from './http/routes/ingestion-admin.routes.js';
 import { lifecycleRoutes } from './http/routes/lifecycle.routes.js';
 import { manifestRoutes } from './http/routes/manifest.routes.js';
 import { webRoutes } from './http/routes/web.routes.js';
+import { webhookRoutes } from './http/routes/webhooks.routes.js';
 import type { AdminAuthService } from './modules/auth/admin-auth.service.js';
 import type { ClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import type { BootstrapService } from './modules/bootstrap/bootstrap.service.js';
 import type { CacheService } from './modules/cache/cache.service.js';
+import type { Ingestion } from './modules/ingestion/ingestion.module.js';
 import type { InstallationsService } from './modules/installations/installations.service.js';
+import { clockifyWebhookPath } from './modules/ingestion/clockify-events.js';
 import { buildManifest } from './modules/manifest/build-manifest.js';
 import type { Clock } from './platform/clock.js';
 
@@ -37,6 +41,7 @@ export type AppDeps = {
   adminAuth: AdminAuthService;
   bootstrap: BootstrapService;
   cache: CacheService;
+  ingestion: Ingestion;
 };
 
 // Request ids may come from a proxy; accept only short, plain ones so they are safe to log and echo.
@@ -88,6 +93,8 @@ export async function buildApp(deps: AppDeps) {
         { name: 'clockify', description: 'What Clockify reads' },
         { name: 'lifecycle', description: 'Clockify lifecycle hooks (signed JWT in X-Addon-Lifecycle-Token)' },
         { name: 'admin', description: 'Admin API: Clockify user token or admin API key' },
+        { name: 'webhooks', description: 'Inbound webhooks: Clockify events (JWT in Clockify-Signature) and custom sources' },
+        { name: 'ingestion', description: 'Admin API for inbound webhooks: sources, event log, quarantine, stats' },
       ],
       components: {
         securitySchemes: {
@@ -97,6 +104,7 @@ export async function buildApp(deps: AppDeps) {
             description: 'A Clockify user token (the iframe auth_token) or an admin API key (gwk_…)',
           },
           lifecycleToken: { type: 'apiKey', in: 'header', name: 'X-Addon-Lifecycle-Token' },
+          clockifySignature: { type: 'apiKey', in: 'header', name: 'Clockify-Signature' },
         },
       },
     },
@@ -113,15 +121,18 @@ export async function buildApp(deps: AppDeps) {
     name: deps.config.addon.name,
     baseUrl: deps.config.publicBaseUrl,
     minimalPlan: deps.config.addon.minimalPlan,
+    webhooks: deps.config.ingestion.manifestEvents.map((event) => ({ event, path: clockifyWebhookPath(event) })),
   });
   await app.register(manifestRoutes, { manifest: () => manifest });
   await app.register(lifecycleRoutes, { installations: deps.installations, verifier: deps.verifier, clock: deps.clock });
   await app.register(webRoutes);
+  await app.register(webhookRoutes, { ingest: deps.ingestion.ingest, clockifyBodyLimit: deps.config.http.bodyLimitBytes });
   await app.register(
     async (ui) => {
       ui.addHook('onRequest', adminAuthHook(deps.adminAuth));
       await ui.register(adminRoutes, { installations: deps.installations, adminAuth: deps.adminAuth });
       await ui.register(bootstrapRoutes, { bootstrap: deps.bootstrap, cache: deps.cache });
+      await ui.register(ingestionAdminRoutes, { sources: deps.ingestion.sources, events: deps.ingestion.events });
     },
     { prefix: '/ui' },
   );

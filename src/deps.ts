@@ -20,10 +20,13 @@ import type { EventProcessor } from './modules/ingestion/event-processors.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
 import { createInstallationsRepo } from './modules/installations/installations.repo.js';
 import { type WorkspacePurger, createInstallationsService } from './modules/installations/installations.service.js';
+import { createIngestion } from './modules/ingestion/ingestion.module.js';
+import type { InstalledHook } from './modules/installations/installations.service.js';
 import { type Clock, systemClock } from './platform/clock.js';
+import { createRateLimiter } from './rate-limit/rate-limiter.js';
+import type { Tx } from './store/tx.js';
 import { createCipher } from './platform/crypto.js';
 import { loggerOptions } from './platform/logger.js';
-import { createRateLimiter } from './rate-limit/rate-limiter.js';
 import { type Database, openDatabase } from './store/database.js';
 import { migrate, pendingMigrations } from './store/migrate.js';
 
@@ -70,20 +73,15 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
         (await tx.job.deleteMany({ where: { workspaceId, createdAt: { lt: before }, status: { not: 'running' } } })).count,
       async (workspaceId, before, tx) => (await bootstrapRepo.purge(workspaceId, before, tx)) + (await cacheRepo.purge(workspaceId, tx)),
     ];
-    const installations = createInstallationsService({
-      db: db.prisma,
-      repo: installationsRepo,
-      cipher,
-      clock,
-      purgers,
+    const onInstalled: InstalledHook[] = [
       // Runs inside installation.setup: a (re)install starts a bootstrap unless one is already running.
-      onInstalled: [
-        async (workspaceId, ctx) => {
-          const runId = await bootstrap.triggerIfIdle(workspaceId, 'installed');
-          ctx.log.info({ workspaceId, runId }, 'bootstrap after install');
-        },
-      ],
-    });
+      async (workspaceId, ctx) => {
+        const runId = await bootstrap.triggerIfIdle(workspaceId, 'installed');
+        ctx.log.info({ workspaceId, runId }, 'bootstrap after install');
+      },
+    ];
+    const onDeleting: ((workspaceId: string, tx: Tx) => Promise<void>)[] = [];
+    const installations = createInstallationsService({ db: db.prisma, repo: installationsRepo, cipher, clock, purgers, onInstalled, onDeleting });
     const bootstrap = createBootstrapService({
       db: db.prisma,
       repo: bootstrapRepo,
@@ -103,6 +101,25 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       clock,
     });
 
+    // Ingestion (docs/ingestion.md): inbound webhooks. The Clockify client is created on first use.
+    const runnerRef: { current?: Runner } = {};
+    const ingestion = createIngestion({
+      db: db.prisma,
+      sql: db.sql,
+      cipher,
+      clock,
+      log: log.child({ component: 'ingestion' }),
+      verifier,
+      installations,
+      clockify,
+      config: { publicBaseUrl: config.publicBaseUrl, ...config.ingestion },
+      onJobsEnqueued: () => runnerRef.current?.poke(),
+    });
+    onInstalled.push(ingestion.onInstalled);
+    ingestion.processors.push(...eventProcessors);
+    onDeleting.push(ingestion.onDeleting);
+    purgers.push(ingestion.purger);
+
     const registry = new JobRegistry()
       .register(installationSetupJob, ({ workspaceId }, ctx) => installations.runSetup(workspaceId, ctx))
       .register(workspacePurgeJob, async ({ workspaceId, deletedAt }, ctx) => {
@@ -112,7 +129,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       .register(bootstrapRunJob, ({ runId }, ctx) => bootstrap.runJob(runId, ctx))
       .register(bootstrapOperationJob, (payload, ctx) => bootstrap.operationJob(payload, ctx))
       .register(cacheRefreshJob, ({ workspaceId }, ctx) => bootstrap.refreshJob(workspaceId, ctx));
-    const runner = createRunner({
+    ingestion.registerJobs(registry);
+    const jobRunner = createRunner({
       db: db.prisma,
       registry,
       log: log.child({ component: 'jobs' }),
@@ -120,6 +138,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       concurrency: config.worker.concurrency,
       pollIntervalMs: config.worker.pollIntervalMs,
     });
+    // Starting the workers also makes sure the periodic retention job is scheduled (one per slot).
+    const runner: Runner = {
+      ...jobRunner,
+      workerId: jobRunner.workerId,
+      start() {
+        jobRunner.start();
+        ingestion.scheduleRetention(new Date(clock.now())).catch((err: unknown) => log.error({ err }, 'could not schedule webhook retention'));
+      },
+    };
+    runnerRef.current = runner;
 
     const readiness = async () => {
       try {
@@ -143,6 +171,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       bootstrap,
       cache,
       eventProcessors,
+      ingestion,
       registry,
       runner,
       async close() {
@@ -174,3 +203,4 @@ function loadOrCreateKey(dataDir: string, log: Logger): Buffer {
   if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
   return key;
 }
+

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { CLOCKIFY_WEBHOOK_EVENTS, DEFAULT_MANIFEST_EVENTS } from '../modules/ingestion/clockify-events.js';
 
 const DEFAULT_PUBLIC_KEY_PATH = 'keys/clockify-public-key.pem';
 
@@ -49,6 +50,10 @@ export const EnvSchema = z.object({
     .min(1_024)
     .max(50 * 1_048_576)
     .default(1_048_576),
+  MANIFEST_WEBHOOK_EVENTS: z.string().default(DEFAULT_MANIFEST_EVENTS.join(',')),
+  CLOCKIFY_REGISTER_EVENTS: z.string().default('rest'),
+  INGEST_BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(1),
+  INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(200),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -66,6 +71,14 @@ export type Config = Readonly<{
   role: Env['ROLE'];
   worker: { concurrency: number; pollIntervalMs: number };
   shutdownTimeoutMs: number;
+  ingestion: {
+    /** Clockify events declared in the manifest (at most 20). */
+    manifestEvents: string[];
+    /** Events registered through Clockify's API at install: the rest, none, or a list. */
+    registerEvents: 'rest' | 'none' | string[];
+    batchWindowMs: number;
+    batchMax: number;
+  };
 }>;
 
 export class ConfigError extends Error {
@@ -121,6 +134,18 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
     problems.push('CLOCKIFY_PUBLIC_KEY: not a PEM public key (expected -----BEGIN PUBLIC KEY-----)');
   }
 
+  const eventList = (name: string, text: string | undefined): string[] => {
+    const list = (text ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+    const unknown = list.filter((e) => !(CLOCKIFY_WEBHOOK_EVENTS as readonly string[]).includes(e));
+    if (unknown.length > 0) problems.push(`${name}: unknown Clockify event(s) ${unknown.join(', ')}`);
+    return list;
+  };
+  const manifestEvents = eventList('MANIFEST_WEBHOOK_EVENTS', env?.MANIFEST_WEBHOOK_EVENTS);
+  if (manifestEvents.length > 20) problems.push('MANIFEST_WEBHOOK_EVENTS: at most 20 events (Clockify caps manifest webhooks)');
+  const registerText = env?.CLOCKIFY_REGISTER_EVENTS.trim() ?? 'rest';
+  const registerEvents: 'rest' | 'none' | string[] =
+    registerText === 'rest' || registerText === 'none' ? registerText : eventList('CLOCKIFY_REGISTER_EVENTS', registerText);
+
   if (problems.length > 0 || env === undefined) throw new ConfigError(problems);
 
   const dataDir = resolve(io.cwd, env.DATA_DIR);
@@ -140,6 +165,7 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
     role: env.ROLE,
     worker: { concurrency: env.WORKER_CONCURRENCY, pollIntervalMs: env.JOB_POLL_INTERVAL_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    ingestion: { manifestEvents, registerEvents, batchWindowMs: env.INGEST_BATCH_WINDOW_MS, batchMax: env.INGEST_BATCH_MAX },
   });
 }
 

@@ -32,6 +32,11 @@ export type FakeClockifyOptions = {
    * installed by the simulator or by tests then calls the fake with its real installation token.
    */
   acceptInstallationTokens?: boolean;
+  /**
+   * The `authToken` of webhooks created through the API. Default: an opaque `fake-webhook-token-<id>`;
+   * tests that then deliver events pass a signer so the token is a JWT the gateway can verify.
+   */
+  webhookAuthToken?: (webhook: { workspaceId: string; id: string; webhookEvent: unknown }) => string | Promise<string>;
 };
 
 export type RecordedWrite = {
@@ -180,6 +185,10 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
       answer = answerRead(op, params, query, ws);
     } else {
       answer = answerWrite(op, params, req.body, ws, () => fakeId(ws.id, 'write', ++writeSeq));
+      if (op.operationId === 'createWebhook' && opts.webhookAuthToken !== undefined && answer.status < 300) {
+        const created = answer.body as { id: string; webhookEvent?: unknown; authToken?: unknown };
+        created.authToken = await opts.webhookAuthToken({ workspaceId: ws.id, id: created.id, webhookEvent: created.webhookEvent });
+      }
       recorded.push({
         at: now(),
         server,

@@ -19,6 +19,7 @@ export async function openApiDocument(): Promise<string> {
     adminAuth: stub as never,
     bootstrap: stub as never,
     cache: stub as never,
+    ingestion: stub as never,
   });
   await app.ready();
   const doc = app.swagger();

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/env.js';
 import { type Deps, createDeps } from '../../src/deps.js';
+import type { Clock } from '../../src/platform/clock.js';
 import { type ClockifySigner, createClockifySigner, generateKeyPair } from '../../src/simulator/clockify-signer.js';
 import { type TestDatabase, createTestDatabase } from './database.js';
 
@@ -28,15 +29,17 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
     CLOCKIFY_PUBLIC_KEY: keys.publicKeyPem,
     JOB_POLL_INTERVAL_MS: '20',
+    // Installs in tests point at a Clockify that does not exist; the registration tests turn this on.
+    CLOCKIFY_REGISTER_EVENTS: 'none',
     ...env,
   });
 }
 
 /** The real app on a fresh database, with Clockify's key replaced by a local one the tests sign with. */
-export async function buildTestApp(opts: { env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function buildTestApp(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = testConfig(opts.env);
-  const deps = await createDeps(config, { database: db, logger: pino({ level: 'silent' }) });
+  const deps = await createDeps(config, { database: db, logger: pino({ level: 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) });
   const app = await buildApp(deps);
   await app.ready();
   return {
@@ -57,3 +60,14 @@ export async function buildTestApp(opts: { env?: Record<string, string> } = {}):
 let seq = 0;
 /** A Clockify-looking 24-hex id, unique within the run. */
 export const hexId = (): string => (Date.now().toString(16) + (seq++).toString(16).padStart(6, '0') + 'a'.repeat(24)).slice(0, 24);
+
+/** A clock tests move by hand (rotation grace periods, retention). */
+export function manualClock(start = new Date()) {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}

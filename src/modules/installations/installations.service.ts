@@ -29,6 +29,8 @@ type Deps = {
   clock: Clock;
   onInstalled?: InstalledHook[];
   purgers?: WorkspacePurger[];
+  /** Run inside the DELETED transaction, before the credentials are removed (e.g. to schedule clean-up at Clockify). */
+  onDeleting?: ((workspaceId: string, tx: Tx) => Promise<void>)[];
 };
 
 const URL_CLAIMS = ['backendUrl', 'reportsUrl', 'ptoUrl', 'locationsUrl', 'screenshotsUrl'] as const;
@@ -132,6 +134,7 @@ export function createInstallationsService(deps: Deps) {
       if (inst.status !== 'DELETED') {
         const now = clock.now();
         await withTransaction(db, async (tx) => {
+          for (const hook of deps.onDeleting ?? []) await hook(body.workspaceId, tx);
           await repo.markDeleted(body.workspaceId, now, tx);
           await enqueue(tx, workspacePurgeJob, { workspaceId: body.workspaceId, deletedAt: now.toISOString() });
         });

@@ -1,3 +1,4 @@
+import { DEFAULT_MANIFEST_EVENTS, clockifyWebhookPath } from '../ingestion/clockify-events.js';
 import { buildManifest } from './build-manifest.js';
 
 /**
@@ -12,7 +13,17 @@ export function manifestFiles(): { path: string; content: string }[] {
   return variants.map((v) => ({
     path: v.path,
     content:
-      JSON.stringify(buildManifest({ key: 'webhook-gateway', name: 'Webhook Gateway', baseUrl: v.baseUrl, minimalPlan: 'FREE' }), null, 2) +
+      JSON.stringify(
+        buildManifest({
+          key: 'webhook-gateway',
+          name: 'Webhook Gateway',
+          baseUrl: v.baseUrl,
+          minimalPlan: 'FREE',
+          webhooks: DEFAULT_MANIFEST_EVENTS.map((event) => ({ event, path: clockifyWebhookPath(event) })),
+        }),
+        null,
+        2,
+      ) +
       '\n',
   }));
 }

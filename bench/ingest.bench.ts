@@ -1,0 +1,148 @@
+/**
+ * Ingestion benchmark: the real gateway (createDeps + buildApp, PostgreSQL, group commit) against a
+ * minimal Fastify server that does one plain INSERT per request, both loaded the same way.
+ *
+ *   npm run bench:ingest            BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
+ *   BENCH_DURATION_S=10 BENCH_CONNECTIONS=50 BENCH_BODY_BYTES=1024
+ *
+ * It creates its own database and drops it at the end; all load goes to 127.0.0.1 and is bounded in time.
+ * The job workers are not started (ROLE=api): the benchmark measures acknowledging durably, i.e. the
+ * event row and its event.process job committed; processing is a separate concern.
+ */
+import { fork } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/env.js';
+import { createDeps } from '../src/deps.js';
+import { createClockifySigner, generateKeyPair } from '../src/simulator/clockify-signer.js';
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const BODY_BYTES = Number(process.env.BENCH_BODY_BYTES ?? 1024);
+const DB_NAME = `gw_bench_${process.pid}`;
+
+type LoadResult = { requestsPerSecond: number; total: number; ok2xx: number; non2xx: number; errors: number; timeouts: number; p50: number; p99: number; max: number };
+
+const withDb = (url: string, name: string) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+function load(url: string, secret?: string): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL('./load.ts', import.meta.url).pathname, [JSON.stringify({ url, secret, connections: CONNECTIONS, durationS: DURATION_S, bodyBytes: BODY_BYTES })], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult) : reject(new Error(`load exited ${code}`))));
+  });
+}
+
+const admin = new pg.Client({ connectionString: ADMIN_URL });
+await admin.connect();
+await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME}`);
+await admin.query(`CREATE DATABASE ${DB_NAME}`);
+const dbUrl = withDb(ADMIN_URL, DB_NAME);
+
+try {
+  // ---- the gateway ----
+  const keys = generateKeyPair();
+  const sign = createClockifySigner(keys.privateKeyPem);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: dbUrl,
+    PUBLIC_BASE_URL: 'http://127.0.0.1',
+    ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    CLOCKIFY_PUBLIC_KEY: keys.publicKeyPem,
+    CLOCKIFY_REGISTER_EVENTS: 'none',
+    ROLE: 'api',
+  });
+  const deps = await createDeps(config);
+  const app = await buildApp(deps);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+
+  const workspaceId = 'b'.repeat(24);
+  const addonKey = config.addon.key;
+  const installToken = await sign({ workspaceId, addonId: 'bench-addon' }, { addonKey });
+  const installed = await fetch(`${base}/lifecycle/installed`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-addon-lifecycle-token': await sign({ workspaceId, addonId: 'bench-addon' }, { addonKey, expiresInS: 300 }) },
+    body: JSON.stringify({ addonId: 'bench-addon', authToken: installToken, workspaceId, apiUrl: 'http://127.0.0.1:9/api', webhooks: [] }),
+  });
+  if (!installed.ok) throw new Error(`install failed: ${installed.status} ${await installed.text()}`);
+  const userToken = await sign({ workspaceId, addonId: 'bench-addon', user: 'bench', workspaceRole: 'OWNER' }, { addonKey, expiresInS: 600 });
+  const created = await fetch(`${base}/ui/sources`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
+    body: JSON.stringify({ name: 'bench github', verification: { scheme: 'github' } }),
+  });
+  if (created.status !== 201) throw new Error(`source creation failed: ${created.status} ${await created.text()}`);
+  const source = (await created.json()) as { id: string; secret: string };
+
+  // Warm-up (JIT, pools, caches), then the measured run.
+  await loadFor(`${base}/webhooks/custom/${source.id}`, source.secret, 2);
+  await deps.db.sql.query('TRUNCATE webhook_event, job, webhook_source_stats');
+  const gw = await load(`${base}/webhooks/custom/${source.id}`, source.secret);
+  await deps.ingestion.batcher.flush();
+  const [gwRows] = await deps.db.sql.query<{ rows: string; distinct_keys: string; jobs: string }>(
+    `SELECT (SELECT count(*) FROM webhook_event)::text AS rows, (SELECT count(DISTINCT dedup_key) FROM webhook_event)::text AS distinct_keys,
+            (SELECT count(*) FROM job WHERE name = 'event.process')::text AS jobs`,
+  );
+  const [gwStats] = await deps.db.sql.query<{ duplicates: string }>(`SELECT coalesce(sum(duplicates), 0)::text AS duplicates FROM webhook_source_stats`);
+  await app.close();
+  await deps.close();
+
+  // ---- the baseline: one INSERT per request, answered after its commit ----
+  const pool = new pg.Pool({ connectionString: dbUrl, max: 10 });
+  await pool.query('CREATE TABLE baseline_event (id text PRIMARY KEY, body bytea NOT NULL, headers jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())');
+  const baseline = Fastify({ logger: false });
+  baseline.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  let seq = 0;
+  baseline.post('/ingest', async (req, reply) => {
+    await pool.query('INSERT INTO baseline_event (id, body, headers) VALUES ($1, $2, $3)', [`b${process.pid}_${seq++}`, req.body as Buffer, JSON.stringify(req.headers)]);
+    return reply.code(202).send({ ok: true });
+  });
+  await baseline.listen({ host: '127.0.0.1', port: 0 });
+  const bUrl = `http://127.0.0.1:${(baseline.server.address() as AddressInfo).port}/ingest`;
+  await loadFor(bUrl, undefined, 2);
+  await pool.query('TRUNCATE baseline_event');
+  const bl = await load(bUrl);
+  const { rows: blRows } = await pool.query<{ rows: string }>('SELECT count(*)::text AS rows FROM baseline_event');
+  await baseline.close();
+  await pool.end();
+
+  const fmt = (n: number, d = 0) => n.toFixed(d);
+  const report = (name: string, r: LoadResult, rows: number) =>
+    `${name.padEnd(10)} ${fmt(r.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(r.p50, 1).padStart(5)} ms  p99 ${fmt(r.p99, 1).padStart(5)} ms  max ${fmt(r.max).padStart(4)} ms  ` +
+    `2xx ${r.ok2xx}  non-2xx ${r.non2xx}  errors ${r.errors}  rows ${rows}  lost ${Math.max(0, r.ok2xx - rows)}`;
+  console.log(`\ningest benchmark: ${CONNECTIONS} connections, ${DURATION_S} s, ${BODY_BYTES}-byte JSON bodies, PostgreSQL ${DB_NAME}`);
+  console.log(report('gateway', gw, Number(gwRows!.rows)));
+  console.log(`           event.process jobs ${gwRows!.jobs}  duplicate rows ${Number(gwRows!.rows) - Number(gwRows!.distinct_keys)}  duplicate answers ${gwStats!.duplicates}`);
+  console.log(report('baseline', bl, Number(blRows[0]!.rows)));
+  const ratio = gw.requestsPerSecond / bl.requestsPerSecond;
+  console.log(`ratio      ${ratio.toFixed(2)}× the baseline's requests/s (target ≥ 1.5×); gateway p99 ${gw.p99} ms (target ≤ 15 ms)`);
+} finally {
+  // FORCE ends any connection still open (a pool's idle client then reports it; that is expected here).
+  process.on('uncaughtException', (err) => {
+    if (!/terminating connection/.test(String(err))) throw err;
+  });
+  await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin.end();
+}
+
+async function loadFor(url: string, secret: string | undefined, seconds: number) {
+  const child = fork(new URL('./load.ts', import.meta.url).pathname, [JSON.stringify({ url, secret, connections: CONNECTIONS, durationS: seconds, bodyBytes: BODY_BYTES })], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise((r) => child.on('exit', r));
+}

@@ -1,0 +1,188 @@
+import type { JobContext } from '../../jobs/runner.js';
+import type { Clock } from '../../platform/clock.js';
+import { AppError } from '../../platform/errors.js';
+import type { EventProcessor, ProcessedEvent } from './event-processors.js';
+import type { EventsRepo, StoredEvent } from './events.repo.js';
+import { eventProcessJob } from './ingestion.jobs.js';
+import type { EventDetail, EventSummary, ListEventsQuery } from './ingestion.schemas.js';
+import type { SourcesRepo } from './sources.repo.js';
+
+type Deps = {
+  repo: EventsRepo;
+  sources: Pick<SourcesRepo, 'list'>;
+  clock: Clock;
+  /** Filled by features at start-up (flows, cache refresh); read at each run, so late registration works. */
+  processors: readonly EventProcessor[];
+};
+
+const summary = (e: StoredEvent): EventSummary => ({
+  id: e.id,
+  sourceKind: e.sourceKind,
+  sourceId: e.sourceKind === 'custom' ? e.sourceKey : null,
+  eventType: e.eventType,
+  status: e.status,
+  dedupKey: e.dedupKey,
+  contentType: e.contentType,
+  sizeBytes: e.body.length,
+  receivedAt: e.receivedAt.toISOString(),
+  processedAt: e.processedAt?.toISOString() ?? null,
+});
+
+/** Keyset cursor over (receivedAt, id), newest first; opaque to clients. */
+const encodeCursor = (e: StoredEvent) =>
+  Buffer.from(`${e.receivedAt.toISOString()}|${e.id}`).toString('base64url');
+function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const receivedAt = new Date(at ?? '');
+  if (id === undefined || !/^evt_[0-9a-z]{20}$/.test(id) || Number.isNaN(receivedAt.getTime())) {
+    throw new AppError('VALIDATION_FAILED', 'query.cursor: not a cursor from this API', {
+      details: { field: 'cursor' },
+    });
+  }
+  return { receivedAt, id };
+}
+
+function bodyView(body: Buffer): EventDetail['body'] {
+  const text = body.toString('utf8');
+  // Round-trips only when the bytes are valid UTF-8; otherwise show them losslessly as base64.
+  return Buffer.from(text, 'utf8').equals(body)
+    ? { encoding: 'utf8', data: text }
+    : { encoding: 'base64', data: body.toString('base64') };
+}
+
+export function createEventsService(deps: Deps) {
+  const { repo, clock } = deps;
+
+  return {
+    async list(
+      workspaceId: string,
+      q: ListEventsQuery,
+    ): Promise<{ items: EventSummary[]; nextCursor: string | null }> {
+      const from = q.from !== undefined ? new Date(q.from) : undefined;
+      const to = q.to !== undefined ? new Date(q.to) : undefined;
+      if (from && to && from > to)
+        throw new AppError('VALIDATION_FAILED', 'query.from: must not be after to', {
+          details: { field: 'from' },
+        });
+      const rows = await repo.list(workspaceId, {
+        sourceKey: q.source,
+        eventType: q.eventType,
+        status: q.status,
+        from,
+        to,
+        before: q.cursor !== undefined ? decodeCursor(q.cursor) : undefined,
+        limit: q.limit + 1,
+      });
+      const page = rows.slice(0, q.limit);
+      return {
+        items: page.map(summary),
+        nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null,
+      };
+    },
+
+    async get(workspaceId: string, id: string): Promise<EventDetail> {
+      const e = await repo.get(workspaceId, id);
+      if (e === null) throw new AppError('NOT_FOUND', `No event ${id} in this workspace`);
+      const jobs = e.jobId === null ? [] : await repo.jobsOf(workspaceId, [e.jobId]);
+      return {
+        ...summary(e),
+        body: bodyView(e.body),
+        headers: e.headers,
+        verification: e.verification,
+        lastError: e.lastError,
+        jobs: jobs.map((j) => ({
+          id: j.id,
+          name: j.name,
+          status: j.status,
+          attempts: j.attempts,
+          lastError: j.lastError,
+          createdAt: j.createdAt.toISOString(),
+          finishedAt: j.finishedAt?.toISOString() ?? null,
+        })),
+      };
+    },
+
+    async stats(workspaceId: string) {
+      const { counters, byStatus } = await repo.stats(workspaceId);
+      const names = new Map((await deps.sources.list(workspaceId)).map((s) => [s.id, s.name]));
+      const keys = new Set<string>([...counters.map((c) => c.sourceKey), ...names.keys()]);
+      return [...keys].sort().map((key) => {
+        const c = counters.find((x) => x.sourceKey === key);
+        const count = (status: string) =>
+          byStatus.find((b) => b.sourceKey === key && b.status === status)?.count ?? 0;
+        const processed = count('processed');
+        const failed = count('failed');
+        const accepted = Number(c?.accepted ?? 0);
+        const duplicates = Number(c?.duplicates ?? 0);
+        const rejected = Number(c?.rejected ?? 0);
+        return {
+          source: key,
+          sourceKind: key === 'clockify' ? ('clockify' as const) : ('custom' as const),
+          name: key === 'clockify' ? 'Clockify' : (names.get(key) ?? null),
+          received: accepted + duplicates + rejected,
+          accepted,
+          duplicates,
+          rejected,
+          lastReceivedAt: c?.lastReceivedAt?.toISOString() ?? null,
+          processed,
+          failed,
+          processingSuccessRate: processed + failed === 0 ? null : processed / (processed + failed),
+        };
+      });
+    },
+
+    async rejections(workspaceId: string, sourceKey: string) {
+      return (await repo.listRejections(workspaceId, sourceKey)).map((r) => ({
+        id: r.id,
+        reason: r.reason,
+        eventType: r.eventType,
+        headers: r.headers as Record<string, string>,
+        bodyBytes: r.bodyBytes,
+        receivedAt: r.receivedAt.toISOString(),
+      }));
+    },
+
+    /**
+     * Job handler for event.process: hands the event to every processor, then marks it processed. A
+     * processor that throws fails the job (retried with backoff; processors must be idempotent); on the
+     * last attempt the event is marked failed.
+     */
+    async process(payload: { eventId: string; workspaceId: string }, ctx: JobContext): Promise<void> {
+      const e = await repo.get(payload.workspaceId, payload.eventId);
+      if (e === null) return; // pruned or purged meanwhile: nothing to do
+      const event: ProcessedEvent = {
+        id: e.id,
+        workspaceId: e.workspaceId,
+        sourceKind: e.sourceKind,
+        sourceId: e.sourceKind === 'custom' ? e.sourceKey : null,
+        eventType: e.eventType,
+        payload: payloadOf(e),
+        receivedAt: e.receivedAt,
+      };
+      try {
+        for (const p of deps.processors) await p.process(event, ctx);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (ctx.attempt >= eventProcessJob.maxAttempts)
+          await repo.setStatus(e.workspaceId, e.id, 'failed', clock.now(), message);
+        throw err;
+      }
+      await repo.setStatus(e.workspaceId, e.id, 'processed', clock.now(), null);
+    },
+  };
+}
+export type EventsService = ReturnType<typeof createEventsService>;
+
+/** JSON bodies are parsed; anything else reaches processors as the raw text (UTF-8) or base64. */
+function payloadOf(e: StoredEvent): unknown {
+  const text = e.body.toString('utf8');
+  if (e.contentType?.includes('json')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  const v = bodyView(e.body);
+  return v.data;
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { defineJob } from '../../jobs/catalog.js';
+
+/** One per accepted event (not for inactive workspaces): hands the event to every EventProcessor. */
+export const eventProcessJob = defineJob('event.process', {
+  schema: z.object({ eventId: z.string(), workspaceId: z.string() }),
+  leaseSeconds: 120,
+  maxAttempts: 10,
+});
+
+/**
+ * Prunes events and quarantine entries older than each workspace's `webhooks_log_retention_days`, then
+ * schedules itself for the next slot. The dedupe key per slot makes every instance's enqueue one job.
+ */
+export const webhookRetentionJob = defineJob('webhooks.retention', {
+  schema: z.object({ slot: z.iso.datetime() }),
+  leaseSeconds: 300,
+  maxAttempts: 5,
+});
+
+/**
+ * After DELETED: removes the webhooks the gateway registered through Clockify's API. Best effort:
+ * Clockify may already have revoked the token (then there is nothing we can do, and nothing to do).
+ */
+export const clockifyWebhooksDeregisterJob = defineJob('clockify.webhooks.deregister', {
+  schema: z.object({
+    workspaceId: z.string(),
+    apiUrl: z.string(),
+    webhookIds: z.array(z.string()),
+    /** Installation token ciphertext (AES-256-GCM), scrubbed from the row once the job has run. */
+    tokenEncrypted: z.string().optional(),
+  }),
+  leaseSeconds: 120,
+  maxAttempts: 3,
+});
+
+export const RETENTION_INTERVAL_MS = 60 * 60 * 1_000;
+/** The start of the retention slot `at` falls in (hourly). */
+export const retentionSlot = (at: Date): Date =>
+  new Date(Math.floor(at.getTime() / RETENTION_INTERVAL_MS) * RETENTION_INTERVAL_MS);

@@ -1,0 +1,49 @@
+/**
+ * A small bounded cache: least recently used entries go first, each entry expires after its TTL.
+ * Used on the webhook hot path (verified Clockify tokens, source and workspace lookups) so a request
+ * costs no extra query. Time comes in as `now` (ms) so tests can drive it.
+ */
+export type TtlCache<V> = {
+  get(key: string): V | undefined;
+  set(key: string, value: V, ttlMs?: number): void;
+  delete(key: string): void;
+  clear(): void;
+  readonly size: number;
+};
+
+export function createTtlCache<V>(opts: { max: number; ttlMs: number; now?: () => number }): TtlCache<V> {
+  const now = opts.now ?? Date.now;
+  const map = new Map<string, { value: V; expiresAt: number }>();
+  return {
+    get(key) {
+      const hit = map.get(key);
+      if (hit === undefined) return undefined;
+      if (hit.expiresAt <= now()) {
+        map.delete(key);
+        return undefined;
+      }
+      // Re-inserting moves the key to the end: Map iteration order is the LRU order.
+      map.delete(key);
+      map.set(key, hit);
+      return hit.value;
+    },
+    set(key, value, ttlMs = opts.ttlMs) {
+      map.delete(key);
+      map.set(key, { value, expiresAt: now() + ttlMs });
+      while (map.size > opts.max) {
+        const oldest = map.keys().next().value;
+        if (oldest === undefined) break;
+        map.delete(oldest);
+      }
+    },
+    delete(key) {
+      map.delete(key);
+    },
+    clear() {
+      map.clear();
+    },
+    get size() {
+      return map.size;
+    },
+  };
+}
