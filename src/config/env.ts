@@ -54,6 +54,7 @@ export const EnvSchema = z.object({
   CLOCKIFY_REGISTER_EVENTS: z.string().default('rest'),
   INGEST_BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(1),
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(200),
+  INGEST_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -78,6 +79,7 @@ export type Config = Readonly<{
     registerEvents: 'rest' | 'none' | string[];
     batchWindowMs: number;
     batchMax: number;
+    batchesInFlight: number;
   };
 }>;
 
@@ -165,7 +167,7 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
     role: env.ROLE,
     worker: { concurrency: env.WORKER_CONCURRENCY, pollIntervalMs: env.JOB_POLL_INTERVAL_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    ingestion: { manifestEvents, registerEvents, batchWindowMs: env.INGEST_BATCH_WINDOW_MS, batchMax: env.INGEST_BATCH_MAX },
+    ingestion: { manifestEvents, registerEvents, batchWindowMs: env.INGEST_BATCH_WINDOW_MS, batchMax: env.INGEST_BATCH_MAX, batchesInFlight: env.INGEST_BATCHES_IN_FLIGHT },
   });
 }
 

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOCKIFY_WEBHOOK_EVENTS } from '../../src/modules/ingestion/clockify-events.js';
 import type { EventProcessor, ProcessedEvent } from '../../src/modules/ingestion/event-processors.js';
@@ -260,6 +261,42 @@ describe('event.process', () => {
     } finally {
       t.deps.ingestion.processors.splice(t.deps.ingestion.processors.indexOf(processor), 1);
       await t.deps.runner.stop(5_000);
+    }
+  });
+
+  it('retries only the events still pending when a processor fails on one event of a batch', async () => {
+    const { workspaceId, token } = await installWithTokens(['NEW_TAG']);
+    const ids: string[] = [];
+    for (const n of [1, 2]) {
+      const res = await postClockify(t, { event: 'NEW_TAG', token: token('NEW_TAG'), body: { workspaceId, id: `tag-${n}` } });
+      ids.push(res.json<{ eventId: string }>().eventId);
+    }
+    const calls = new Map<string, number>();
+    let failOnce = true;
+    const processor: EventProcessor = {
+      name: 'flaky',
+      process: async (e) => {
+        calls.set(e.id, (calls.get(e.id) ?? 0) + 1);
+        if (e.id === ids[1] && failOnce) {
+          failOnce = false;
+          throw new Error('boom');
+        }
+      },
+    };
+    t.deps.ingestion.processors.push(processor);
+    try {
+      const { handler } = t.deps.registry.get('event.process')!;
+      const ctx = { jobId: 'job_test', attempt: 1, workspaceId, log: pino({ level: 'silent' }), signal: new AbortController().signal };
+      await expect(handler({ workspaceId, eventIds: ids }, ctx)).rejects.toThrow(/1 event\(s\) failed/);
+      const status = async (id: string) => t.db.prisma.webhookEvent.findUniqueOrThrow({ where: { id } });
+      expect(await status(ids[0]!)).toMatchObject({ status: 'processed', lastError: null });
+      expect(await status(ids[1]!)).toMatchObject({ status: 'queued', lastError: 'boom', processedAt: null });
+
+      await handler({ workspaceId, eventIds: ids }, { ...ctx, attempt: 2 });
+      expect(Object.fromEntries(calls)).toEqual({ [ids[0]!]: 1, [ids[1]!]: 2 });
+      expect(await status(ids[1]!)).toMatchObject({ status: 'processed', lastError: null });
+    } finally {
+      t.deps.ingestion.processors.splice(t.deps.ingestion.processors.indexOf(processor), 1);
     }
   });
 });

@@ -63,14 +63,12 @@ export type EventFilter = {
  */
 const INSERT_BATCH = `
         WITH input AS (
-          SELECT * FROM unnest(
-            $1::text[], $2::text[], $3::text[],
-            $4::text[], $5::text[], $6::text[],
-            $7::text[], $8::text[],
-            $9::text[], $10::text[],
-            $11::text[], $12::text[]
-          ) AS u(id, workspace_id, source_kind, source_key, event_type, dedup_key, content_type, body_b64,
-                 headers, verification, job_id, received_at)
+          -- One JSON document for the whole batch: serialising it is one native JSON.stringify, and parsing
+          -- it one pass in PostgreSQL, where twelve text[] parameters cost a character-by-character escape
+          -- in the driver and array parsing on the server (measured: the largest cost after the inserts).
+          SELECT * FROM json_to_recordset($1::json) AS u(
+            id text, workspace_id text, source_kind text, source_key text, event_type text, dedup_key text,
+            content_type text, body_b64 text, headers jsonb, verification jsonb, job_id text, received_at text)
         ),
         eligible AS (
           SELECT u.*, (i.status = 'ACTIVE') AS active
@@ -85,7 +83,7 @@ const INSERT_BATCH = `
           INSERT INTO webhook_event (workspace_id, id, source_kind, source_key, event_type, dedup_key, content_type,
                                      body, headers, verification, status, job_id, received_at)
           SELECT workspace_id, id, source_kind, source_key, event_type, dedup_key, NULLIF(content_type, ''),
-                 decode(body_b64, 'base64'), headers::jsonb, verification::jsonb,
+                 decode(body_b64, 'base64'), headers, verification,
                  CASE WHEN active THEN 'queued' ELSE 'skipped' END, CASE WHEN active THEN job_id END,
                  received_at::timestamptz
           FROM eligible
@@ -93,10 +91,14 @@ const INSERT_BATCH = `
           RETURNING id, workspace_id, job_id
         ),
         jobs AS (
-          INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds, dedupe_key)
-          SELECT job_id, workspace_id, $13::text, jsonb_build_object('eventId', id, 'workspaceId', workspace_id),
-                 'queued', now(), $14::int, $15::int, $16::text || id
+          -- One event.process job per workspace per batch, not one per event: a job row and its five index
+          -- entries per event cost more than the event itself (bench/ingest.bench.ts, docs/ingestion.md).
+          INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds)
+          SELECT job_id, workspace_id, $2::text,
+                 jsonb_build_object('workspaceId', workspace_id, 'eventIds', jsonb_agg(id ORDER BY id)),
+                 'queued', now(), $3::int, $4::int
           FROM ins WHERE job_id IS NOT NULL
+          GROUP BY job_id, workspace_id
           RETURNING id
         ),
         counts AS (
@@ -131,25 +133,32 @@ export function createEventsRepo(db: PrismaClient, sql: Pick<SqlRunner, 'query'>
     async insertBatch(events: NewEvent[], job: JobDefinition): Promise<InsertOutcome[]> {
       if (events.length === 0) return [];
       const ids = events.map(() => newId('evt'));
-      const jobIds = events.map(() => newId('job'));
-      const col = <T>(f: (e: NewEvent, i: number) => T) => events.map(f);
+      // Every event of one workspace in this batch shares that workspace's job.
+      const jobOf = new Map<string, string>();
+      const jobIds = events.map((e) => {
+        let id = jobOf.get(e.workspaceId);
+        if (id === undefined) jobOf.set(e.workspaceId, (id = newId('job')));
+        return id;
+      });
+      const rows = events.map((e, i) => ({
+        id: ids[i],
+        workspace_id: e.workspaceId,
+        source_kind: e.sourceKind,
+        source_key: e.sourceKey,
+        event_type: e.eventType,
+        dedup_key: e.dedupKey,
+        content_type: e.contentType ?? '',
+        body_b64: e.body.toString('base64'),
+        headers: e.headers,
+        verification: e.verification,
+        job_id: jobIds[i],
+        received_at: e.receivedAt.toISOString(),
+      }));
       const inserted = await sql.query<{ id: string; job_id: string | null }>(INSERT_BATCH, [
-        ids,
-        col((e) => e.workspaceId),
-        col((e) => e.sourceKind),
-        col((e) => e.sourceKey),
-        col((e) => e.eventType),
-        col((e) => e.dedupKey),
-        col((e) => e.contentType ?? ''),
-        col((e) => e.body.toString('base64')),
-        col((e) => JSON.stringify(e.headers)),
-        col((e) => JSON.stringify(e.verification)),
-        jobIds,
-        col((e) => e.receivedAt.toISOString()),
+        JSON.stringify(rows),
         job.name,
         job.maxAttempts,
         job.leaseSeconds,
-        `${job.name}:`,
       ]);
       const byId = new Map(inserted.map((r) => [r.id, r.job_id]));
       const outcomes: (InsertOutcome | undefined)[] = ids.map((id) =>
@@ -213,30 +222,42 @@ export function createEventsRepo(db: PrismaClient, sql: Pick<SqlRunner, 'query'>
     ): Promise<void> {
       await db.webhookEvent.updateMany({
         where: { workspaceId, id },
-        data: { status, processedAt: at, lastError: error?.slice(0, 2_000) ?? null },
+        data: {
+          status,
+          processedAt: status === 'processed' || status === 'failed' ? at : null,
+          lastError: error?.slice(0, 2_000) ?? null,
+        },
       });
     },
 
-    /** Deletes up to `batch` events (and quarantine entries) older than each workspace's retention. */
+    /**
+     * Deletes events (and quarantine entries) older than each workspace's retention, workspace by workspace
+     * and in chunks, so it rides the (workspace_id, received_at) index and never holds long locks.
+     */
     async pruneExpired(now: Date, batch = 5_000): Promise<number> {
+      const workspaces = await db.$queryRaw<{ workspace_id: string; days: number }[]>`
+        SELECT workspace_id, COALESCE(NULLIF(settings->>'webhooks_log_retention_days', '')::int, 30) AS days
+        FROM installation`;
       let total = 0;
-      for (;;) {
-        const n = await db.$executeRaw`
-          DELETE FROM webhook_event WHERE id IN (
-            SELECT e.id FROM webhook_event e
-            JOIN installation i ON i.workspace_id = e.workspace_id
-            WHERE e.received_at < ${now}::timestamptz - make_interval(days =>
-              COALESCE(NULLIF(i.settings->>'webhooks_log_retention_days', '')::int, 30))
-            LIMIT ${batch})`;
-        total += n;
-        if (n < batch) break;
+      for (const { workspace_id: ws, days } of workspaces) {
+        const cutoff = new Date(now.getTime() - days * 86_400_000);
+        for (;;) {
+          const n = await db.$executeRaw`
+            DELETE FROM webhook_event WHERE id IN (
+              SELECT id FROM webhook_event WHERE workspace_id = ${ws} AND received_at < ${cutoff} LIMIT ${batch})`;
+          total += n;
+          if (n < batch) break;
+        }
+        total += await db.$executeRaw`
+          DELETE FROM webhook_rejection WHERE workspace_id = ${ws} AND received_at < ${cutoff}`;
       }
-      total += await db.$executeRaw`
-        DELETE FROM webhook_rejection r USING installation i
-        WHERE i.workspace_id = r.workspace_id
-          AND r.received_at < ${now}::timestamptz - make_interval(days =>
-            COALESCE(NULLIF(i.settings->>'webhooks_log_retention_days', '')::int, 30))`;
       return total;
+    },
+
+    /** The events of one event.process job, in the job's order. */
+    async getMany(workspaceId: string, ids: string[]): Promise<StoredEvent[]> {
+      const rows = await db.webhookEvent.findMany({ where: { workspaceId, id: { in: ids } }, orderBy: { id: 'asc' } });
+      return rows.map(toStored);
     },
 
     /** workspace.purge: everything the workspace's ingestion left behind. */

@@ -143,31 +143,36 @@ export function createEventsService(deps: Deps) {
     },
 
     /**
-     * Job handler for event.process: hands the event to every processor, then marks it processed. A
-     * processor that throws fails the job (retried with backoff; processors must be idempotent); on the
-     * last attempt the event is marked failed.
+     * Job handler for event.process: hands each event of the job to every processor, then marks it
+     * processed. Events already processed (by an earlier attempt) are skipped; an event whose processor
+     * throws keeps its error and fails the job, which is retried with backoff for the events still
+     * pending (processors must be idempotent). On the last attempt those events are marked failed.
      */
-    async process(payload: { eventId: string; workspaceId: string }, ctx: JobContext): Promise<void> {
-      const e = await repo.get(payload.workspaceId, payload.eventId);
-      if (e === null) return; // pruned or purged meanwhile: nothing to do
-      const event: ProcessedEvent = {
-        id: e.id,
-        workspaceId: e.workspaceId,
-        sourceKind: e.sourceKind,
-        sourceId: e.sourceKind === 'custom' ? e.sourceKey : null,
-        eventType: e.eventType,
-        payload: payloadOf(e),
-        receivedAt: e.receivedAt,
-      };
-      try {
-        for (const p of deps.processors) await p.process(event, ctx);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        if (ctx.attempt >= eventProcessJob.maxAttempts)
-          await repo.setStatus(e.workspaceId, e.id, 'failed', clock.now(), message);
-        throw err;
+    async process(payload: { workspaceId: string; eventIds: string[] }, ctx: JobContext): Promise<void> {
+      const events = await repo.getMany(payload.workspaceId, payload.eventIds);
+      const failures: string[] = [];
+      for (const e of events) {
+        if (e.status === 'processed' || e.status === 'skipped') continue;
+        const event: ProcessedEvent = {
+          id: e.id,
+          workspaceId: e.workspaceId,
+          sourceKind: e.sourceKind,
+          sourceId: e.sourceKind === 'custom' ? e.sourceKey : null,
+          eventType: e.eventType,
+          payload: payloadOf(e),
+          receivedAt: e.receivedAt,
+        };
+        try {
+          for (const p of deps.processors) await p.process(event, ctx);
+          await repo.setStatus(e.workspaceId, e.id, 'processed', clock.now(), null);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          const last = ctx.attempt >= eventProcessJob.maxAttempts;
+          await repo.setStatus(e.workspaceId, e.id, last ? 'failed' : 'queued', clock.now(), message);
+          failures.push(`${e.id}: ${message}`);
+        }
       }
-      await repo.setStatus(e.workspaceId, e.id, 'processed', clock.now(), null);
+      if (failures.length > 0) throw new Error(`${failures.length} event(s) failed: ${failures.join('; ')}`);
     },
   };
 }

@@ -31,6 +31,7 @@ export function createIngestBatcher(opts: {
   const maxInFlight = opts.maxInFlight ?? 1;
   let queue: Pending[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
   const inFlight = new Set<Promise<void>>();
 
   function schedule(): void {
@@ -38,7 +39,16 @@ export function createIngestBatcher(opts: {
       startBatch();
       return;
     }
-    if (timer !== undefined || inFlight.size >= maxInFlight) return; // a finishing batch picks the queue up
+    if (timer !== undefined || immediate !== undefined || inFlight.size >= maxInFlight) return; // a finishing batch picks the queue up
+    if (opts.windowMs <= 0) {
+      // No window: the batch leaves once this turn of the event loop has read every request it could,
+      // so requests parsed together travel together without waiting a timer's millisecond.
+      immediate = setImmediate(() => {
+        immediate = undefined;
+        startBatch();
+      });
+      return;
+    }
     timer = setTimeout(() => {
       timer = undefined;
       startBatch();
@@ -50,6 +60,10 @@ export function createIngestBatcher(opts: {
     if (timer !== undefined) {
       clearTimeout(timer);
       timer = undefined;
+    }
+    if (immediate !== undefined) {
+      clearImmediate(immediate);
+      immediate = undefined;
     }
     const batch = queue.slice(0, opts.maxBatch);
     queue = queue.slice(batch.length);

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { defineJob } from '../../jobs/catalog.js';
 
-/** One per accepted event (not for inactive workspaces): hands the event to every EventProcessor. */
+/**
+ * One per workspace per ingest batch (not for inactive workspaces): hands each of its events, in order,
+ * to every EventProcessor. Written by the batch statement itself, so it commits with its events.
+ */
 export const eventProcessJob = defineJob('event.process', {
-  schema: z.object({ eventId: z.string(), workspaceId: z.string() }),
+  schema: z.object({ workspaceId: z.string(), eventIds: z.array(z.string()).min(1).max(1_000) }),
   leaseSeconds: 120,
   maxAttempts: 10,
 });

@@ -36,6 +36,7 @@ export type IngestionConfig = {
   registerEvents: 'rest' | 'none' | readonly string[];
   batchWindowMs: number;
   batchMax: number;
+  batchesInFlight: number;
 };
 
 type Deps = {
@@ -78,6 +79,7 @@ export function createIngestion(deps: Deps) {
     write: (batch) => events.insertBatch(batch, eventProcessJob),
     windowMs: deps.config.batchWindowMs,
     maxBatch: deps.config.batchMax,
+    maxInFlight: deps.config.batchesInFlight,
     log: deps.log,
     onCommitted: (outcomes) => {
       if (outcomes.some((o) => o.kind === 'accepted' && o.jobId !== null)) deps.onJobsEnqueued?.();

@@ -1,0 +1,2 @@
+-- DropIndex
+DROP INDEX "webhook_event_received_at_idx";
