@@ -3,6 +3,7 @@
  * the webhook list that writes append to.
  */
 import type { ClockifyOperation, JsonSchema } from '../integrations/clockify/catalogue.js';
+import { pageSizeParam } from '../integrations/clockify/classify-operation.js';
 import type { Entity, WorkspaceData } from './data.js';
 
 export type FakeReply = { status: number; body?: unknown; headers?: Record<string, string> };
@@ -113,19 +114,6 @@ function emptyFor(schema: JsonSchema | undefined): unknown {
   );
 }
 
-function sizeParamName(op: ClockifyOperation): string | undefined {
-  switch (op.pagination) {
-    case 'page-size':
-      return 'page-size';
-    case 'pageSize':
-      return 'pageSize';
-    case 'limit':
-      return 'limit';
-    case 'body':
-    case 'none':
-      return undefined;
-  }
-}
 
 const positiveInt = (value: unknown, fallback: number) => {
   const n = Number(value);
@@ -142,7 +130,7 @@ export function paginate(
   items: readonly unknown[],
   query: Record<string, unknown>,
 ): FakeReply {
-  const sizeName = sizeParamName(op);
+  const sizeName = pageSizeParam(op.pagination);
   if (sizeName === undefined) return { status: 200, body: items };
   const specDefault = op.parameters.find((p) => p.name === sizeName)?.schema?.default;
   const size = positiveInt(query[sizeName], positiveInt(specDefault, 50));

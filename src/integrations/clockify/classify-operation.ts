@@ -19,6 +19,21 @@ export type ServerKind = 'api' | 'reports' | 'auditlog';
  */
 export type PaginationStyle = 'page-size' | 'pageSize' | 'limit' | 'body' | 'none';
 
+/** The query parameter that carries the page size for a pagination style (none when not paged by query). */
+export function pageSizeParam(style: PaginationStyle): string | undefined {
+  switch (style) {
+    case 'page-size':
+      return 'page-size';
+    case 'pageSize':
+      return 'pageSize';
+    case 'limit':
+      return 'limit';
+    case 'body':
+    case 'none':
+      return undefined;
+  }
+}
+
 /** Server kind from a per-path `servers[].url`: api.clockify.me → api, reports.* → reports, auditlog-* → auditlog. */
 export function serverKindOf(serverUrl: string | undefined): ServerKind {
   if (serverUrl === undefined) return 'api';

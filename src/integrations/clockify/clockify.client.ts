@@ -9,6 +9,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
 import type { Catalogue, ClockifyOperation, HttpMethod, ServerKind } from './catalogue.js';
+import { pageSizeParam } from './classify-operation.js';
 import {
   type ClockifyFailure,
   type ClockifyResult,
@@ -274,8 +275,7 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
         const prepared = prepare(operationId, input);
         if ('ok' in prepared) throw toAppError(prepared);
         const { op, req } = prepared;
-        const sizeName =
-          op.pagination === 'pageSize' ? 'pageSize' : op.pagination === 'limit' ? 'limit' : 'page-size';
+        const sizeName = pageSizeParam(op.pagination) ?? 'page-size';
         if (op.pagination === 'none')
           throw toAppError({ ...failure('invalid'), message: `${operationId} is not paginated` });
         const pageSize = opts.pageSize ?? 50;

@@ -14,7 +14,7 @@
  * 4. time-entry lists only with `bootstrap_include_time_entries`; they get `start = now − days back`;
  * 5. a child list is planned only when its parent list is.
  */
-import type { ClockifyOperation, PaginationStyle } from '../../integrations/clockify/catalogue.js';
+import type { ClockifyOperation } from '../../integrations/clockify/catalogue.js';
 
 export type ListRule = {
   entityType: string;
@@ -184,20 +184,6 @@ export function expandChildren(plan: Pick<BootstrapPlan, 'children'>, parentType
   return out;
 }
 
-/** The query parameter that carries the page size for a pagination style (none when not paged). */
-export function pageSizeParam(style: PaginationStyle): string | undefined {
-  switch (style) {
-    case 'page-size':
-      return 'page-size';
-    case 'pageSize':
-      return 'pageSize';
-    case 'limit':
-      return 'limit';
-    case 'body':
-    case 'none':
-      return undefined;
-  }
-}
 
 const at = (value: unknown, path: string | undefined): unknown =>
   path === undefined

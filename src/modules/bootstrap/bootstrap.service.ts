@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Catalogue } from '../../integrations/clockify/catalogue.js';
+import { pageSizeParam } from '../../integrations/clockify/classify-operation.js';
 import type { ClockifyClient } from '../../integrations/clockify/clockify.client.js';
 import { enqueue } from '../../jobs/queue.js';
 import type { JobContext } from '../../jobs/runner.js';
@@ -18,7 +19,6 @@ import {
   expandChildren,
   idOf,
   itemsOf,
-  pageSizeParam,
   planBootstrap,
 } from './bootstrap.plan.js';
 import type { BootstrapRepo, OperationRow, RunRow } from './bootstrap.repo.js';

@@ -1,25 +1,7 @@
 /** Scheme-specific behaviour, including the providers' own published example vectors. */
-import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SourceVerification } from '../source-config.js';
-import { verifySource } from './verify-source.js';
+import { hmac, verify } from './verify.test-support.js';
 
-const hmac = (alg: string, key: Buffer | string, data: string | Buffer) =>
-  createHmac(alg, key).update(data).digest();
-const verify = (
-  config: unknown,
-  current: string,
-  headers: Record<string, string | string[]>,
-  body: string | Buffer,
-  now: Date,
-) =>
-  verifySource({
-    config: SourceVerification.parse(config),
-    secrets: { current },
-    headers,
-    rawBody: Buffer.from(body),
-    now,
-  });
 
 describe('github', () => {
   // docs.github.com "Validating webhook deliveries", "Testing the webhook payload validation".
