@@ -28,20 +28,11 @@ export type InsertOutcome =
   /** The workspace was deleted or the source disabled/removed between the lookup and the insert. */
   | { kind: 'gone' };
 
-export type StoredEvent = {
+/** A stored event: what was received, plus its id and processing state. */
+export type StoredEvent = NewEvent & {
   id: string;
-  workspaceId: string;
-  sourceKind: SourceKind;
-  sourceKey: string;
-  eventType: string;
-  dedupKey: string;
-  contentType: string | null;
-  body: Buffer;
-  headers: Record<string, string>;
-  verification: Record<string, unknown>;
   status: EventStatus;
   jobId: string | null;
-  receivedAt: Date;
   processedAt: Date | null;
   lastError: string | null;
 };
