@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import {
   type ZodTypeProvider,
   jsonSchemaTransform,
@@ -59,6 +59,13 @@ export async function buildApp(deps: AppDeps) {
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : `req_${randomUUID()}`;
     },
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a URL that is not valid percent-encoding) get our envelope too.
+    frameworkErrors: (error, req, reply) => {
+      void (reply as unknown as FastifyReply)
+        .code(400)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(JSON.stringify({ error: { code: 'VALIDATION_FAILED', message: error.message || 'Malformed request', requestId: req.id } }));
+    },
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
 

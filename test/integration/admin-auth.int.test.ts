@@ -133,3 +133,22 @@ describe('admin API keys', () => {
     expect((await get('/ui/me', bearer(token))).statusCode).toBe(401);
   });
 });
+
+describe('hostile input reaching the database or the router', () => {
+  it('answers 400 in the error shape for a NUL byte, never 500, and stores nothing', async () => {
+    const owner = bearer(await userToken(t, wsA));
+    const before = await t.db.prisma.adminApiKey.count();
+    const res = await t.app.inject({ method: 'POST', url: '/ui/api-keys', headers: owner, payload: { name: 'nul\u0000byte' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('VALIDATION_FAILED');
+    expect(await t.db.prisma.adminApiKey.count()).toBe(before);
+    const del = await t.app.inject({ method: 'DELETE', url: '/ui/api-keys/%00', headers: owner });
+    expect(del.statusCode).toBe(400);
+  });
+
+  it('answers 400 in the error shape for a URL that is not valid percent-encoding', async () => {
+    const res = await get('/ui/%ff%fe', bearer(await userToken(t, wsA)));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 'VALIDATION_FAILED', message: expect.any(String), requestId: expect.any(String) } });
+  });
+});

@@ -315,3 +315,24 @@ describe('custom source endpoint', () => {
     });
   });
 });
+
+describe('hostile payload values', () => {
+  it('stores an event whose type and JSONPath dedup value hold a NUL, without failing its batch neighbours', async () => {
+    const ws = (await install(t)).workspaceId;
+    const input = { scheme: 'github' } as const;
+    const config = SourceVerification.parse(input);
+    const src = await createSource(ws, { verification: input, dedupRule: { kind: 'jsonpath', path: '$.id' } });
+    const hostile = JSON.stringify({ id: `a\u0000${seq++}`, type: 'evil\u0000type' });
+    const normal = uniqueBody();
+    // Sent together, so they are likely to share a batch statement.
+    const [bad, good] = await Promise.all([
+      send(src.id, hostile, signed(config, src.secret!, hostile)),
+      send(src.id, normal, signed(config, src.secret!, normal)),
+    ]);
+    expect(bad.statusCode, bad.body).toBe(202);
+    expect(good.statusCode, good.body).toBe(202);
+    const row = await t.db.prisma.webhookEvent.findUniqueOrThrow({ where: { id: bad.json<{ eventId: string }>().eventId } });
+    expect(row.eventType).toBe('evil\uFFFDtype');
+    expect(Buffer.from(row.body).toString('utf8')).toBe(hostile);
+  });
+});

@@ -13,8 +13,30 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
 };
 
+/**
+ * PostgreSQL "data exception" codes that only a client's input can cause here: a NUL byte or invalid
+ * UTF-8 in a string, a value too long for its column, text that is not a valid number or date.
+ */
+const CLIENT_DATA_SQLSTATES = new Set(['22021', '22P05', '22001', '22P02', '22007', '22008']);
+
+/** The SQLSTATE of a database error, however the driver or Prisma wrapped it. */
+function sqlStateOf(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    const o = e as { code?: unknown; meta?: { code?: unknown }; cause?: unknown };
+    for (const c of [o.code, o.meta?.code]) if (typeof c === 'string' && /^[0-9A-Z]{5}$/.test(c)) return c;
+    e = o.cause;
+  }
+  return undefined;
+}
+
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  const sqlState = sqlStateOf(err);
+  if (sqlState !== undefined && CLIENT_DATA_SQLSTATES.has(sqlState)) {
+    return new AppError('VALIDATION_FAILED', 'A value contains characters or a format that cannot be stored (e.g. a NUL byte)', {
+      cause: err,
+    });
+  }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issues = err.validation.map((v) => ({
       path: `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,

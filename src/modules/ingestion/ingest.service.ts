@@ -245,8 +245,8 @@ export function createIngestService(deps: Deps) {
         workspaceId: source.workspaceId,
         sourceKind: 'custom',
         sourceKey: source.id,
-        eventType: eventTypeOf(h, json) ?? 'custom',
-        dedupKey: key.key,
+        eventType: storable(eventTypeOf(h, json) ?? 'custom'),
+        dedupKey: storable(key.key),
         contentType: req.contentType,
         body: req.rawBody,
         headers,
@@ -262,6 +262,13 @@ export function createIngestService(deps: Deps) {
   };
 }
 export type IngestService = ReturnType<typeof createIngestService>;
+
+/**
+ * PostgreSQL text cannot hold a NUL character. Values taken from a sender's payload (event type, a
+ * JSONPath dedup value) go into the batch statement shared with other senders' events, so one hostile
+ * value must not fail everyone's batch: NUL becomes U+FFFD.
+ */
+export const storable = (value: string): string => (value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value);
 
 /** Best-effort event type for custom sources: the provider's event header, else a `type`/`event` field. */
 function eventTypeOf(h: (name: string) => string | undefined, json: unknown): string | undefined {
