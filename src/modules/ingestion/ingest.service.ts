@@ -268,7 +268,7 @@ export type IngestService = ReturnType<typeof createIngestService>;
  * JSONPath dedup value) go into the batch statement shared with other senders' events, so one hostile
  * value must not fail everyone's batch: NUL becomes U+FFFD.
  */
-export const storable = (value: string): string => (value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value);
+export const storable = (value: string): string => value.replaceAll('\u0000', '\uFFFD');
 
 /** Best-effort event type for custom sources: the provider's event header, else a `type`/`event` field. */
 function eventTypeOf(h: (name: string) => string | undefined, json: unknown): string | undefined {
