@@ -90,7 +90,7 @@ try {
 
   // Warm-up (JIT, pools, caches), then the measured run.
   await loadFor(`${base}/webhooks/custom/${source.id}`, source.secret, 2);
-  await deps.db.sql.query('TRUNCATE webhook_event, job, webhook_source_stats');
+  await deps.db.sql.query('TRUNCATE webhook_event, job, webhook_source_stats, webhook_source_stats_delta');
   const gw = await load(`${base}/webhooks/custom/${source.id}`, source.secret);
   await deps.ingestion.batcher.flush();
   // Every stored event must be listed by the event.process job it points at (one job per batch).
@@ -100,7 +100,7 @@ try {
             (SELECT count(*) FROM webhook_event e WHERE NOT EXISTS (
                SELECT 1 FROM job j WHERE j.id = e.job_id AND j.payload->'eventIds' ? e.id))::text AS unjobbed`,
   );
-  const [gwStats] = await deps.db.sql.query<{ duplicates: string }>(`SELECT coalesce(sum(duplicates), 0)::text AS duplicates FROM webhook_source_stats`);
+  const [gwStats] = await deps.db.sql.query<{ duplicates: string }>(`SELECT ((SELECT coalesce(sum(duplicates), 0) FROM webhook_source_stats) + (SELECT coalesce(sum(duplicates), 0) FROM webhook_source_stats_delta))::text AS duplicates`);
   await app.close();
   await deps.close();
 

@@ -138,13 +138,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       concurrency: config.worker.concurrency,
       pollIntervalMs: config.worker.pollIntervalMs,
     });
-    // Starting the workers also makes sure the periodic retention job is scheduled (one per slot).
+    // Starting the workers also makes sure the periodic jobs (retention, stats fold) are scheduled, one per slot.
     const runner: Runner = {
       ...jobRunner,
       workerId: jobRunner.workerId,
       start() {
         jobRunner.start();
-        ingestion.scheduleRetention(new Date(clock.now())).catch((err: unknown) => log.error({ err }, 'could not schedule webhook retention'));
+        ingestion.schedulePeriodicJobs(clock.now()).catch((err: unknown) => log.error({ err }, 'could not schedule periodic jobs'));
       },
     };
     runnerRef.current = runner;

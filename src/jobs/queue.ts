@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { newId } from '../platform/ids.js';
+import { newSortableId } from '../platform/ids.js';
 import type { Tx } from '../store/tx.js';
 import type { JobDefinition } from './catalog.js';
 
@@ -30,7 +30,7 @@ export async function enqueue<S extends z.ZodType>(
   opts: EnqueueOptions = {},
 ): Promise<string | null> {
   const parsed = def.schema.parse(payload);
-  const id = newId('job');
+  const id = newSortableId('job');
   const rows = await db.$queryRaw<{ id: string }[]>`
     INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds, dedupe_key)
     VALUES (${id}, ${opts.workspaceId ?? null}, ${def.name}, ${JSON.stringify(parsed)}::jsonb, 'queued',

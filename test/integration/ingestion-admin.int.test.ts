@@ -237,6 +237,44 @@ describe('event log and stats', () => {
   });
 });
 
+describe('stats counters (appended per batch, folded every minute)', () => {
+  const statsOf = async (ws: string, source: string) =>
+    (await api(ws, 'GET', '/ui/stats')).json<{ items: { source: string }[] }>().items.find((s) => s.source === source);
+
+  it('are exact before and after folding, and two folds at once count nothing twice', async () => {
+    const { workspaceId: ws } = await install(t);
+    const src = await noneSource(ws);
+    const github = (
+      await api(ws, 'POST', '/ui/sources', { name: 'gh', verification: { scheme: 'github' } })
+    ).json<{ id: string }>().id;
+    for (const i of [1, 2, 3]) expect((await post(src, { i })).statusCode).toBe(202);
+    expect((await post(src, { i: 1 })).statusCode).toBe(200);
+    expect((await post(github, { unsigned: true })).statusCode).toBe(401);
+    const expected = { accepted: 3, duplicates: 1, rejected: 0, received: 4 };
+    expect(await statsOf(ws, src)).toMatchObject(expected);
+    expect(await statsOf(ws, github)).toMatchObject({ accepted: 0, rejected: 1, received: 1 });
+    expect(await t.db.prisma.webhookSourceStatsDelta.count({ where: { workspaceId: ws } })).toBeGreaterThan(0);
+
+    const folds = await Promise.all([t.deps.ingestion.eventsRepo.foldStats(2), t.deps.ingestion.eventsRepo.foldStats(2)]);
+    expect(folds[0] + folds[1]).toBeGreaterThan(0);
+    expect(await t.db.prisma.webhookSourceStatsDelta.count({ where: { workspaceId: ws } })).toBe(0);
+    expect(await statsOf(ws, src)).toMatchObject(expected);
+    expect(await statsOf(ws, github)).toMatchObject({ accepted: 0, rejected: 1, received: 1 });
+
+    expect((await post(src, { i: 4 })).statusCode).toBe(202);
+    expect(await statsOf(ws, src)).toMatchObject({ accepted: 4, duplicates: 1, received: 5 });
+  });
+
+  it('schedules one fold job per minute slot, however many instances start', async () => {
+    await t.deps.ingestion.schedulePeriodicJobs(clock.now());
+    await t.deps.ingestion.schedulePeriodicJobs(clock.now());
+    const slot = new Date(Math.floor(clock.now().getTime() / 60_000) * 60_000).toISOString();
+    expect(
+      await t.db.prisma.job.count({ where: { name: 'webhooks.stats.fold', dedupeKey: `webhooks.stats.fold:${slot}` } }),
+    ).toBe(1);
+  });
+});
+
 describe('retention and purge', () => {
   it('prunes only events older than each workspace’s retention', async () => {
     const { workspaceId: short } = await install(t);
@@ -325,7 +363,8 @@ describe('retention and purge', () => {
       sources: await t.db.prisma.webhookSource.count(where),
       rejections: await t.db.prisma.webhookRejection.count(where),
       stats: await t.db.prisma.webhookSourceStats.count(where),
-    }).toEqual({ events: 0, sources: 0, rejections: 0, stats: 0 });
+      pendingStats: await t.db.prisma.webhookSourceStatsDelta.count(where),
+    }).toEqual({ events: 0, sources: 0, rejections: 0, stats: 0, pendingStats: 0 });
     expect(await t.db.prisma.webhookEvent.count({ where: { workspaceId: other } })).toBe(1);
   });
 });

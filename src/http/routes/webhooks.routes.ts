@@ -1,4 +1,4 @@
-import { Transform } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -23,31 +23,64 @@ const DuplicateOrChallenge = z.union([
   z.object({ challenge: z.string() }).describe('Slack url_verification handshake'),
 ]);
 const inboundErrors = errors(400, 401, 404, 413, 415);
+/**
+ * The answers are built here from plain ids, so they are serialised as they are: validating each one
+ * against its zod schema (kept for the OpenAPI document) would cost more than the rest of the reply.
+ */
+const plainJson = () => (data: unknown) => JSON.stringify(data);
 
 const tooLarge = (limit: number) =>
   Object.assign(new AppError('PAYLOAD_TOO_LARGE', `This endpoint accepts bodies up to ${limit} bytes`), {
     statusCode: 413,
   });
 
-/** Counts bytes as they stream in and fails the body read as soon as the limit is passed. */
-function limitBody(payload: NodeJS.ReadableStream, limit: number): Transform {
-  let seen = 0;
-  const counted = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      seen += chunk.length;
-      if (seen > limit) cb(tooLarge(limit));
-      else cb(null, chunk);
-    },
-  });
-  payload.on('error', (err: Error) => counted.destroy(err));
-  payload.pipe(counted);
-  return counted;
-}
-
 const contentLengthOf = (req: FastifyRequest): number | null => {
   const n = Number(req.headers['content-length']);
   return Number.isFinite(n) ? n : null;
 };
+
+/**
+ * Reads the raw body (signatures are over the exact bytes) and fails with 413 as soon as it passes this
+ * request's limit: the custom source's own, else the route's. Reading the stream directly, rather than
+ * through a counting stream piped in preParsing, keeps the hot path to one listener per chunk.
+ */
+function readRawBody(req: FastifyRequest, payload: IncomingMessage, done: (err: Error | null, body?: Buffer) => void): void {
+  const limit = req.webhookSource?.maxBodyBytes ?? req.routeOptions.bodyLimit ?? MAX_SOURCE_BODY_BYTES;
+  const declared = contentLengthOf(req);
+  if (declared !== null && declared > limit) {
+    done(tooLarge(limit));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const stop = () => {
+    payload.removeListener('data', onData);
+    payload.removeListener('end', onEnd);
+    payload.removeListener('error', onError);
+  };
+  function onData(chunk: Buffer) {
+    size += chunk.length;
+    if (size > limit) {
+      stop();
+      done(tooLarge(limit));
+      return;
+    }
+    chunks.push(chunk);
+  }
+  function onEnd() {
+    stop();
+    done(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  }
+  function onError(err: Error) {
+    stop();
+    done(err);
+  }
+  payload.on('data', onData);
+  payload.on('end', onEnd);
+  payload.on('error', onError);
+  payload.resume();
+}
+
 
 const inbound = (req: FastifyRequest) => ({
   headers: req.headers,
@@ -62,7 +95,7 @@ const inbound = (req: FastifyRequest) => ({
  */
 export const webhookRoutes: FastifyPluginAsyncZod<Opts> = async (app, { ingest, clockifyBodyLimit }) => {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (req, payload, done) => readRawBody(req, payload, done));
   app.decorateRequest('webhookSource', null);
 
   const clockifyPreParsing = async (req: FastifyRequest) => {
@@ -85,6 +118,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<Opts> = async (app, { ingest, 
     '/webhooks/clockify/:event',
     {
       bodyLimit: clockifyBodyLimit,
+      serializerCompiler: plainJson,
       preParsing: async (req) => clockifyPreParsing(req),
       schema: {
         ...clockifyDoc('clockifyWebhook', 'Clockify: one webhook event (one path per event type)'),
@@ -101,6 +135,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<Opts> = async (app, { ingest, 
     '/webhooks/clockify',
     {
       bodyLimit: clockifyBodyLimit,
+      serializerCompiler: plainJson,
       preParsing: async (req) => clockifyPreParsing(req),
       schema: clockifyDoc(
         'clockifyWebhookSinglePath',
@@ -117,11 +152,11 @@ export const webhookRoutes: FastifyPluginAsyncZod<Opts> = async (app, { ingest, 
     '/webhooks/custom/:sourceId',
     {
       bodyLimit: MAX_SOURCE_BODY_BYTES,
-      preParsing: async (req: FastifyRequest<{ Params: { sourceId: string } }>, _reply, payload) => {
+      serializerCompiler: plainJson,
+      preParsing: async (req: FastifyRequest<{ Params: { sourceId: string } }>) => {
         const id = req.params.sourceId;
         const source = /^src_[0-9a-z]{24}$/.test(id) ? await ingest.source(id) : null;
         req.webhookSource = ingest.precheck(source, req.headers['content-type'], contentLengthOf(req));
-        return limitBody(payload, req.webhookSource.maxBodyBytes);
       },
       schema: {
         operationId: 'customWebhook',

@@ -1,7 +1,7 @@
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { JobDefinition } from '../../jobs/catalog.js';
-import { newId } from '../../platform/ids.js';
-import type { SqlRunner } from '../../store/migrate.js';
+import { newId, newSortableId } from '../../platform/ids.js';
+import type { Sql } from '../../store/database.js';
 import type { Tx } from '../../store/tx.js';
 
 export type SourceKind = 'clockify' | 'custom';
@@ -49,17 +49,17 @@ export type EventFilter = {
 };
 
 /**
- * The hot statement (see insertBatch). Plain SQL through the database's own driver: at ~25 rows × 1 KB a
- * batch, Prisma's raw-query path cost more than the statement itself.
+ * The hot statement (see insertBatch), prepared once per connection. The batch travels column by column
+ * as arrays, which a server receives in binary form (store/pg-binary-array.ts): the raw bodies as bytes,
+ * no base64, no JSON document to parse, no escaping in the driver.
  */
+const INSERT_BATCH_NAME = 'ingest_insert_batch_v2';
 const INSERT_BATCH = `
         WITH input AS (
-          -- One JSON document for the whole batch: serialising it is one native JSON.stringify, and parsing
-          -- it one pass in PostgreSQL, where twelve text[] parameters cost a character-by-character escape
-          -- in the driver and array parsing on the server (measured: the largest cost after the inserts).
-          SELECT * FROM json_to_recordset($1::json) AS u(
-            id text, workspace_id text, source_kind text, source_key text, event_type text, dedup_key text,
-            content_type text, body_b64 text, headers jsonb, verification jsonb, job_id text, received_at text)
+          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                               $8::bytea[], $9::text[], $10::text[], $11::text[], $12::text[])
+            AS u(id, workspace_id, source_kind, source_key, event_type, dedup_key, content_type,
+                 body, headers, verification, job_id, received_at)
         ),
         eligible AS (
           SELECT u.*, (i.status = 'ACTIVE') AS active
@@ -73,8 +73,8 @@ const INSERT_BATCH = `
         ins AS (
           INSERT INTO webhook_event (workspace_id, id, source_kind, source_key, event_type, dedup_key, content_type,
                                      body, headers, verification, status, job_id, received_at)
-          SELECT workspace_id, id, source_kind, source_key, event_type, dedup_key, NULLIF(content_type, ''),
-                 decode(body_b64, 'base64'), headers, verification,
+          SELECT workspace_id, id, source_kind, source_key, event_type, dedup_key, content_type,
+                 body, headers::jsonb, verification::jsonb,
                  CASE WHEN active THEN 'queued' ELSE 'skipped' END, CASE WHEN active THEN job_id END,
                  received_at::timestamptz
           FROM eligible
@@ -85,9 +85,9 @@ const INSERT_BATCH = `
           -- One event.process job per workspace per batch, not one per event: a job row and its five index
           -- entries per event cost more than the event itself (bench/ingest.bench.ts, docs/ingestion.md).
           INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds)
-          SELECT job_id, workspace_id, $2::text,
+          SELECT job_id, workspace_id, $13::text,
                  jsonb_build_object('workspaceId', workspace_id, 'eventIds', jsonb_agg(id ORDER BY id)),
-                 'queued', now(), $3::int, $4::int
+                 'queued', now(), $14::int, $15::int
           FROM ins WHERE job_id IS NOT NULL
           GROUP BY job_id, workspace_id
           RETURNING id
@@ -97,23 +97,50 @@ const INSERT_BATCH = `
                  max(e.received_at::timestamptz) AS last
           FROM eligible e LEFT JOIN ins ON ins.id = e.id
           GROUP BY e.workspace_id, e.source_key
-          ORDER BY e.workspace_id, e.source_key
         ),
         stats AS (
-          INSERT INTO webhook_source_stats AS s (workspace_id, source_key, accepted, duplicates, rejected, last_received_at)
-          SELECT workspace_id, source_key, accepted, total - accepted, 0, last FROM counts
-          ON CONFLICT (workspace_id, source_key) DO UPDATE SET
-            accepted = s.accepted + EXCLUDED.accepted,
-            duplicates = s.duplicates + EXCLUDED.duplicates,
-            last_received_at = GREATEST(s.last_received_at, EXCLUDED.last_received_at)
+          -- Appended, never updated here: concurrent batches for one source do not wait on a counter row.
+          INSERT INTO webhook_source_stats_delta (workspace_id, source_key, accepted, duplicates, last_received_at)
+          SELECT workspace_id, source_key, accepted, total - accepted, last FROM counts
           RETURNING 1
         )
         SELECT id, job_id FROM ins`;
 
-export function createEventsRepo(db: PrismaClient, sql: Pick<SqlRunner, 'query'>) {
+/** Moves up to $1 pending counter increments into the totals, in one statement (so exactly once). */
+const FOLD_STATS = `
+        WITH picked AS (
+          SELECT workspace_id, id FROM webhook_source_stats_delta
+          ORDER BY workspace_id, id LIMIT $1 FOR UPDATE SKIP LOCKED
+        ),
+        moved AS (
+          DELETE FROM webhook_source_stats_delta d USING picked p
+          WHERE d.workspace_id = p.workspace_id AND d.id = p.id
+          RETURNING d.workspace_id, d.source_key, d.accepted, d.duplicates, d.rejected, d.last_received_at
+        ),
+        sums AS (
+          SELECT workspace_id, source_key, sum(accepted) AS accepted, sum(duplicates) AS duplicates,
+                 sum(rejected) AS rejected, max(last_received_at) AS last
+          FROM moved GROUP BY workspace_id, source_key
+          ORDER BY workspace_id, source_key
+        ),
+        upserted AS (
+          INSERT INTO webhook_source_stats AS s (workspace_id, source_key, accepted, duplicates, rejected, last_received_at)
+          SELECT workspace_id, source_key, accepted, duplicates, rejected, last FROM sums
+          ON CONFLICT (workspace_id, source_key) DO UPDATE SET
+            accepted = s.accepted + EXCLUDED.accepted,
+            duplicates = s.duplicates + EXCLUDED.duplicates,
+            rejected = s.rejected + EXCLUDED.rejected,
+            last_received_at = GREATEST(s.last_received_at, EXCLUDED.last_received_at)
+          RETURNING 1
+        )
+        SELECT count(*)::int AS n FROM moved`;
+
+type BatchSql = Pick<Sql, 'prepared' | 'textArray' | 'byteaArray'>;
+
+export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
   return {
     /**
-     * Stores a batch of events and their event.process jobs, and bumps the per-source counters, in ONE
+     * Stores a batch of events, their event.process jobs and the per-source counter increments, in ONE
      * statement (so one implicit transaction, one round trip, one commit for the whole batch: group
      * commit). Whether a row may be stored is re-checked here against the live installation and source,
      * so the in-memory caches in front of it can only ever be too permissive for a moment, never store
@@ -123,30 +150,28 @@ export function createEventsRepo(db: PrismaClient, sql: Pick<SqlRunner, 'query'>
      */
     async insertBatch(events: NewEvent[], job: JobDefinition): Promise<InsertOutcome[]> {
       if (events.length === 0) return [];
-      const ids = events.map(() => newId('evt'));
+      const ids = events.map(() => newSortableId('evt'));
       // Every event of one workspace in this batch shares that workspace's job.
       const jobOf = new Map<string, string>();
       const jobIds = events.map((e) => {
         let id = jobOf.get(e.workspaceId);
-        if (id === undefined) jobOf.set(e.workspaceId, (id = newId('job')));
+        if (id === undefined) jobOf.set(e.workspaceId, (id = newSortableId('job')));
         return id;
       });
-      const rows = events.map((e, i) => ({
-        id: ids[i],
-        workspace_id: e.workspaceId,
-        source_kind: e.sourceKind,
-        source_key: e.sourceKey,
-        event_type: e.eventType,
-        dedup_key: e.dedupKey,
-        content_type: e.contentType ?? '',
-        body_b64: e.body.toString('base64'),
-        headers: e.headers,
-        verification: e.verification,
-        job_id: jobIds[i],
-        received_at: e.receivedAt.toISOString(),
-      }));
-      const inserted = await sql.query<{ id: string; job_id: string | null }>(INSERT_BATCH, [
-        JSON.stringify(rows),
+      const text = (f: (e: NewEvent) => string) => sql.textArray(events.map(f));
+      const inserted = await sql.prepared<{ id: string; job_id: string | null }>(INSERT_BATCH_NAME, INSERT_BATCH, [
+        sql.textArray(ids),
+        text((e) => e.workspaceId),
+        text((e) => e.sourceKind),
+        text((e) => e.sourceKey),
+        text((e) => e.eventType),
+        text((e) => e.dedupKey),
+        sql.textArray(events.map((e) => e.contentType)),
+        sql.byteaArray(events.map((e) => e.body)),
+        text((e) => JSON.stringify(e.headers)),
+        text((e) => JSON.stringify(e.verification)),
+        sql.textArray(jobIds),
+        text((e) => e.receivedAt.toISOString()),
         job.name,
         job.maxAttempts,
         job.leaseSeconds,
@@ -261,7 +286,8 @@ export function createEventsRepo(db: PrismaClient, sql: Pick<SqlRunner, 'query'>
       });
       const rejections = await tx.webhookRejection.deleteMany({ where: { workspaceId } });
       const stats = await tx.webhookSourceStats.deleteMany({ where: { workspaceId } });
-      return events.count + sources.count + rejections.count + stats.count;
+      const deltas = await tx.webhookSourceStatsDelta.deleteMany({ where: { workspaceId } });
+      return events.count + sources.count + rejections.count + stats.count + deltas.count;
     },
 
     /** Quarantine: keeps the last `keep` rejections per source and counts every one. */
@@ -286,10 +312,8 @@ export function createEventsRepo(db: PrismaClient, sql: Pick<SqlRunner, 'query'>
                            WHERE workspace_id = ${input.workspaceId} AND source_key = ${input.sourceKey}
                            ORDER BY received_at DESC, id DESC LIMIT ${keep})`,
         db.$executeRaw`
-          INSERT INTO webhook_source_stats AS s (workspace_id, source_key, accepted, duplicates, rejected, last_received_at)
-          VALUES (${input.workspaceId}, ${input.sourceKey}, 0, 0, 1, ${input.receivedAt})
-          ON CONFLICT (workspace_id, source_key) DO UPDATE SET rejected = s.rejected + 1,
-            last_received_at = GREATEST(s.last_received_at, EXCLUDED.last_received_at)`,
+          INSERT INTO webhook_source_stats_delta (workspace_id, source_key, rejected, last_received_at)
+          VALUES (${input.workspaceId}, ${input.sourceKey}, 1, ${input.receivedAt})`,
       ]);
     },
 
@@ -300,11 +324,21 @@ export function createEventsRepo(db: PrismaClient, sql: Pick<SqlRunner, 'query'>
       });
     },
 
+    /** Per-source counters: the folded totals plus the increments still pending, read in one snapshot. */
     async stats(workspaceId: string) {
-      const counters = await db.webhookSourceStats.findMany({
-        where: { workspaceId },
-        orderBy: { sourceKey: 'asc' },
-      });
+      const counters = await db.$queryRaw<
+        { sourceKey: string; accepted: bigint; duplicates: bigint; rejected: bigint; lastReceivedAt: Date | null }[]
+      >`
+        SELECT source_key AS "sourceKey", sum(accepted)::bigint AS accepted, sum(duplicates)::bigint AS duplicates,
+               sum(rejected)::bigint AS rejected, max(last_received_at) AS "lastReceivedAt"
+        FROM (
+          SELECT source_key, accepted, duplicates, rejected, last_received_at
+          FROM webhook_source_stats WHERE workspace_id = ${workspaceId}
+          UNION ALL
+          SELECT source_key, accepted, duplicates, rejected, last_received_at
+          FROM webhook_source_stats_delta WHERE workspace_id = ${workspaceId}
+        ) c
+        GROUP BY source_key ORDER BY source_key`;
       const byStatus = await db.webhookEvent.groupBy({
         by: ['sourceKey', 'status'],
         where: { workspaceId },
@@ -314,6 +348,19 @@ export function createEventsRepo(db: PrismaClient, sql: Pick<SqlRunner, 'query'>
         counters,
         byStatus: byStatus.map((r) => ({ sourceKey: r.sourceKey, status: r.status, count: r._count._all })),
       };
+    },
+
+    /**
+     * webhooks.stats.fold: moves pending counter increments into the totals, `chunk` rows per statement,
+     * until none is left. SKIP LOCKED lets two instances fold at once without waiting or counting twice.
+     */
+    async foldStats(chunk = 10_000): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const [row] = await db.$queryRawUnsafe<{ n: number }[]>(FOLD_STATS, chunk);
+        total += row?.n ?? 0;
+        if ((row?.n ?? 0) < chunk) return total;
+      }
     },
 
     jobsOf(workspaceId: string, jobIds: string[]) {

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { defineJob } from '../../jobs/catalog.js';
+import { definePeriodicJob, slotOf } from '../../jobs/periodic.js';
+
+export const RETENTION_INTERVAL_MS = 60 * 60 * 1_000;
+export const STATS_FOLD_INTERVAL_MS = 60 * 1_000;
 
 /**
  * One per workspace per ingest batch (not for inactive workspaces): hands each of its events, in order,
@@ -15,9 +19,19 @@ export const eventProcessJob = defineJob('event.process', {
  * Prunes events and quarantine entries older than each workspace's `webhooks_log_retention_days`, then
  * schedules itself for the next slot. The dedupe key per slot makes every instance's enqueue one job.
  */
-export const webhookRetentionJob = defineJob('webhooks.retention', {
-  schema: z.object({ slot: z.iso.datetime() }),
+export const webhookRetentionJob = definePeriodicJob('webhooks.retention', {
+  intervalMs: RETENTION_INTERVAL_MS,
   leaseSeconds: 300,
+  maxAttempts: 5,
+});
+
+/**
+ * Folds the per-batch counter increments (`webhook_source_stats_delta`) into the per-source totals, every
+ * minute, so the delta table stays small; reads add whatever is still pending, so stats are exact anyway.
+ */
+export const webhookStatsFoldJob = definePeriodicJob('webhooks.stats.fold', {
+  intervalMs: STATS_FOLD_INTERVAL_MS,
+  leaseSeconds: 120,
   maxAttempts: 5,
 });
 
@@ -37,7 +51,5 @@ export const clockifyWebhooksDeregisterJob = defineJob('clockify.webhooks.deregi
   maxAttempts: 3,
 });
 
-export const RETENTION_INTERVAL_MS = 60 * 60 * 1_000;
 /** The start of the retention slot `at` falls in (hourly). */
-export const retentionSlot = (at: Date): Date =>
-  new Date(Math.floor(at.getTime() / RETENTION_INTERVAL_MS) * RETENTION_INTERVAL_MS);
+export const retentionSlot = (at: Date): Date => slotOf(at, RETENTION_INTERVAL_MS);

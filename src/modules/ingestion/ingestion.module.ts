@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import { nextSlot, schedulePeriodic } from '../../jobs/periodic.js';
 import { enqueue } from '../../jobs/queue.js';
 import type { JobContext, JobRegistry } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Cipher } from '../../platform/crypto.js';
-import type { SqlRunner } from '../../store/migrate.js';
+import type { Sql } from '../../store/database.js';
 import type { Tx } from '../../store/tx.js';
 import type { ClockifyClaims, ClockifyTokenVerifier } from '../auth/clockify-token.js';
 import type {
@@ -19,11 +20,10 @@ import { createEventsService } from './events.service.js';
 import { createIngestBatcher } from './ingest-batcher.js';
 import { createIngestService } from './ingest.service.js';
 import {
-  RETENTION_INTERVAL_MS,
   clockifyWebhooksDeregisterJob,
   eventProcessJob,
-  retentionSlot,
   webhookRetentionJob,
+  webhookStatsFoldJob,
 } from './ingestion.jobs.js';
 import { createSourcesRepo } from './sources.repo.js';
 import { type RuntimeSource, createSourcesService } from './sources.service.js';
@@ -42,7 +42,7 @@ export type IngestionConfig = {
 type Deps = {
   db: PrismaClient;
   /** Plain SQL on the same database, for the hot insert. */
-  sql: Pick<SqlRunner, 'query'>;
+  sql: Pick<Sql, 'prepared' | 'textArray' | 'byteaArray'>;
   cipher: Cipher;
   clock: Clock;
   log: Logger;
@@ -148,26 +148,33 @@ export function createIngestion(deps: Deps) {
   async function retention(slot: string, ctx: JobContext): Promise<void> {
     const removed = await events.pruneExpired(clock.now());
     ctx.log.info({ removed }, 'webhook retention pruned');
-    await scheduleRetention(new Date(new Date(slot).getTime() + RETENTION_INTERVAL_MS));
+    await schedulePeriodic(db, webhookRetentionJob, nextSlot(webhookRetentionJob, slot));
   }
 
-  /** Enqueues the retention run of `slot` (default: the next one); every instance may call it, one job results. */
+  async function foldStats(slot: string, ctx: JobContext): Promise<void> {
+    const folded = await events.foldStats();
+    if (folded > 0) ctx.log.debug({ folded }, 'webhook stats folded');
+    await schedulePeriodic(db, webhookStatsFoldJob, nextSlot(webhookStatsFoldJob, slot));
+  }
+
+  /** Enqueues the retention run of the slot `at` falls in (default: the next one); one job however many call it. */
   async function scheduleRetention(
-    at: Date = new Date(clock.now().getTime() + RETENTION_INTERVAL_MS),
+    at: Date = new Date(clock.now().getTime() + webhookRetentionJob.intervalMs),
   ): Promise<void> {
-    const slot = retentionSlot(at);
-    await enqueue(
-      db,
-      webhookRetentionJob,
-      { slot: slot.toISOString() },
-      { runAt: slot, dedupeKey: `webhooks.retention:${slot.toISOString()}` },
-    );
+    await schedulePeriodic(db, webhookRetentionJob, at);
+  }
+
+  /** Starting the workers calls this: the periodic jobs' current slots (each one job across instances). */
+  async function schedulePeriodicJobs(now: Date): Promise<void> {
+    await schedulePeriodic(db, webhookRetentionJob, now);
+    await schedulePeriodic(db, webhookStatsFoldJob, now);
   }
 
   function registerJobs(registry: JobRegistry): void {
     registry
       .register(eventProcessJob, (payload, ctx) => eventsService.process(payload, ctx))
       .register(webhookRetentionJob, ({ slot }, ctx) => retention(slot, ctx))
+      .register(webhookStatsFoldJob, ({ slot }, ctx) => foldStats(slot, ctx))
       .register(clockifyWebhooksDeregisterJob, async (p, ctx) => {
         if (p.tokenEncrypted === undefined) return;
         const deleted = await registrar.deregister(
@@ -200,6 +207,7 @@ export function createIngestion(deps: Deps) {
     purger,
     registerJobs,
     scheduleRetention,
+    schedulePeriodicJobs,
     caches,
   };
 }

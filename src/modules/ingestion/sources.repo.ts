@@ -55,6 +55,7 @@ export function createSourcesRepo(db: PrismaClient) {
       const { count } = await db.webhookSource.deleteMany({ where: { workspaceId, id } });
       if (count === 1) {
         await db.webhookSourceStats.deleteMany({ where: { workspaceId, sourceKey: id } });
+        await db.webhookSourceStatsDelta.deleteMany({ where: { workspaceId, sourceKey: id } });
         await db.webhookRejection.deleteMany({ where: { workspaceId, sourceKey: id } });
       }
       return count === 1;
