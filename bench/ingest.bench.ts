@@ -91,6 +91,8 @@ try {
   // Warm-up (JIT, pools, caches), then the measured run.
   await loadFor(`${base}/webhooks/custom/${source.id}`, source.secret, 2);
   await deps.db.sql.query('TRUNCATE webhook_event, job, webhook_source_stats, webhook_source_stats_delta');
+  // Each measured run starts from a clean checkpoint, so neither inherits the other's dirty pages.
+  await admin.query('CHECKPOINT');
   const gw = await load(`${base}/webhooks/custom/${source.id}`, source.secret);
   await deps.ingestion.batcher.flush();
   // Every stored event must be listed by the event.process job it points at (one job per batch).
@@ -116,9 +118,12 @@ try {
   });
   await baseline.listen({ host: '127.0.0.1', port: 0 });
   const bUrl = `http://127.0.0.1:${(baseline.server.address() as AddressInfo).port}/ingest`;
-  await loadFor(bUrl, undefined, 2);
+  // The same signed requests as the gateway got (the baseline ignores the signature): the load generator
+  // shares the machine, so both runs must cost it the same.
+  await loadFor(bUrl, source.secret, 2);
   await pool.query('TRUNCATE baseline_event');
-  const bl = await load(bUrl);
+  await admin.query('CHECKPOINT');
+  const bl = await load(bUrl, source.secret);
   const { rows: blRows } = await pool.query<{ rows: string }>('SELECT count(*)::text AS rows FROM baseline_event');
   await baseline.close();
   await pool.end();

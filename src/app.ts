@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/env.js';
 import { adminAuthHook } from './http/plugins/admin-auth.js';
 import { registerErrorHandler } from './http/plugins/error-handler.js';
+import { lazyRequestLogger } from './http/plugins/lazy-request-logger.js';
 import { adminRoutes } from './http/routes/admin.routes.js';
 import { bootstrapRoutes } from './http/routes/bootstrap.routes.js';
 import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps) {
         .send(JSON.stringify({ error: { code: 'VALIDATION_FAILED', message: error.message || 'Malformed request', requestId: req.id } }));
     },
     forceCloseConnections: 'idle',
+    childLoggerFactory: (logger, bindings, opts) => lazyRequestLogger(logger, bindings, opts),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

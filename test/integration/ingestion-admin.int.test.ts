@@ -241,7 +241,7 @@ describe('stats counters (appended per batch, folded every minute)', () => {
   const statsOf = async (ws: string, source: string) =>
     (await api(ws, 'GET', '/ui/stats')).json<{ items: { source: string }[] }>().items.find((s) => s.source === source);
 
-  it('are exact before and after folding, and two folds at once count nothing twice', async () => {
+  it('count stored events, duplicates and rejections exactly, before and after folding; two folds at once count nothing twice', async () => {
     const { workspaceId: ws } = await install(t);
     const src = await noneSource(ws);
     const github = (
@@ -301,6 +301,9 @@ describe('retention and purge', () => {
       select: { id: true },
     });
     expect(left.map((r) => r.id).sort()).toEqual([oldLong, newShort].sort());
+    // Pruning the log does not make the counts go down.
+    const stats = (await api(short, 'GET', '/ui/stats')).json<{ items: { source: string }[] }>();
+    expect(stats.items.find((i) => i.source === sShort)).toMatchObject({ accepted: 2, received: 2 });
   });
 
   it('schedules one retention job per slot, however often it is asked', async () => {

@@ -49,7 +49,9 @@ export type EventFilter = {
 };
 
 /**
- * The hot statement (see insertBatch), prepared once per connection. The batch travels column by column
+ * The hot statement (see insertBatch), prepared once per connection. It writes the events and their jobs,
+ * nothing else: accepted counts are the stored events themselves (see stats), so no counter is touched
+ * on the request path. The batch travels column by column
  * as arrays, which a server receives in binary form (store/pg-binary-array.ts): the raw bodies as bytes,
  * no base64, no JSON document to parse, no escaping in the driver.
  */
@@ -91,18 +93,6 @@ const INSERT_BATCH = `
           FROM ins WHERE job_id IS NOT NULL
           GROUP BY job_id, workspace_id
           RETURNING id
-        ),
-        counts AS (
-          SELECT e.workspace_id, e.source_key, count(*) AS total, count(ins.id) AS accepted,
-                 max(e.received_at::timestamptz) AS last
-          FROM eligible e LEFT JOIN ins ON ins.id = e.id
-          GROUP BY e.workspace_id, e.source_key
-        ),
-        stats AS (
-          -- Appended, never updated here: concurrent batches for one source do not wait on a counter row.
-          INSERT INTO webhook_source_stats_delta (workspace_id, source_key, accepted, duplicates, last_received_at)
-          SELECT workspace_id, source_key, accepted, total - accepted, last FROM counts
-          RETURNING 1
         )
         SELECT id, job_id FROM ins`;
 
@@ -192,11 +182,22 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
             ON e.workspace_id = k.workspace_id AND e.source_key = k.source_key AND e.dedup_key = k.dedup_key`;
         const key = (w: string, s: string, d: string) => `${w}\u0000${s}\u0000${d}`;
         const originals = new Map(found.map((r) => [key(r.workspace_id, r.source_key, r.dedup_key), r.id]));
+        const duplicates: NewEvent[] = [];
         events.forEach((e, i) => {
           if (outcomes[i] !== undefined) return;
           const original = originals.get(key(e.workspaceId, e.sourceKey, e.dedupKey));
           outcomes[i] = original === undefined ? { kind: 'gone' } : { kind: 'duplicate', eventId: original };
+          if (original !== undefined) duplicates.push(e);
         });
+        // Counted before they are answered; a crash in between means the sender retries and is counted then.
+        if (duplicates.length > 0) {
+          await db.$executeRaw`
+            INSERT INTO webhook_source_stats_delta (workspace_id, source_key, duplicates, last_received_at)
+            SELECT workspace_id, source_key, count(*), max(received_at)
+            FROM unnest(${duplicates.map((e) => e.workspaceId)}::text[], ${duplicates.map((e) => e.sourceKey)}::text[],
+                        ${duplicates.map((e) => e.receivedAt)}::timestamptz[]) AS d(workspace_id, source_key, received_at)
+            GROUP BY workspace_id, source_key`;
+        }
       }
       return outcomes as InsertOutcome[];
     },
@@ -258,9 +259,21 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
       for (const { workspace_id: ws, days } of workspaces) {
         const cutoff = new Date(now.getTime() - days * 86_400_000);
         for (;;) {
-          const n = await db.$executeRaw`
-            DELETE FROM webhook_event WHERE id IN (
-              SELECT id FROM webhook_event WHERE workspace_id = ${ws} AND received_at < ${cutoff} LIMIT ${batch})`;
+          // The pruned events stop being counted live: their count moves into the counters, in the same
+          // statement, so "accepted" never drops when the log is pruned.
+          const [row] = await db.$queryRaw<{ n: number }[]>`
+            WITH gone AS (
+              DELETE FROM webhook_event WHERE id IN (
+                SELECT id FROM webhook_event WHERE workspace_id = ${ws} AND received_at < ${cutoff} LIMIT ${batch})
+              RETURNING source_key, received_at
+            ),
+            counted AS (
+              INSERT INTO webhook_source_stats_delta (workspace_id, source_key, accepted, last_received_at)
+              SELECT ${ws}, source_key, count(*), max(received_at) FROM gone GROUP BY source_key
+              RETURNING 1
+            )
+            SELECT count(*)::int AS n FROM gone`;
+          const n = row?.n ?? 0;
           total += n;
           if (n < batch) break;
         }
@@ -324,30 +337,54 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
       });
     },
 
-    /** Per-source counters: the folded totals plus the increments still pending, read in one snapshot. */
+    /**
+     * Per-source figures, in one snapshot: the events still in the log (by status, and the newest), plus the
+     * counters (folded totals and pending increments) of what is no longer there: pruned events, duplicates,
+     * rejections.
+     */
     async stats(workspaceId: string) {
-      const counters = await db.$queryRaw<
-        { sourceKey: string; accepted: bigint; duplicates: bigint; rejected: bigint; lastReceivedAt: Date | null }[]
+      const rows = await db.$queryRaw<
+        {
+          sourceKey: string;
+          status: string | null;
+          events: bigint;
+          prunedAccepted: bigint;
+          duplicates: bigint;
+          rejected: bigint;
+          lastReceivedAt: Date | null;
+        }[]
       >`
-        SELECT source_key AS "sourceKey", sum(accepted)::bigint AS accepted, sum(duplicates)::bigint AS duplicates,
-               sum(rejected)::bigint AS rejected, max(last_received_at) AS "lastReceivedAt"
+        SELECT source_key AS "sourceKey", status, sum(events)::bigint AS events, sum(accepted)::bigint AS "prunedAccepted",
+               sum(duplicates)::bigint AS duplicates, sum(rejected)::bigint AS rejected, max(last_received_at) AS "lastReceivedAt"
         FROM (
-          SELECT source_key, accepted, duplicates, rejected, last_received_at
+          SELECT source_key, status, count(*) AS events, 0 AS accepted, 0 AS duplicates, 0 AS rejected,
+                 max(received_at) AS last_received_at
+          FROM webhook_event WHERE workspace_id = ${workspaceId} GROUP BY source_key, status
+          UNION ALL
+          SELECT source_key, NULL, 0, accepted, duplicates, rejected, last_received_at
           FROM webhook_source_stats WHERE workspace_id = ${workspaceId}
           UNION ALL
-          SELECT source_key, accepted, duplicates, rejected, last_received_at
+          SELECT source_key, NULL, 0, accepted, duplicates, rejected, last_received_at
           FROM webhook_source_stats_delta WHERE workspace_id = ${workspaceId}
         ) c
-        GROUP BY source_key ORDER BY source_key`;
-      const byStatus = await db.webhookEvent.groupBy({
-        by: ['sourceKey', 'status'],
-        where: { workspaceId },
-        _count: { _all: true },
-      });
-      return {
-        counters,
-        byStatus: byStatus.map((r) => ({ sourceKey: r.sourceKey, status: r.status, count: r._count._all })),
-      };
+        GROUP BY source_key, status ORDER BY source_key, status`;
+      const bySource = new Map<
+        string,
+        { accepted: number; duplicates: number; rejected: number; lastReceivedAt: Date | null; byStatus: Map<string, number> }
+      >();
+      for (const r of rows) {
+        const s =
+          bySource.get(r.sourceKey) ??
+          { accepted: 0, duplicates: 0, rejected: 0, lastReceivedAt: null, byStatus: new Map<string, number>() };
+        s.accepted += Number(r.events) + Number(r.prunedAccepted);
+        s.duplicates += Number(r.duplicates);
+        s.rejected += Number(r.rejected);
+        if (r.status !== null) s.byStatus.set(r.status, Number(r.events));
+        if (r.lastReceivedAt !== null && (s.lastReceivedAt === null || r.lastReceivedAt > s.lastReceivedAt))
+          s.lastReceivedAt = r.lastReceivedAt;
+        bySource.set(r.sourceKey, s);
+      }
+      return bySource;
     },
 
     /**

@@ -102,19 +102,19 @@ export function createEventsService(deps: Deps) {
       };
     },
 
+    /** Per source (Clockify, when it has sent anything, and every existing custom source). */
     async stats(workspaceId: string) {
-      const { counters, byStatus } = await repo.stats(workspaceId);
+      const bySource = await repo.stats(workspaceId);
       const names = new Map((await deps.sources.list(workspaceId)).map((s) => [s.id, s.name]));
-      const keys = new Set<string>([...counters.map((c) => c.sourceKey), ...names.keys()]);
-      return [...keys].sort().map((key) => {
-        const c = counters.find((x) => x.sourceKey === key);
-        const count = (status: string) =>
-          byStatus.find((b) => b.sourceKey === key && b.status === status)?.count ?? 0;
-        const processed = count('processed');
-        const failed = count('failed');
-        const accepted = Number(c?.accepted ?? 0);
-        const duplicates = Number(c?.duplicates ?? 0);
-        const rejected = Number(c?.rejected ?? 0);
+      // A deleted source's events stay in the log until retention, but the source is gone from the stats.
+      const keys = [...(bySource.has('clockify') ? ['clockify'] : []), ...names.keys()].sort();
+      return keys.map((key) => {
+        const c = bySource.get(key);
+        const processed = c?.byStatus.get('processed') ?? 0;
+        const failed = c?.byStatus.get('failed') ?? 0;
+        const accepted = c?.accepted ?? 0;
+        const duplicates = c?.duplicates ?? 0;
+        const rejected = c?.rejected ?? 0;
         return {
           source: key,
           sourceKind: key === 'clockify' ? ('clockify' as const) : ('custom' as const),
