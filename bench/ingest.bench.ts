@@ -3,7 +3,7 @@
  * minimal Fastify server that does one plain INSERT per request, both loaded the same way.
  *
  *   npm run bench:ingest            BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
- *   BENCH_DURATION_S=10 BENCH_CONNECTIONS=50 BENCH_BODY_BYTES=1024
+ *   BENCH_DURATION_S=10 BENCH_CONNECTIONS=50 BENCH_BODY_BYTES=1024; INGEST_* settings apply to the gateway
  *
  * It creates its own database and drops it at the end; all load goes to 127.0.0.1 and is bounded in time.
  * The job workers are not started (ROLE=api): the benchmark measures acknowledging durably, i.e. the
@@ -64,6 +64,8 @@ try {
     CLOCKIFY_PUBLIC_KEY: keys.publicKeyPem,
     CLOCKIFY_REGISTER_EVENTS: 'none',
     ROLE: 'api',
+    // INGEST_BATCH_WINDOW_MS, INGEST_BATCH_MAX, INGEST_BATCHES_IN_FLIGHT from the environment, to compare settings.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('INGEST_'))),
   });
   const deps = await createDeps(config);
   const app = await buildApp(deps);

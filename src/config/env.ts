@@ -54,7 +54,7 @@ export const EnvSchema = z.object({
   CLOCKIFY_REGISTER_EVENTS: z.string().default('rest'),
   INGEST_BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(1),
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(200),
-  INGEST_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
+  INGEST_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(1),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -42,7 +42,7 @@ export type IngestionConfig = {
 type Deps = {
   db: PrismaClient;
   /** Plain SQL on the same database, for the hot insert. */
-  sql: Pick<Sql, 'prepared' | 'textArray' | 'byteaArray'>;
+  sql: Pick<Sql, 'query' | 'prepared' | 'textArray' | 'byteaArray'>;
   cipher: Cipher;
   clock: Clock;
   log: Logger;
@@ -61,7 +61,7 @@ type Deps = {
 export function createIngestion(deps: Deps) {
   const { db, clock } = deps;
   const events = createEventsRepo(db, deps.sql);
-  const sourcesRepo = createSourcesRepo(db);
+  const sourcesRepo = createSourcesRepo(db, deps.sql);
   const processors: EventProcessor[] = [];
 
   // Short TTLs bound how long another instance's change can go unnoticed; this instance evicts on change.

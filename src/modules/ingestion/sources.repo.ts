@@ -1,4 +1,5 @@
 import type { PrismaClient, WebhookSource } from '../../generated/prisma/client.js';
+import type { Sql } from '../../store/database.js';
 
 export type StoredSource = WebhookSource;
 
@@ -28,9 +29,41 @@ export type SourcePatch = Partial<
   > & { verification: object; dedupRule: object }
 >;
 
-/** Custom sources. Every read and write is scoped by workspace: another workspace's id is "not found". */
-export function createSourcesRepo(db: PrismaClient) {
+/** What the webhook endpoint needs to know about a source: the source and its workspace's installation. */
+export type EndpointSource = Pick<
+  StoredSource,
+  | 'id'
+  | 'workspaceId'
+  | 'verification'
+  | 'dedupRule'
+  | 'maxBodyBytes'
+  | 'contentTypes'
+  | 'enabled'
+  | 'secretEncrypted'
+  | 'previousSecretEncrypted'
+  | 'previousSecretExpiresAt'
+> & { installationStatus: string | null; installationSettings: unknown };
+
+/**
+ * Custom sources. Every read and write is scoped by workspace: another workspace's id is "not found".
+ * `sql` serves the webhook endpoint's lookup, one plain query on the request path.
+ */
+export function createSourcesRepo(db: PrismaClient, sql: Pick<Sql, 'query'>) {
   return {
+    /** The webhook endpoint knows only the id (it is the URL): the source, and its installation, in one query. */
+    async forEndpoint(id: string): Promise<EndpointSource | null> {
+      const rows = await sql.query<EndpointSource>(
+        `SELECT s.id, s.workspace_id AS "workspaceId", s.verification, s.dedup_rule AS "dedupRule",
+                s.max_body_bytes AS "maxBodyBytes", s.content_types AS "contentTypes", s.enabled,
+                s.secret_encrypted AS "secretEncrypted", s.previous_secret_encrypted AS "previousSecretEncrypted",
+                s.previous_secret_expires_at AS "previousSecretExpiresAt",
+                i.status AS "installationStatus", i.settings AS "installationSettings"
+         FROM webhook_source s LEFT JOIN installation i ON i.workspace_id = s.workspace_id
+         WHERE s.id = $1`,
+        [id],
+      );
+      return rows[0] ?? null;
+    },
     create(input: NewSource): Promise<StoredSource> {
       return db.webhookSource.create({ data: input });
     },

@@ -181,20 +181,14 @@ export function createSourcesService(deps: Deps) {
 
     /** Loads a source for the webhook endpoint (cached by the caller). Null: no such source. */
     async runtime(id: string): Promise<RuntimeSource | null> {
-      const s = await repo.byId(id);
+      const s = await repo.forEndpoint(id);
       if (s === null) return null;
       const verification = SourceVerification.safeParse(s.verification);
       const dedupRule = DedupRuleSchema.safeParse(s.dedupRule);
       if (!verification.success || !dedupRule.success)
         throw new Error(`source ${id} holds an unreadable configuration`);
-      let installed = true;
-      let acceptCustom = true;
-      try {
-        const inst = await deps.installations.requireInstalled(s.workspaceId);
-        acceptCustom = readSettings(inst.settings).webhooks.acceptCustom;
-      } catch {
-        installed = false;
-      }
+      const installed = s.installationStatus !== null && s.installationStatus !== 'DELETED';
+      const acceptCustom = installed && readSettings(s.installationSettings).webhooks.acceptCustom;
       const secrets =
         s.secretEncrypted === null
           ? undefined
@@ -217,7 +211,7 @@ export function createSourcesService(deps: Deps) {
         maxBodyBytes: s.maxBodyBytes,
         contentTypes: s.contentTypes,
         secrets,
-        accepting: s.enabled && installed && acceptCustom,
+        accepting: s.enabled && acceptCustom,
       };
     },
   };
