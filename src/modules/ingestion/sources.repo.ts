@@ -30,19 +30,7 @@ export type SourcePatch = Partial<
 >;
 
 /** What the webhook endpoint needs to know about a source: the source and its workspace's installation. */
-export type EndpointSource = Pick<
-  StoredSource,
-  | 'id'
-  | 'workspaceId'
-  | 'verification'
-  | 'dedupRule'
-  | 'maxBodyBytes'
-  | 'contentTypes'
-  | 'enabled'
-  | 'secretEncrypted'
-  | 'previousSecretEncrypted'
-  | 'previousSecretExpiresAt'
-> & { installationStatus: string | null; installationSettings: unknown };
+export type EndpointSource = Omit<StoredSource, 'name' | 'createdAt' | 'updatedAt'> & { installationStatus: string | null; installationSettings: unknown };
 
 /**
  * Custom sources. Every read and write is scoped by workspace: another workspace's id is "not found".
