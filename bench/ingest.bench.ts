@@ -24,7 +24,17 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const BODY_BYTES = Number(process.env.BENCH_BODY_BYTES ?? 1024);
 const DB_NAME = `gw_bench_${process.pid}`;
 
-type LoadResult = { requestsPerSecond: number; total: number; ok2xx: number; non2xx: number; errors: number; timeouts: number; p50: number; p99: number; max: number };
+type LoadResult = {
+  requestsPerSecond: number;
+  total: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  p50: number;
+  p99: number;
+  max: number;
+};
 
 const withDb = (url: string, name: string) => {
   const u = new URL(url);
@@ -34,14 +44,30 @@ const withDb = (url: string, name: string) => {
 
 function load(url: string, secret?: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL('./load.ts', import.meta.url).pathname, [JSON.stringify({ url, secret, connections: CONNECTIONS, durationS: DURATION_S, bodyBytes: BODY_BYTES })], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    });
+    const child = fork(
+      new URL('./load.ts', import.meta.url).pathname,
+      [
+        JSON.stringify({
+          url,
+          secret,
+          connections: CONNECTIONS,
+          durationS: DURATION_S,
+          bodyBytes: BODY_BYTES,
+        }),
+      ],
+      {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult) : reject(new Error(`load exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult)
+        : reject(new Error(`load exited ${code}`)),
+    );
   });
 }
 
@@ -77,17 +103,33 @@ try {
   const installToken = await sign({ workspaceId, addonId: 'bench-addon' }, { addonKey });
   const installed = await fetch(`${base}/lifecycle/installed`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-addon-lifecycle-token': await sign({ workspaceId, addonId: 'bench-addon' }, { addonKey, expiresInS: 300 }) },
-    body: JSON.stringify({ addonId: 'bench-addon', authToken: installToken, workspaceId, apiUrl: 'http://127.0.0.1:9/api', webhooks: [] }),
+    headers: {
+      'content-type': 'application/json',
+      'x-addon-lifecycle-token': await sign(
+        { workspaceId, addonId: 'bench-addon' },
+        { addonKey, expiresInS: 300 },
+      ),
+    },
+    body: JSON.stringify({
+      addonId: 'bench-addon',
+      authToken: installToken,
+      workspaceId,
+      apiUrl: 'http://127.0.0.1:9/api',
+      webhooks: [],
+    }),
   });
   if (!installed.ok) throw new Error(`install failed: ${installed.status} ${await installed.text()}`);
-  const userToken = await sign({ workspaceId, addonId: 'bench-addon', user: 'bench', workspaceRole: 'OWNER' }, { addonKey, expiresInS: 600 });
+  const userToken = await sign(
+    { workspaceId, addonId: 'bench-addon', user: 'bench', workspaceRole: 'OWNER' },
+    { addonKey, expiresInS: 600 },
+  );
   const created = await fetch(`${base}/ui/sources`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
     body: JSON.stringify({ name: 'bench github', verification: { scheme: 'github' } }),
   });
-  if (created.status !== 201) throw new Error(`source creation failed: ${created.status} ${await created.text()}`);
+  if (created.status !== 201)
+    throw new Error(`source creation failed: ${created.status} ${await created.text()}`);
   const source = (await created.json()) as { id: string; secret: string };
 
   // Warm-up (JIT, pools, caches), then the measured run.
@@ -98,24 +140,39 @@ try {
   const gw = await load(`${base}/webhooks/custom/${source.id}`, source.secret);
   await deps.ingestion.batcher.flush();
   // Every stored event must be listed by the event.process job it points at (one job per batch).
-  const [gwRows] = await deps.db.sql.query<{ rows: string; distinct_keys: string; jobs: string; unjobbed: string }>(
+  const [gwRows] = await deps.db.sql.query<{
+    rows: string;
+    distinct_keys: string;
+    jobs: string;
+    unjobbed: string;
+  }>(
     `SELECT (SELECT count(*) FROM webhook_event)::text AS rows, (SELECT count(DISTINCT dedup_key) FROM webhook_event)::text AS distinct_keys,
             (SELECT count(*) FROM job WHERE name = 'event.process')::text AS jobs,
             (SELECT count(*) FROM webhook_event e WHERE NOT EXISTS (
                SELECT 1 FROM job j WHERE j.id = e.job_id AND j.payload->'eventIds' ? e.id))::text AS unjobbed`,
   );
-  const [gwStats] = await deps.db.sql.query<{ duplicates: string }>(`SELECT ((SELECT coalesce(sum(duplicates), 0) FROM webhook_source_stats) + (SELECT coalesce(sum(duplicates), 0) FROM webhook_source_stats_delta))::text AS duplicates`);
+  const [gwStats] = await deps.db.sql.query<{ duplicates: string }>(
+    `SELECT ((SELECT coalesce(sum(duplicates), 0) FROM webhook_source_stats) + (SELECT coalesce(sum(duplicates), 0) FROM webhook_source_stats_delta))::text AS duplicates`,
+  );
   await app.close();
   await deps.close();
 
   // ---- the baseline: one INSERT per request, answered after its commit ----
   const pool = new pg.Pool({ connectionString: dbUrl, max: 10 });
-  await pool.query('CREATE TABLE baseline_event (id text PRIMARY KEY, body bytea NOT NULL, headers jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())');
+  await pool.query(
+    'CREATE TABLE baseline_event (id text PRIMARY KEY, body bytea NOT NULL, headers jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())',
+  );
   const baseline = Fastify({ logger: false });
-  baseline.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  baseline.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, body),
+  );
   let seq = 0;
   baseline.post('/ingest', async (req, reply) => {
-    await pool.query('INSERT INTO baseline_event (id, body, headers) VALUES ($1, $2, $3)', [`b${process.pid}_${seq++}`, req.body as Buffer, JSON.stringify(req.headers)]);
+    await pool.query('INSERT INTO baseline_event (id, body, headers) VALUES ($1, $2, $3)', [
+      `b${process.pid}_${seq++}`,
+      req.body as Buffer,
+      JSON.stringify(req.headers),
+    ]);
     return reply.code(202).send({ ok: true });
   });
   await baseline.listen({ host: '127.0.0.1', port: 0 });
@@ -126,7 +183,9 @@ try {
   await pool.query('TRUNCATE baseline_event');
   await admin.query('CHECKPOINT');
   const bl = await load(bUrl, source.secret);
-  const { rows: blRows } = await pool.query<{ rows: string }>('SELECT count(*)::text AS rows FROM baseline_event');
+  const { rows: blRows } = await pool.query<{ rows: string }>(
+    'SELECT count(*)::text AS rows FROM baseline_event',
+  );
   await baseline.close();
   await pool.end();
 
@@ -134,12 +193,18 @@ try {
   const report = (name: string, r: LoadResult, rows: number) =>
     `${name.padEnd(10)} ${fmt(r.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(r.p50, 1).padStart(5)} ms  p99 ${fmt(r.p99, 1).padStart(5)} ms  max ${fmt(r.max).padStart(4)} ms  ` +
     `2xx ${r.ok2xx}  non-2xx ${r.non2xx}  errors ${r.errors}  rows ${rows}  lost ${Math.max(0, r.ok2xx - rows)}`;
-  console.log(`\ningest benchmark: ${CONNECTIONS} connections, ${DURATION_S} s, ${BODY_BYTES}-byte JSON bodies, PostgreSQL ${DB_NAME}`);
+  console.log(
+    `\ningest benchmark: ${CONNECTIONS} connections, ${DURATION_S} s, ${BODY_BYTES}-byte JSON bodies, PostgreSQL ${DB_NAME}`,
+  );
   console.log(report('gateway', gw, Number(gwRows!.rows)));
-  console.log(`           event.process jobs ${gwRows!.jobs} (one per batch)  events without their job ${gwRows!.unjobbed}  duplicate rows ${Number(gwRows!.rows) - Number(gwRows!.distinct_keys)}  duplicate answers ${gwStats!.duplicates}`);
+  console.log(
+    `           event.process jobs ${gwRows!.jobs} (one per batch)  events without their job ${gwRows!.unjobbed}  duplicate rows ${Number(gwRows!.rows) - Number(gwRows!.distinct_keys)}  duplicate answers ${gwStats!.duplicates}`,
+  );
   console.log(report('baseline', bl, Number(blRows[0]!.rows)));
   const ratio = gw.requestsPerSecond / bl.requestsPerSecond;
-  console.log(`ratio      ${ratio.toFixed(2)}× the baseline's requests/s (target ≥ 1.5×); gateway p99 ${gw.p99} ms (target ≤ 15 ms)`);
+  console.log(
+    `ratio      ${ratio.toFixed(2)}× the baseline's requests/s (target ≥ 1.5×); gateway p99 ${gw.p99} ms (target ≤ 15 ms)`,
+  );
 } finally {
   // FORCE ends any connection still open (a pool's idle client then reports it; that is expected here).
   process.on('uncaughtException', (err) => {
@@ -150,9 +215,13 @@ try {
 }
 
 async function loadFor(url: string, secret: string | undefined, seconds: number) {
-  const child = fork(new URL('./load.ts', import.meta.url).pathname, [JSON.stringify({ url, secret, connections: CONNECTIONS, durationS: seconds, bodyBytes: BODY_BYTES })], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    new URL('./load.ts', import.meta.url).pathname,
+    [JSON.stringify({ url, secret, connections: CONNECTIONS, durationS: seconds, bodyBytes: BODY_BYTES })],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   await new Promise((r) => child.on('exit', r));
 }

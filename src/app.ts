@@ -57,7 +57,9 @@ export async function buildApp(deps: AppDeps) {
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : `req_${randomUUID()}`;
+      return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming)
+        ? incoming
+        : `req_${randomUUID()}`;
     },
     return503OnClosing: true,
     // Errors Fastify raises before routing (a URL that is not valid percent-encoding) get our envelope too.
@@ -65,7 +67,15 @@ export async function buildApp(deps: AppDeps) {
       void (reply as unknown as FastifyReply)
         .code(400)
         .header('content-type', 'application/json; charset=utf-8')
-        .send(JSON.stringify({ error: { code: 'VALIDATION_FAILED', message: error.message || 'Malformed request', requestId: req.id } }));
+        .send(
+          JSON.stringify({
+            error: {
+              code: 'VALIDATION_FAILED',
+              message: error.message || 'Malformed request',
+              requestId: req.id,
+            },
+          }),
+        );
     },
     forceCloseConnections: 'idle',
     childLoggerFactory: (logger, bindings, opts) => lazyRequestLogger(logger, bindings, opts),
@@ -103,10 +113,19 @@ export async function buildApp(deps: AppDeps) {
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'clockify', description: 'What Clockify reads' },
-        { name: 'lifecycle', description: 'Clockify lifecycle hooks (signed JWT in X-Addon-Lifecycle-Token)' },
+        {
+          name: 'lifecycle',
+          description: 'Clockify lifecycle hooks (signed JWT in X-Addon-Lifecycle-Token)',
+        },
         { name: 'admin', description: 'Admin API: Clockify user token or admin API key' },
-        { name: 'webhooks', description: 'Inbound webhooks: Clockify events (JWT in Clockify-Signature) and custom sources' },
-        { name: 'ingestion', description: 'Admin API for inbound webhooks: sources, event log, quarantine, stats' },
+        {
+          name: 'webhooks',
+          description: 'Inbound webhooks: Clockify events (JWT in Clockify-Signature) and custom sources',
+        },
+        {
+          name: 'ingestion',
+          description: 'Admin API for inbound webhooks: sources, event log, quarantine, stats',
+        },
       ],
       components: {
         securitySchemes: {
@@ -133,18 +152,31 @@ export async function buildApp(deps: AppDeps) {
     name: deps.config.addon.name,
     baseUrl: deps.config.publicBaseUrl,
     minimalPlan: deps.config.addon.minimalPlan,
-    webhooks: deps.config.ingestion.manifestEvents.map((event) => ({ event, path: clockifyWebhookPath(event) })),
+    webhooks: deps.config.ingestion.manifestEvents.map((event) => ({
+      event,
+      path: clockifyWebhookPath(event),
+    })),
   });
   await app.register(manifestRoutes, { manifest: () => manifest });
-  await app.register(lifecycleRoutes, { installations: deps.installations, verifier: deps.verifier, clock: deps.clock });
+  await app.register(lifecycleRoutes, {
+    installations: deps.installations,
+    verifier: deps.verifier,
+    clock: deps.clock,
+  });
   await app.register(webRoutes);
-  await app.register(webhookRoutes, { ingest: deps.ingestion.ingest, clockifyBodyLimit: deps.config.http.bodyLimitBytes });
+  await app.register(webhookRoutes, {
+    ingest: deps.ingestion.ingest,
+    clockifyBodyLimit: deps.config.http.bodyLimitBytes,
+  });
   await app.register(
     async (ui) => {
       ui.addHook('onRequest', adminAuthHook(deps.adminAuth));
       await ui.register(adminRoutes, { installations: deps.installations, adminAuth: deps.adminAuth });
       await ui.register(bootstrapRoutes, { bootstrap: deps.bootstrap, cache: deps.cache });
-      await ui.register(ingestionAdminRoutes, { sources: deps.ingestion.sources, events: deps.ingestion.events });
+      await ui.register(ingestionAdminRoutes, {
+        sources: deps.ingestion.sources,
+        events: deps.ingestion.events,
+      });
     },
     { prefix: '/ui' },
   );

@@ -10,7 +10,11 @@ import { JobRegistry, type Runner, createRunner } from './jobs/runner.js';
 import { createAdminAuthService } from './modules/auth/admin-auth.service.js';
 import { createApiKeysRepo } from './modules/auth/api-keys.repo.js';
 import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
-import { bootstrapOperationJob, bootstrapRunJob, cacheRefreshJob } from './modules/bootstrap/bootstrap.jobs.js';
+import {
+  bootstrapOperationJob,
+  bootstrapRunJob,
+  cacheRefreshJob,
+} from './modules/bootstrap/bootstrap.jobs.js';
 import { createBootstrapRepo } from './modules/bootstrap/bootstrap.repo.js';
 import { createBootstrapService } from './modules/bootstrap/bootstrap.service.js';
 import { createCacheEventProcessor } from './modules/cache/cache.processor.js';
@@ -19,7 +23,10 @@ import { createCacheService } from './modules/cache/cache.service.js';
 import type { EventProcessor } from './modules/ingestion/event-processors.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
 import { createInstallationsRepo } from './modules/installations/installations.repo.js';
-import { type WorkspacePurger, createInstallationsService } from './modules/installations/installations.service.js';
+import {
+  type WorkspacePurger,
+  createInstallationsService,
+} from './modules/installations/installations.service.js';
 import { createIngestion } from './modules/ingestion/ingestion.module.js';
 import type { InstalledHook } from './modules/installations/installations.service.js';
 import { type Clock, systemClock } from './platform/clock.js';
@@ -56,7 +63,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
     const cipher = createCipher(config.encryptionKey ?? loadOrCreateKey(config.dataDir, log));
-    const verifier = await createClockifyTokenVerifier({ publicKeyPem: config.clockifyPublicKeyPem, addonKey: config.addon.key });
+    const verifier = await createClockifyTokenVerifier({
+      publicKeyPem: config.clockifyPublicKeyPem,
+      addonKey: config.addon.key,
+    });
     const installationsRepo = createInstallationsRepo(db.prisma);
     const catalogue = await loadCatalogue();
     // All Clockify calls of this process go through one client, paced by the limiter shared in PostgreSQL.
@@ -70,8 +80,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     // Each feature's leftover rows go when a workspace is deleted; features add their purgers here.
     const purgers: WorkspacePurger[] = [
       async (workspaceId, before, tx) =>
-        (await tx.job.deleteMany({ where: { workspaceId, createdAt: { lt: before }, status: { not: 'running' } } })).count,
-      async (workspaceId, before, tx) => (await bootstrapRepo.purge(workspaceId, before, tx)) + (await cacheRepo.purge(workspaceId, tx)),
+        (
+          await tx.job.deleteMany({
+            where: { workspaceId, createdAt: { lt: before }, status: { not: 'running' } },
+          })
+        ).count,
+      async (workspaceId, before, tx) =>
+        (await bootstrapRepo.purge(workspaceId, before, tx)) + (await cacheRepo.purge(workspaceId, tx)),
     ];
     const onInstalled: InstalledHook[] = [
       // Runs inside installation.setup: a (re)install starts a bootstrap unless one is already running.
@@ -81,7 +96,15 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       },
     ];
     const onDeleting: ((workspaceId: string, tx: Tx) => Promise<void>)[] = [];
-    const installations = createInstallationsService({ db: db.prisma, repo: installationsRepo, cipher, clock, purgers, onInstalled, onDeleting });
+    const installations = createInstallationsService({
+      db: db.prisma,
+      repo: installationsRepo,
+      cipher,
+      clock,
+      purgers,
+      onInstalled,
+      onDeleting,
+    });
     const bootstrap = createBootstrapService({
       db: db.prisma,
       repo: bootstrapRepo,
@@ -144,7 +167,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       workerId: jobRunner.workerId,
       start() {
         jobRunner.start();
-        ingestion.schedulePeriodicJobs(clock.now()).catch((err: unknown) => log.error({ err }, 'could not schedule periodic jobs'));
+        ingestion
+          .schedulePeriodicJobs(clock.now())
+          .catch((err: unknown) => log.error({ err }, 'could not schedule periodic jobs'));
       },
     };
     runnerRef.current = runner;
@@ -152,7 +177,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     const readiness = async () => {
       try {
         const pending = await pendingMigrations(db.sql);
-        return pending.length === 0 ? ({ ok: true } as const) : ({ ok: false, reason: `pending migrations: ${pending.join(', ')}` } as const);
+        return pending.length === 0
+          ? ({ ok: true } as const)
+          : ({ ok: false, reason: `pending migrations: ${pending.join(', ')}` } as const);
       } catch {
         return { ok: false, reason: 'database unreachable' } as const;
       }
@@ -203,4 +230,3 @@ function loadOrCreateKey(dataDir: string, log: Logger): Buffer {
   if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
   return key;
 }
-

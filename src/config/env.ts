@@ -112,7 +112,9 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
   if (keyText !== undefined) {
     encryptionKey = parseKey(keyText);
     if (encryptionKey === null) {
-      problems.push('ENCRYPTION_KEY: must be 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)');
+      problems.push(
+        'ENCRYPTION_KEY: must be 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)',
+      );
     }
   } else if (nodeEnv === 'production') {
     problems.push('ENCRYPTION_KEY: required when NODE_ENV=production');
@@ -137,16 +139,22 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
   }
 
   const eventList = (name: string, text: string | undefined): string[] => {
-    const list = (text ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+    const list = (text ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
     const unknown = list.filter((e) => !(CLOCKIFY_WEBHOOK_EVENTS as readonly string[]).includes(e));
     if (unknown.length > 0) problems.push(`${name}: unknown Clockify event(s) ${unknown.join(', ')}`);
     return list;
   };
   const manifestEvents = eventList('MANIFEST_WEBHOOK_EVENTS', env?.MANIFEST_WEBHOOK_EVENTS);
-  if (manifestEvents.length > 20) problems.push('MANIFEST_WEBHOOK_EVENTS: at most 20 events (Clockify caps manifest webhooks)');
+  if (manifestEvents.length > 20)
+    problems.push('MANIFEST_WEBHOOK_EVENTS: at most 20 events (Clockify caps manifest webhooks)');
   const registerText = env?.CLOCKIFY_REGISTER_EVENTS.trim() ?? 'rest';
   const registerEvents: 'rest' | 'none' | string[] =
-    registerText === 'rest' || registerText === 'none' ? registerText : eventList('CLOCKIFY_REGISTER_EVENTS', registerText);
+    registerText === 'rest' || registerText === 'none'
+      ? registerText
+      : eventList('CLOCKIFY_REGISTER_EVENTS', registerText);
 
   if (problems.length > 0 || env === undefined) throw new ConfigError(problems);
 
@@ -167,7 +175,13 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
     role: env.ROLE,
     worker: { concurrency: env.WORKER_CONCURRENCY, pollIntervalMs: env.JOB_POLL_INTERVAL_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    ingestion: { manifestEvents, registerEvents, batchWindowMs: env.INGEST_BATCH_WINDOW_MS, batchMax: env.INGEST_BATCH_MAX, batchesInFlight: env.INGEST_BATCHES_IN_FLIGHT },
+    ingestion: {
+      manifestEvents,
+      registerEvents,
+      batchWindowMs: env.INGEST_BATCH_WINDOW_MS,
+      batchMax: env.INGEST_BATCH_MAX,
+      batchesInFlight: env.INGEST_BATCHES_IN_FLIGHT,
+    },
   });
 }
 

@@ -11,7 +11,14 @@ export function definePeriodicJob<Name extends string>(
   name: Name,
   spec: { intervalMs: number; leaseSeconds: number; maxAttempts: number },
 ) {
-  return { ...defineJob(name, { schema: periodicPayload, leaseSeconds: spec.leaseSeconds, maxAttempts: spec.maxAttempts }), intervalMs: spec.intervalMs };
+  return {
+    ...defineJob(name, {
+      schema: periodicPayload,
+      leaseSeconds: spec.leaseSeconds,
+      maxAttempts: spec.maxAttempts,
+    }),
+    intervalMs: spec.intervalMs,
+  };
 }
 export type PeriodicJob = JobDefinition<string, typeof periodicPayload> & { intervalMs: number };
 
@@ -20,7 +27,8 @@ export const slotOf = (at: Date, intervalMs: number): Date =>
   new Date(Math.floor(at.getTime() / intervalMs) * intervalMs);
 
 /** The dedupe key of one slot's run: the same on every instance, so scheduling twice makes one job. */
-export const periodicDedupeKey = (job: PeriodicJob, slot: Date): string => `${job.name}:${slot.toISOString()}`;
+export const periodicDedupeKey = (job: PeriodicJob, slot: Date): string =>
+  `${job.name}:${slot.toISOString()}`;
 
 /**
  * Enqueues the run of the slot `at` falls in (due at the slot's start). Every instance may call it; the
@@ -28,8 +36,14 @@ export const periodicDedupeKey = (job: PeriodicJob, slot: Date): string => `${jo
  */
 export async function schedulePeriodic(db: PrismaClient, job: PeriodicJob, at: Date): Promise<void> {
   const slot = slotOf(at, job.intervalMs);
-  await enqueue(db, job, { slot: slot.toISOString() }, { runAt: slot, dedupeKey: periodicDedupeKey(job, slot) });
+  await enqueue(
+    db,
+    job,
+    { slot: slot.toISOString() },
+    { runAt: slot, dedupeKey: periodicDedupeKey(job, slot) },
+  );
 }
 
 /** The slot after `slot` (an ISO timestamp from the payload). */
-export const nextSlot = (job: PeriodicJob, slot: string): Date => new Date(new Date(slot).getTime() + job.intervalMs);
+export const nextSlot = (job: PeriodicJob, slot: string): Date =>
+  new Date(new Date(slot).getTime() + job.intervalMs);

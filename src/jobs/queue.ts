@@ -44,7 +44,12 @@ export async function enqueue<S extends z.ZodType>(
  * Claims up to `limit` due jobs. A job is due when queued and its run_at has passed, or when running
  * with an expired lease (its worker died). SKIP LOCKED lets any number of workers poll at once.
  */
-export async function claim(db: Sql, workerId: string, names: string[], limit: number): Promise<ClaimedJob[]> {
+export async function claim(
+  db: Sql,
+  workerId: string,
+  names: string[],
+  limit: number,
+): Promise<ClaimedJob[]> {
   if (names.length === 0 || limit <= 0) return [];
   return db.$queryRaw<ClaimedJob[]>`
     UPDATE job SET

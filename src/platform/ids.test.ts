@@ -18,7 +18,9 @@ describe('ids', () => {
   });
 
   it('makes sortable ids of the same shape that strictly increase, also within one millisecond', () => {
-    const ids = Array.from({ length: 3_000 }, (_, i) => newSortableId('evt', 1_800_000_000_000 + Math.floor(i / 1_000)));
+    const ids = Array.from({ length: 3_000 }, (_, i) =>
+      newSortableId('evt', 1_800_000_000_000 + Math.floor(i / 1_000)),
+    );
     for (const id of ids) expect(id).toMatch(/^evt_[0-9a-z]{20}$/);
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);

@@ -29,20 +29,25 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export type DatabaseTarget = { kind: 'embedded'; dataDir: string } | { kind: 'server'; url: string; poolSize?: number };
+export type DatabaseTarget =
+  { kind: 'embedded'; dataDir: string } | { kind: 'server'; url: string; poolSize?: number };
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'embedded' ? openEmbedded(target.dataDir) : openServer(target.url, target.poolSize ?? 10);
+  return target.kind === 'embedded'
+    ? openEmbedded(target.dataDir)
+    : openServer(target.url, target.poolSize ?? 10);
 }
 
 /** PGlite: real PostgreSQL compiled to WASM, one connection, data in a folder (or `memory://`). */
 export async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Database> {
-  if (existing === undefined && !dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (existing === undefined && !dataDir.startsWith('memory://'))
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const client = existing ?? (await PGlite.create(dataDir));
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
   const sql: Sql = {
     query: async <T>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows,
-    prepared: async <T>(_name: string, text: string, params: unknown[]) => (await client.query<T>(text, params)).rows,
+    prepared: async <T>(_name: string, text: string, params: unknown[]) =>
+      (await client.query<T>(text, params)).rows,
     textArray: (values) => values,
     byteaArray: (values) => values,
     transaction: (fn) =>
@@ -82,7 +87,8 @@ export async function openServer(url: string, poolSize: number): Promise<Databas
       try {
         await conn.query('BEGIN');
         const result = await fn({
-          query: async <T>(text: string, params: unknown[] = []) => (await conn.query(text, params)).rows as T[],
+          query: async <T>(text: string, params: unknown[] = []) =>
+            (await conn.query(text, params)).rows as T[],
           exec: async (script: string) => {
             await conn.query(script);
           },

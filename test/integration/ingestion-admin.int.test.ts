@@ -239,7 +239,9 @@ describe('event log and stats', () => {
 
 describe('stats counters (appended per batch, folded every minute)', () => {
   const statsOf = async (ws: string, source: string) =>
-    (await api(ws, 'GET', '/ui/stats')).json<{ items: { source: string }[] }>().items.find((s) => s.source === source);
+    (await api(ws, 'GET', '/ui/stats'))
+      .json<{ items: { source: string }[] }>()
+      .items.find((s) => s.source === source);
 
   it('count stored events, duplicates and rejections exactly, before and after folding; two folds at once count nothing twice', async () => {
     const { workspaceId: ws } = await install(t);
@@ -253,9 +255,14 @@ describe('stats counters (appended per batch, folded every minute)', () => {
     const expected = { accepted: 3, duplicates: 1, rejected: 0, received: 4 };
     expect(await statsOf(ws, src)).toMatchObject(expected);
     expect(await statsOf(ws, github)).toMatchObject({ accepted: 0, rejected: 1, received: 1 });
-    expect(await t.db.prisma.webhookSourceStatsDelta.count({ where: { workspaceId: ws } })).toBeGreaterThan(0);
+    expect(await t.db.prisma.webhookSourceStatsDelta.count({ where: { workspaceId: ws } })).toBeGreaterThan(
+      0,
+    );
 
-    const folds = await Promise.all([t.deps.ingestion.eventsRepo.foldStats(2), t.deps.ingestion.eventsRepo.foldStats(2)]);
+    const folds = await Promise.all([
+      t.deps.ingestion.eventsRepo.foldStats(2),
+      t.deps.ingestion.eventsRepo.foldStats(2),
+    ]);
     expect(folds[0] + folds[1]).toBeGreaterThan(0);
     expect(await t.db.prisma.webhookSourceStatsDelta.count({ where: { workspaceId: ws } })).toBe(0);
     expect(await statsOf(ws, src)).toMatchObject(expected);
@@ -270,7 +277,9 @@ describe('stats counters (appended per batch, folded every minute)', () => {
     await t.deps.ingestion.schedulePeriodicJobs(clock.now());
     const slot = new Date(Math.floor(clock.now().getTime() / 60_000) * 60_000).toISOString();
     expect(
-      await t.db.prisma.job.count({ where: { name: 'webhooks.stats.fold', dedupeKey: `webhooks.stats.fold:${slot}` } }),
+      await t.db.prisma.job.count({
+        where: { name: 'webhooks.stats.fold', dedupeKey: `webhooks.stats.fold:${slot}` },
+      }),
     ).toBe(1);
   });
 });

@@ -8,8 +8,20 @@ beforeAll(async () => {
 afterAll(async () => db.close());
 
 describe('array parameters (the ingest batch ships its columns this way)', () => {
-  const texts = ['plain', '', 'héllo ✓ 😀', 'quote " backslash \\ comma , brace { } NULL', 'x'.repeat(70_000), null];
-  const bytes = [Buffer.from([0, 1, 2, 255, 0]), Buffer.alloc(0), Buffer.from('{"json":true}'), Buffer.alloc(100_000, 7)];
+  const texts = [
+    'plain',
+    '',
+    'héllo ✓ 😀',
+    'quote " backslash \\ comma , brace { } NULL',
+    'x'.repeat(70_000),
+    null,
+  ];
+  const bytes = [
+    Buffer.from([0, 1, 2, 255, 0]),
+    Buffer.alloc(0),
+    Buffer.from('{"json":true}'),
+    Buffer.alloc(100_000, 7),
+  ];
 
   it('round-trips text (with NULL) and bytea arrays exactly, in order', async () => {
     const [row] = await db.sql.query<{ t: (string | null)[]; b: Uint8Array[]; n: number }>(
@@ -36,7 +48,9 @@ describe('array parameters (the ingest batch ships its columns this way)', () =>
   });
 
   it('takes empty arrays', async () => {
-    const [row] = await db.sql.query<{ n: number | null }>('SELECT cardinality($1::text[]) AS n', [db.sql.textArray([])]);
+    const [row] = await db.sql.query<{ n: number | null }>('SELECT cardinality($1::text[]) AS n', [
+      db.sql.textArray([]),
+    ]);
     expect(row!.n).toBe(0);
   });
 });

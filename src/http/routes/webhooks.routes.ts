@@ -44,7 +44,11 @@ const contentLengthOf = (req: FastifyRequest): number | null => {
  * request's limit: the custom source's own, else the route's. Reading the stream directly, rather than
  * through a counting stream piped in preParsing, keeps the hot path to one listener per chunk.
  */
-function readRawBody(req: FastifyRequest, payload: IncomingMessage, done: (err: Error | null, body?: Buffer) => void): void {
+function readRawBody(
+  req: FastifyRequest,
+  payload: IncomingMessage,
+  done: (err: Error | null, body?: Buffer) => void,
+): void {
   const limit = req.webhookSource?.maxBodyBytes ?? req.routeOptions.bodyLimit ?? MAX_SOURCE_BODY_BYTES;
   const declared = contentLengthOf(req);
   if (declared !== null && declared > limit) {
@@ -80,7 +84,6 @@ function readRawBody(req: FastifyRequest, payload: IncomingMessage, done: (err: 
   payload.on('error', onError);
   payload.resume();
 }
-
 
 const inbound = (req: FastifyRequest) => ({
   headers: req.headers,

@@ -55,7 +55,7 @@ export type EventFilter = {
  * as arrays, which a server receives in binary form (store/pg-binary-array.ts): the raw bodies as bytes,
  * no base64, no JSON document to parse, no escaping in the driver.
  */
-const INSERT_BATCH_NAME = 'ingest_insert_batch_v2';
+const INSERT_BATCH_NAME = 'ingest_insert_batch_v3';
 const INSERT_BATCH = `
         WITH input AS (
           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
@@ -63,14 +63,18 @@ const INSERT_BATCH = `
             AS u(id, workspace_id, source_kind, source_key, event_type, dedup_key, content_type,
                  body, headers, verification, job_id, received_at)
         ),
-        eligible AS (
-          SELECT u.*, (i.status = 'ACTIVE') AS active
-          FROM input u
-          JOIN installation i ON i.workspace_id = u.workspace_id AND i.status <> 'DELETED'
+        -- Whether the workspace (and custom source) may store, checked once per distinct pair in the batch.
+        ok AS (
+          SELECT p.workspace_id, p.source_kind, p.source_key, (i.status = 'ACTIVE') AS active
+          FROM (SELECT DISTINCT workspace_id, source_kind, source_key FROM input) p
+          JOIN installation i ON i.workspace_id = p.workspace_id AND i.status <> 'DELETED'
           LEFT JOIN webhook_source s
-            ON u.source_kind = 'custom' AND s.id = u.source_key AND s.workspace_id = u.workspace_id
-          WHERE u.source_kind = 'clockify'
+            ON p.source_kind = 'custom' AND s.id = p.source_key AND s.workspace_id = p.workspace_id
+          WHERE p.source_kind = 'clockify'
              OR (s.enabled AND COALESCE(i.settings->>'webhooks_accept_custom', 'true') <> 'false')
+        ),
+        eligible AS (
+          SELECT u.*, ok.active FROM input u JOIN ok USING (workspace_id, source_kind, source_key)
         ),
         ins AS (
           INSERT INTO webhook_event (workspace_id, id, source_kind, source_key, event_type, dedup_key, content_type,
@@ -88,7 +92,7 @@ const INSERT_BATCH = `
           -- entries per event cost more than the event itself (bench/ingest.bench.ts, docs/ingestion.md).
           INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds)
           SELECT job_id, workspace_id, $13::text,
-                 jsonb_build_object('workspaceId', workspace_id, 'eventIds', jsonb_agg(id ORDER BY id)),
+                 jsonb_build_object('workspaceId', workspace_id, 'eventIds', jsonb_agg(id)),
                  'queued', now(), $14::int, $15::int
           FROM ins WHERE job_id IS NOT NULL
           GROUP BY job_id, workspace_id
@@ -149,23 +153,27 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
         return id;
       });
       const text = (f: (e: NewEvent) => string) => sql.textArray(events.map(f));
-      const inserted = await sql.prepared<{ id: string; job_id: string | null }>(INSERT_BATCH_NAME, INSERT_BATCH, [
-        sql.textArray(ids),
-        text((e) => e.workspaceId),
-        text((e) => e.sourceKind),
-        text((e) => e.sourceKey),
-        text((e) => e.eventType),
-        text((e) => e.dedupKey),
-        sql.textArray(events.map((e) => e.contentType)),
-        sql.byteaArray(events.map((e) => e.body)),
-        text((e) => JSON.stringify(e.headers)),
-        text((e) => JSON.stringify(e.verification)),
-        sql.textArray(jobIds),
-        text((e) => e.receivedAt.toISOString()),
-        job.name,
-        job.maxAttempts,
-        job.leaseSeconds,
-      ]);
+      const inserted = await sql.prepared<{ id: string; job_id: string | null }>(
+        INSERT_BATCH_NAME,
+        INSERT_BATCH,
+        [
+          sql.textArray(ids),
+          text((e) => e.workspaceId),
+          text((e) => e.sourceKind),
+          text((e) => e.sourceKey),
+          text((e) => e.eventType),
+          text((e) => e.dedupKey),
+          sql.textArray(events.map((e) => e.contentType)),
+          sql.byteaArray(events.map((e) => e.body)),
+          text((e) => JSON.stringify(e.headers)),
+          text((e) => JSON.stringify(e.verification)),
+          sql.textArray(jobIds),
+          text((e) => e.receivedAt.toISOString()),
+          job.name,
+          job.maxAttempts,
+          job.leaseSeconds,
+        ],
+      );
       const byId = new Map(inserted.map((r) => [r.id, r.job_id]));
       const outcomes: (InsertOutcome | undefined)[] = ids.map((id) =>
         byId.has(id) ? { kind: 'accepted', eventId: id, jobId: byId.get(id) ?? null } : undefined,
@@ -285,7 +293,10 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
 
     /** The events of one event.process job, in the job's order. */
     async getMany(workspaceId: string, ids: string[]): Promise<StoredEvent[]> {
-      const rows = await db.webhookEvent.findMany({ where: { workspaceId, id: { in: ids } }, orderBy: { id: 'asc' } });
+      const rows = await db.webhookEvent.findMany({
+        where: { workspaceId, id: { in: ids } },
+        orderBy: { id: 'asc' },
+      });
       return rows.map(toStored);
     },
 
@@ -370,12 +381,22 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
         GROUP BY source_key, status ORDER BY source_key, status`;
       const bySource = new Map<
         string,
-        { accepted: number; duplicates: number; rejected: number; lastReceivedAt: Date | null; byStatus: Map<string, number> }
+        {
+          accepted: number;
+          duplicates: number;
+          rejected: number;
+          lastReceivedAt: Date | null;
+          byStatus: Map<string, number>;
+        }
       >();
       for (const r of rows) {
-        const s =
-          bySource.get(r.sourceKey) ??
-          { accepted: 0, duplicates: 0, rejected: 0, lastReceivedAt: null, byStatus: new Map<string, number>() };
+        const s = bySource.get(r.sourceKey) ?? {
+          accepted: 0,
+          duplicates: 0,
+          rejected: 0,
+          lastReceivedAt: null,
+          byStatus: new Map<string, number>(),
+        };
         s.accepted += Number(r.events) + Number(r.prunedAccepted);
         s.duplicates += Number(r.duplicates);
         s.rejected += Number(r.rejected);

@@ -30,7 +30,10 @@ export type SourcePatch = Partial<
 >;
 
 /** What the webhook endpoint needs to know about a source: the source and its workspace's installation. */
-export type EndpointSource = Omit<StoredSource, 'name' | 'createdAt' | 'updatedAt'> & { installationStatus: string | null; installationSettings: unknown };
+export type EndpointSource = Omit<StoredSource, 'name' | 'createdAt' | 'updatedAt'> & {
+  installationStatus: string | null;
+  installationSettings: unknown;
+};
 
 /**
  * Custom sources. Every read and write is scoped by workspace: another workspace's id is "not found".
