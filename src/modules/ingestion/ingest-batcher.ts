@@ -84,8 +84,8 @@ export function createIngestBatcher(opts: {
         opts.onCommitted?.(outcomes);
         return;
       } catch (err) {
-        // Two instances' batches can deadlock on the counter rows; the loser is rolled back whole, so
-        // writing it again is safe. Anything else fails the batch's requests (500: the sender retries).
+        // Two batches inserting the same dedup keys in different orders can deadlock; the loser is rolled
+        // back whole, so writing it again is safe. Anything else fails the batch's requests (500: the sender retries).
         const code =
           (err as { code?: unknown; meta?: { code?: unknown } }).meta?.code ??
           (err as { code?: unknown }).code;
