@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { type JobDefinition, defineJob } from './catalog.js';
 import { enqueue } from './queue.js';
+import type { JobContext, JobHandler } from './runner.js';
 
 /** A periodic job's payload: the start of the slot it runs for. */
 export const periodicPayload = z.object({ slot: z.iso.datetime() });
@@ -47,3 +48,15 @@ export async function schedulePeriodic(db: PrismaClient, job: PeriodicJob, at: D
 /** The slot after `slot` (an ISO timestamp from the payload). */
 export const nextSlot = (job: PeriodicJob, slot: string): Date =>
   new Date(new Date(slot).getTime() + job.intervalMs);
+
+/** A periodic job's handler: the slot's work, then the next slot scheduled (a failed run is retried first). */
+export const periodicHandler =
+  (
+    db: PrismaClient,
+    job: PeriodicJob,
+    run: (ctx: JobContext) => Promise<void>,
+  ): JobHandler<typeof periodicPayload> =>
+  async ({ slot }, ctx) => {
+    await run(ctx);
+    await schedulePeriodic(db, job, nextSlot(job, slot));
+  };

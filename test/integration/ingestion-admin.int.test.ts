@@ -272,6 +272,29 @@ describe('stats counters (appended per batch, folded every minute)', () => {
     expect(await statsOf(ws, src)).toMatchObject({ accepted: 4, duplicates: 1, received: 5 });
   });
 
+  it('a fold run folds what is pending and schedules the next minute', async () => {
+    const { workspaceId: ws } = await install(t);
+    const src = await noneSource(ws);
+    expect((await post(src, { dup: 1 })).statusCode).toBe(202);
+    expect((await post(src, { dup: 1 })).statusCode).toBe(200);
+    const slot = '2026-12-01T10:00:00.000Z';
+    const fold = t.deps.registry.get('webhooks.stats.fold')!;
+    const ctx = {
+      jobId: 'job_test',
+      attempt: 1,
+      workspaceId: null,
+      log: t.deps.log,
+      signal: new AbortController().signal,
+    };
+    await fold.handler({ slot }, ctx);
+    expect(await t.db.prisma.webhookSourceStatsDelta.count({ where: { workspaceId: ws } })).toBe(0);
+    expect(await statsOf(ws, src)).toMatchObject({ accepted: 1, duplicates: 1 });
+    const next = await t.db.prisma.job.findFirst({
+      where: { name: 'webhooks.stats.fold', dedupeKey: 'webhooks.stats.fold:2026-12-01T10:01:00.000Z' },
+    });
+    expect(next?.runAt.toISOString()).toBe('2026-12-01T10:01:00.000Z');
+  });
+
   it('schedules one fold job per minute slot, however many instances start', async () => {
     await t.deps.ingestion.schedulePeriodicJobs(clock.now());
     await t.deps.ingestion.schedulePeriodicJobs(clock.now());

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOCKIFY_WEBHOOK_EVENTS } from '../../src/modules/ingestion/clockify-events.js';
@@ -182,6 +183,35 @@ describe('Clockify webhooks: verification', () => {
     expect(bad.statusCode).toBe(400);
     expect(await eventCount(t, workspaceId)).toBe(0);
   });
+
+  it('answers 413 above BODY_LIMIT_BYTES on both path styles, declared or streamed, storing nothing', async () => {
+    const { workspaceId, token } = await installWithTokens(['NEW_PROJECT']);
+    const big = JSON.stringify({ workspaceId, pad: 'x'.repeat(t.deps.config.http.bodyLimitBytes) });
+    for (const single of [false, true]) {
+      const res = await postClockify(t, {
+        event: 'NEW_PROJECT',
+        token: token('NEW_PROJECT'),
+        body: big,
+        single,
+      });
+      expect(res.statusCode).toBe(413);
+      expect(res.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+    const half = Math.floor(big.length / 2);
+    const streamed = await t.app.inject({
+      method: 'POST',
+      url: '/webhooks/clockify/NEW_PROJECT',
+      headers: {
+        'content-type': 'application/json',
+        'transfer-encoding': 'chunked',
+        'clockify-signature': token('NEW_PROJECT'),
+      },
+      payload: Readable.from([Buffer.from(big.slice(0, half)), Buffer.from(big.slice(half))]),
+    });
+    expect(streamed.statusCode).toBe(413);
+    expect(streamed.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await eventCount(t, workspaceId)).toBe(0);
+  });
 });
 
 describe('Clockify webhooks: inactive workspaces and duplicates', () => {
@@ -268,7 +298,11 @@ describe('event.process', () => {
     const { workspaceId, token } = await installWithTokens(['NEW_TAG']);
     const ids: string[] = [];
     for (const n of [1, 2]) {
-      const res = await postClockify(t, { event: 'NEW_TAG', token: token('NEW_TAG'), body: { workspaceId, id: `tag-${n}` } });
+      const res = await postClockify(t, {
+        event: 'NEW_TAG',
+        token: token('NEW_TAG'),
+        body: { workspaceId, id: `tag-${n}` },
+      });
       ids.push(res.json<{ eventId: string }>().eventId);
     }
     const calls = new Map<string, number>();
@@ -286,7 +320,13 @@ describe('event.process', () => {
     t.deps.ingestion.processors.push(processor);
     try {
       const { handler } = t.deps.registry.get('event.process')!;
-      const ctx = { jobId: 'job_test', attempt: 1, workspaceId, log: pino({ level: 'silent' }), signal: new AbortController().signal };
+      const ctx = {
+        jobId: 'job_test',
+        attempt: 1,
+        workspaceId,
+        log: pino({ level: 'silent' }),
+        signal: new AbortController().signal,
+      };
       await expect(handler({ workspaceId, eventIds: ids }, ctx)).rejects.toThrow(/1 event\(s\) failed/);
       const status = async (id: string) => t.db.prisma.webhookEvent.findUniqueOrThrow({ where: { id } });
       expect(await status(ids[0]!)).toMatchObject({ status: 'processed', lastError: null });

@@ -134,9 +134,8 @@ type BatchSql = Pick<Sql, 'prepared' | 'textArray' | 'byteaArray'>;
 export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
   return {
     /**
-     * Stores a batch of events, their event.process jobs and the per-source counter increments, in ONE
-     * statement (so one implicit transaction, one round trip, one commit for the whole batch: group
-     * commit). Whether a row may be stored is re-checked here against the live installation and source,
+     * Stores a batch of events and their event.process jobs in ONE statement (so one implicit
+     * transaction, one round trip, one commit for the whole batch: group commit). Whether a row may be stored is re-checked here against the live installation and source,
      * so the in-memory caches in front of it can only ever be too permissive for a moment, never store
      * an event for a deleted workspace or a disabled source. Inactive workspaces: stored as `skipped`,
      * no job. Conflicts on (workspace, source, dedup key) are duplicates: looked up afterwards, because

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { nextSlot, schedulePeriodic } from '../../jobs/periodic.js';
+import { periodicHandler, schedulePeriodic } from '../../jobs/periodic.js';
 import { enqueue } from '../../jobs/queue.js';
 import type { JobContext, JobRegistry } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
@@ -145,16 +145,14 @@ export function createIngestion(deps: Deps) {
     );
   }
 
-  async function retention(slot: string, ctx: JobContext): Promise<void> {
+  async function retention(ctx: JobContext): Promise<void> {
     const removed = await events.pruneExpired(clock.now());
     ctx.log.info({ removed }, 'webhook retention pruned');
-    await schedulePeriodic(db, webhookRetentionJob, nextSlot(webhookRetentionJob, slot));
   }
 
-  async function foldStats(slot: string, ctx: JobContext): Promise<void> {
+  async function foldStats(ctx: JobContext): Promise<void> {
     const folded = await events.foldStats();
     if (folded > 0) ctx.log.debug({ folded }, 'webhook stats folded');
-    await schedulePeriodic(db, webhookStatsFoldJob, nextSlot(webhookStatsFoldJob, slot));
   }
 
   /** Enqueues the retention run of the slot `at` falls in (default: the next one); one job however many call it. */
@@ -173,8 +171,8 @@ export function createIngestion(deps: Deps) {
   function registerJobs(registry: JobRegistry): void {
     registry
       .register(eventProcessJob, (payload, ctx) => eventsService.process(payload, ctx))
-      .register(webhookRetentionJob, ({ slot }, ctx) => retention(slot, ctx))
-      .register(webhookStatsFoldJob, ({ slot }, ctx) => foldStats(slot, ctx))
+      .register(webhookRetentionJob, periodicHandler(db, webhookRetentionJob, retention))
+      .register(webhookStatsFoldJob, periodicHandler(db, webhookStatsFoldJob, foldStats))
       .register(clockifyWebhooksDeregisterJob, async (p, ctx) => {
         if (p.tokenEncrypted === undefined) return;
         const deleted = await registrar.deregister(

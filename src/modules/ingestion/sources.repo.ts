@@ -61,10 +61,6 @@ export function createSourcesRepo(db: PrismaClient, sql: Pick<Sql, 'query'>) {
     get(workspaceId: string, id: string): Promise<StoredSource | null> {
       return db.webhookSource.findFirst({ where: { workspaceId, id } });
     },
-    /** The webhook endpoint knows only the id (it is the URL); the row says which workspace it belongs to. */
-    byId(id: string): Promise<StoredSource | null> {
-      return db.webhookSource.findUnique({ where: { id } });
-    },
     list(workspaceId: string): Promise<StoredSource[]> {
       return db.webhookSource.findMany({
         where: { workspaceId },
