@@ -1,6 +1,7 @@
 /**
  * Ingestion benchmark: the real gateway (createDeps + buildApp, PostgreSQL, group commit) against a
- * minimal Fastify server that does one plain INSERT per request, both loaded the same way.
+ * minimal Fastify server that does one plain INSERT per request, both loaded the same way. A third
+ * server answers without storing anything: the floor this machine and load generator allow.
  *
  *   npm run bench:ingest            BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
  *   BENCH_DURATION_S=10 BENCH_CONNECTIONS=50 BENCH_BODY_BYTES=1024; INGEST_* settings apply to the gateway
@@ -189,9 +190,25 @@ try {
   await baseline.close();
   await pool.end();
 
+  // ---- the floor: the same HTTP stack answering without storing anything ----
+  // Not a competitor: what this machine and load generator allow at all. Latency targets mean little
+  // on a machine where a server that does nothing is already near them.
+  const floor = Fastify({ logger: false });
+  floor.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, body),
+  );
+  floor.post('/ingest', async (_req, reply) => reply.code(202).send({ ok: true }));
+  await floor.listen({ host: '127.0.0.1', port: 0 });
+  const fUrl = `http://127.0.0.1:${(floor.server.address() as AddressInfo).port}/ingest`;
+  await loadFor(fUrl, source.secret, 2);
+  const fl = await load(fUrl, source.secret);
+  await floor.close();
+
   const fmt = (n: number, d = 0) => n.toFixed(d);
+  const timing = (name: string, r: LoadResult) =>
+    `${name.padEnd(10)} ${fmt(r.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(r.p50, 1).padStart(5)} ms  p99 ${fmt(r.p99, 1).padStart(5)} ms  max ${fmt(r.max).padStart(4)} ms  `;
   const report = (name: string, r: LoadResult, rows: number) =>
-    `${name.padEnd(10)} ${fmt(r.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(r.p50, 1).padStart(5)} ms  p99 ${fmt(r.p99, 1).padStart(5)} ms  max ${fmt(r.max).padStart(4)} ms  ` +
+    timing(name, r) +
     `2xx ${r.ok2xx}  non-2xx ${r.non2xx}  errors ${r.errors}  rows ${rows}  lost ${Math.max(0, r.ok2xx - rows)}`;
   console.log(
     `\ningest benchmark: ${CONNECTIONS} connections, ${DURATION_S} s, ${BODY_BYTES}-byte JSON bodies, PostgreSQL ${DB_NAME}`,
@@ -201,6 +218,10 @@ try {
     `           event.process jobs ${gwRows!.jobs} (one per batch)  events without their job ${gwRows!.unjobbed}  duplicate rows ${Number(gwRows!.rows) - Number(gwRows!.distinct_keys)}  duplicate answers ${gwStats!.duplicates}`,
   );
   console.log(report('baseline', bl, Number(blRows[0]!.rows)));
+  console.log(
+    timing('no storage', fl) +
+      `2xx ${fl.ok2xx}  non-2xx ${fl.non2xx}  errors ${fl.errors}  (the floor: same HTTP stack, answers without storing)`,
+  );
   const ratio = gw.requestsPerSecond / bl.requestsPerSecond;
   console.log(
     `ratio      ${ratio.toFixed(2)}× the baseline's requests/s (target ≥ 1.5×); gateway p99 ${gw.p99} ms (target ≤ 15 ms)`,

@@ -40,7 +40,16 @@ export function maskValue(value: string): string {
 
 /** Every textual form in which this source's secrets could show up in a header. */
 function secretForms(secrets: SourceSecrets | undefined): string[] {
-  const values = [secrets?.current, secrets?.previous?.value].filter(
+  if (secrets === undefined) return [];
+  // Sources are cached with their secrets, so each secrets object is expanded once, not per request.
+  let forms = formsOf.get(secrets);
+  if (forms === undefined) formsOf.set(secrets, (forms = expandSecrets(secrets)));
+  return forms;
+}
+const formsOf = new WeakMap<SourceSecrets, string[]>();
+
+function expandSecrets(secrets: SourceSecrets): string[] {
+  const values = [secrets.current, secrets.previous?.value].filter(
     (s): s is string => s !== undefined && s !== '',
   );
   return values.flatMap((s) => {
@@ -59,19 +68,17 @@ export function redactHeaders(
   config: SourceVerification,
   secrets?: SourceSecrets,
 ): Record<string, string> {
-  const credentials = new Set(CREDENTIAL_HEADERS);
-  if (config.scheme === 'api-key') credentials.add(config.header.toLowerCase());
-  const signatures = new Set<string>();
-  if (config.scheme === 'hmac') signatures.add(config.header.toLowerCase());
+  const credential = config.scheme === 'api-key' ? config.header.toLowerCase() : null;
+  const signature = config.scheme === 'hmac' ? config.header.toLowerCase() : null;
   const forms = secretForms(secrets);
 
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(normaliseHeaders(headers))) {
-    if (credentials.has(name)) out[name] = REDACTED;
-    else if (forms.some((f) => value.includes(f))) out[name] = REDACTED;
-    else if (signatures.has(name) || isSignatureHeader(name)) out[name] = maskValue(value);
-    else if (CREDENTIAL_LIKE.test(name)) out[name] = REDACTED;
-    else out[name] = value;
+  const normalised = normaliseHeaders(headers);
+  for (const name in normalised) {
+    const value = normalised[name]!;
+    if (name === credential || CREDENTIAL_HEADERS.includes(name)) normalised[name] = REDACTED;
+    else if (forms.some((f) => value.includes(f))) normalised[name] = REDACTED;
+    else if (name === signature || isSignatureHeader(name)) normalised[name] = maskValue(value);
+    else if (CREDENTIAL_LIKE.test(name)) normalised[name] = REDACTED;
   }
-  return out;
+  return normalised;
 }
