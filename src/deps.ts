@@ -6,6 +6,9 @@ import type { AppDeps } from './app.js';
 import type { Config } from './config/env.js';
 import { loadCatalogue } from './integrations/clockify/catalogue.js';
 import { createClockifyClient } from './integrations/clockify/clockify.client.js';
+import { jobsPruneJob, pruneCutoffs } from './jobs/housekeeping.js';
+import { periodicHandler, schedulePeriodic } from './jobs/periodic.js';
+import { pruneFinished } from './jobs/queue.js';
 import { JobRegistry, type Runner, createRunner } from './jobs/runner.js';
 import { createAdminAuthService } from './modules/auth/admin-auth.service.js';
 import { createApiKeysRepo } from './modules/auth/api-keys.repo.js';
@@ -151,7 +154,14 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       })
       .register(bootstrapRunJob, ({ runId }, ctx) => bootstrap.runJob(runId, ctx))
       .register(bootstrapOperationJob, (payload, ctx) => bootstrap.operationJob(payload, ctx))
-      .register(cacheRefreshJob, ({ workspaceId }, ctx) => bootstrap.refreshJob(workspaceId, ctx));
+      .register(cacheRefreshJob, ({ workspaceId }, ctx) => bootstrap.refreshJob(workspaceId, ctx))
+      .register(
+        jobsPruneJob,
+        periodicHandler(db.prisma, jobsPruneJob, async (ctx) => {
+          const removed = await pruneFinished(db.prisma, pruneCutoffs(clock.now(), config.worker.retention));
+          ctx.log.info({ removed }, 'finished jobs pruned');
+        }),
+      );
     ingestion.registerJobs(registry);
     const jobRunner = createRunner({
       db: db.prisma,
@@ -161,15 +171,17 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       concurrency: config.worker.concurrency,
       pollIntervalMs: config.worker.pollIntervalMs,
     });
-    // Starting the workers also makes sure the periodic jobs (retention, stats fold) are scheduled, one per slot.
+    // Starting the workers also makes sure the periodic jobs (retention, stats fold, job pruning) are
+    // scheduled, one per slot.
     const runner: Runner = {
       ...jobRunner,
       workerId: jobRunner.workerId,
       start() {
         jobRunner.start();
-        ingestion
-          .schedulePeriodicJobs(clock.now())
-          .catch((err: unknown) => log.error({ err }, 'could not schedule periodic jobs'));
+        const now = clock.now();
+        Promise.all([ingestion.schedulePeriodicJobs(now), schedulePeriodic(db.prisma, jobsPruneJob, now)]).catch(
+          (err: unknown) => log.error({ err }, 'could not schedule periodic jobs'),
+        );
       },
     };
     runnerRef.current = runner;

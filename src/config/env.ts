@@ -43,6 +43,8 @@ export const EnvSchema = z.object({
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(7),
+  JOB_DEAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   BODY_LIMIT_BYTES: z.coerce
     .number()
@@ -70,7 +72,12 @@ export type Config = Readonly<{
   clockifyPublicKeyPem: string;
   logLevel: Env['LOG_LEVEL'];
   role: Env['ROLE'];
-  worker: { concurrency: number; pollIntervalMs: number };
+  worker: {
+    concurrency: number;
+    pollIntervalMs: number;
+    /** Days a finished job row is kept: succeeded ones, and dead ones (kept longer, for redrive). */
+    retention: { succeededDays: number; deadDays: number };
+  };
   shutdownTimeoutMs: number;
   ingestion: {
     /** Clockify events declared in the manifest (at most 20). */
@@ -173,7 +180,11 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
     clockifyPublicKeyPem: pem,
     logLevel: env.LOG_LEVEL,
     role: env.ROLE,
-    worker: { concurrency: env.WORKER_CONCURRENCY, pollIntervalMs: env.JOB_POLL_INTERVAL_MS },
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      pollIntervalMs: env.JOB_POLL_INTERVAL_MS,
+      retention: { succeededDays: env.JOB_RETENTION_DAYS, deadDays: env.JOB_DEAD_RETENTION_DAYS },
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     ingestion: {
       manifestEvents,

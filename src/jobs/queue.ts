@@ -116,3 +116,27 @@ export async function redrive(db: Sql, jobId: string, workspaceId: string): Prom
     WHERE id = ${jobId} AND workspace_id = ${workspaceId} AND status IN ('dead', 'failed')`;
   return n === 1;
 }
+
+/**
+ * Deletes finished jobs: succeeded ones finished before `succeededBefore`, dead ones before `deadBefore`.
+ * Queued and running jobs are never touched. In chunks, so a large backlog never holds one long
+ * transaction. (`run_at` never follows `finished_at`, so its condition only lets the index narrow the scan.)
+ */
+export async function pruneFinished(
+  db: Sql,
+  cutoffs: { succeededBefore: Date; deadBefore: Date },
+  chunk = 5_000,
+): Promise<number> {
+  const { succeededBefore, deadBefore } = cutoffs;
+  let total = 0;
+  for (;;) {
+    const n = await db.$executeRaw`
+      DELETE FROM job WHERE id IN (
+        SELECT id FROM job
+        WHERE (status = 'succeeded' AND run_at < ${succeededBefore} AND finished_at < ${succeededBefore})
+           OR (status = 'dead' AND run_at < ${deadBefore} AND finished_at < ${deadBefore})
+        LIMIT ${chunk})`;
+    total += n;
+    if (n < chunk) return total;
+  }
+}

@@ -23,7 +23,19 @@ describe('loadConfig', () => {
       publicBaseUrl: 'http://localhost:8080',
       encryptionKey: null,
       addon: { key: 'webhook-gateway' },
+      worker: { retention: { succeededDays: 7, deadDays: 30 } },
     });
+  });
+
+  it('keeps finished jobs for whole days, at least one', () => {
+    expect(loadConfig({ JOB_RETENTION_DAYS: '2', JOB_DEAD_RETENTION_DAYS: '90' }, io).worker.retention).toEqual({
+      succeededDays: 2,
+      deadDays: 90,
+    });
+    expect(problemsOf({ JOB_RETENTION_DAYS: '0', JOB_DEAD_RETENTION_DAYS: '1.5' }).map((p) => p.split(':')[0])).toEqual([
+      'JOB_RETENTION_DAYS',
+      'JOB_DEAD_RETENTION_DAYS',
+    ]);
   });
 
   it('uses a PostgreSQL server when DATABASE_URL is set', () => {
