@@ -4,7 +4,11 @@
  * server answers without storing anything: the floor this machine and load generator allow.
  *
  *   npm run bench:ingest            BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
- *   BENCH_DURATION_S=10 BENCH_CONNECTIONS=50 BENCH_BODY_BYTES=1024; INGEST_* settings apply to the gateway
+ *   BENCH_DURATION_S=10 BENCH_CONNECTIONS=50 BENCH_BODY_BYTES=1024 BENCH_ROUNDS=3; INGEST_* settings apply to the gateway
+ *
+ * Each round loads the gateway, then the baseline, for BENCH_DURATION_S each; the summary takes medians
+ * (the machine's speed drifts from minute to minute, so one pair of runs can mislead). It exits non-zero
+ * when an answered event was lost or stored twice.
  *
  * It creates its own database and drops it at the end; all load goes to 127.0.0.1 and is bounded in time.
  * The job workers are not started (ROLE=api): the benchmark measures acknowledging durably, i.e. the
@@ -23,6 +27,7 @@ const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const BODY_BYTES = Number(process.env.BENCH_BODY_BYTES ?? 1024);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const DB_NAME = `gw_bench_${process.pid}`;
 
 type LoadResult = {
@@ -36,6 +41,45 @@ type LoadResult = {
   p99: number;
   max: number;
 };
+
+type GatewayRun = LoadResult & {
+  rows: number;
+  jobs: number;
+  unjobbed: number;
+  duplicateRows: number;
+  duplicateAnswers: number;
+};
+
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * The rounds' medians. The ratio is the median of each round's own ratio: a gateway run and the baseline
+ * run right after it see the machine in the same state, runs minutes apart may not (shared CPUs).
+ */
+function summarise(rounds: { gw: GatewayRun; bl: LoadResult & { rows: number } }[]) {
+  const lostOf = (r: LoadResult & { rows: number }) => Math.max(0, r.ok2xx - r.rows);
+  return {
+    gatewayRps: median(rounds.map((r) => r.gw.requestsPerSecond)),
+    gatewayP99: median(rounds.map((r) => r.gw.p99)),
+    baselineRps: median(rounds.map((r) => r.bl.requestsPerSecond)),
+    baselineP99: median(rounds.map((r) => r.bl.p99)),
+    ratio: median(rounds.map((r) => r.gw.requestsPerSecond / r.bl.requestsPerSecond)),
+    lost: rounds.reduce((n, r) => n + lostOf(r.gw) + lostOf(r.bl), 0),
+    duplicates: rounds.reduce((n, r) => n + r.gw.duplicateRows + r.gw.duplicateAnswers, 0),
+    unjobbed: rounds.reduce((n, r) => n + r.gw.unjobbed, 0),
+  };
+}
+
+const fmt = (n: number, d = 0) => n.toFixed(d);
+const timing = (name: string, r: LoadResult) =>
+  `${name.padEnd(10)} ${fmt(r.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(r.p50, 1).padStart(5)} ms  p99 ${fmt(r.p99, 1).padStart(5)} ms  max ${fmt(r.max).padStart(4)} ms  `;
+const report = (name: string, r: LoadResult, rows: number) =>
+  timing(name, r) +
+  `2xx ${r.ok2xx}  non-2xx ${r.non2xx}  errors ${r.errors}  rows ${rows}  lost ${Math.max(0, r.ok2xx - rows)}`;
 
 const withDb = (url: string, name: string) => {
   const u = new URL(url);
@@ -133,30 +177,7 @@ try {
     throw new Error(`source creation failed: ${created.status} ${await created.text()}`);
   const source = (await created.json()) as { id: string; secret: string };
 
-  // Warm-up (JIT, pools, caches), then the measured run.
-  await loadFor(`${base}/webhooks/custom/${source.id}`, source.secret, 2);
-  await deps.db.sql.query('TRUNCATE webhook_event, job, webhook_source_stats, webhook_source_stats_delta');
-  // Each measured run starts from a clean checkpoint, so neither inherits the other's dirty pages.
-  await admin.query('CHECKPOINT');
-  const gw = await load(`${base}/webhooks/custom/${source.id}`, source.secret);
-  await deps.ingestion.batcher.flush();
-  // Every stored event must be listed by the event.process job it points at (one job per batch).
-  const [gwRows] = await deps.db.sql.query<{
-    rows: string;
-    distinct_keys: string;
-    jobs: string;
-    unjobbed: string;
-  }>(
-    `SELECT (SELECT count(*) FROM webhook_event)::text AS rows, (SELECT count(DISTINCT dedup_key) FROM webhook_event)::text AS distinct_keys,
-            (SELECT count(*) FROM job WHERE name = 'event.process')::text AS jobs,
-            (SELECT count(*) FROM webhook_event e WHERE NOT EXISTS (
-               SELECT 1 FROM job j WHERE j.id = e.job_id AND j.payload->'eventIds' ? e.id))::text AS unjobbed`,
-  );
-  const [gwStats] = await deps.db.sql.query<{ duplicates: string }>(
-    `SELECT ((SELECT coalesce(sum(duplicates), 0) FROM webhook_source_stats) + (SELECT coalesce(sum(duplicates), 0) FROM webhook_source_stats_delta))::text AS duplicates`,
-  );
-  await app.close();
-  await deps.close();
+  const gwUrl = `${base}/webhooks/custom/${source.id}`;
 
   // ---- the baseline: one INSERT per request, answered after its commit ----
   const pool = new pg.Pool({ connectionString: dbUrl, max: 10 });
@@ -178,17 +199,6 @@ try {
   });
   await baseline.listen({ host: '127.0.0.1', port: 0 });
   const bUrl = `http://127.0.0.1:${(baseline.server.address() as AddressInfo).port}/ingest`;
-  // The same signed requests as the gateway got (the baseline ignores the signature): the load generator
-  // shares the machine, so both runs must cost it the same.
-  await loadFor(bUrl, source.secret, 2);
-  await pool.query('TRUNCATE baseline_event');
-  await admin.query('CHECKPOINT');
-  const bl = await load(bUrl, source.secret);
-  const { rows: blRows } = await pool.query<{ rows: string }>(
-    'SELECT count(*)::text AS rows FROM baseline_event',
-  );
-  await baseline.close();
-  await pool.end();
 
   // ---- the floor: the same HTTP stack answering without storing anything ----
   // Not a competitor: what this machine and load generator allow at all. Latency targets mean little
@@ -200,32 +210,94 @@ try {
   floor.post('/ingest', async (_req, reply) => reply.code(202).send({ ok: true }));
   await floor.listen({ host: '127.0.0.1', port: 0 });
   const fUrl = `http://127.0.0.1:${(floor.server.address() as AddressInfo).port}/ingest`;
-  await loadFor(fUrl, source.secret, 2);
-  const fl = await load(fUrl, source.secret);
-  await floor.close();
 
-  const fmt = (n: number, d = 0) => n.toFixed(d);
-  const timing = (name: string, r: LoadResult) =>
-    `${name.padEnd(10)} ${fmt(r.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(r.p50, 1).padStart(5)} ms  p99 ${fmt(r.p99, 1).padStart(5)} ms  max ${fmt(r.max).padStart(4)} ms  `;
-  const report = (name: string, r: LoadResult, rows: number) =>
-    timing(name, r) +
-    `2xx ${r.ok2xx}  non-2xx ${r.non2xx}  errors ${r.errors}  rows ${rows}  lost ${Math.max(0, r.ok2xx - rows)}`;
+  /** One measured gateway run from an empty log and a clean checkpoint, with what it stored. */
+  async function measureGateway(): Promise<GatewayRun> {
+    await deps.db.sql.query('TRUNCATE webhook_event, job, webhook_source_stats, webhook_source_stats_delta');
+    await admin.query('CHECKPOINT');
+    const r = await load(gwUrl, source.secret);
+    await deps.ingestion.batcher.flush();
+    // Every stored event must be listed by the event.process job it points at (one job per batch).
+    const [row] = await deps.db.sql.query<{
+      rows: string;
+      distinct_keys: string;
+      jobs: string;
+      unjobbed: string;
+      duplicates: string;
+    }>(
+      `SELECT (SELECT count(*) FROM webhook_event)::text AS rows, (SELECT count(DISTINCT dedup_key) FROM webhook_event)::text AS distinct_keys,
+              (SELECT count(*) FROM job WHERE name = 'event.process')::text AS jobs,
+              (SELECT count(*) FROM webhook_event e WHERE NOT EXISTS (
+                 SELECT 1 FROM job j WHERE j.id = e.job_id AND j.payload->'eventIds' ? e.id))::text AS unjobbed,
+              ((SELECT coalesce(sum(duplicates), 0) FROM webhook_source_stats)
+                + (SELECT coalesce(sum(duplicates), 0) FROM webhook_source_stats_delta))::text AS duplicates`,
+    );
+    const rows = Number(row!.rows);
+    return {
+      ...r,
+      rows,
+      jobs: Number(row!.jobs),
+      unjobbed: Number(row!.unjobbed),
+      duplicateRows: rows - Number(row!.distinct_keys),
+      duplicateAnswers: Number(row!.duplicates),
+    };
+  }
+
+  /** One measured baseline run, the same way. */
+  async function measureBaseline(): Promise<LoadResult & { rows: number }> {
+    await pool.query('TRUNCATE baseline_event');
+    await admin.query('CHECKPOINT');
+    const r = await load(bUrl, source.secret);
+    const { rows } = await pool.query<{ rows: string }>('SELECT count(*)::text AS rows FROM baseline_event');
+    return { ...r, rows: Number(rows[0]!.rows) };
+  }
+
+  // Warm-up (JIT, pools, caches). Every server gets the same signed requests (the baseline and the floor
+  // ignore the signature): the load generator shares the machine, so every run must cost it the same.
+  await loadFor(gwUrl, source.secret, 2);
+  await loadFor(bUrl, source.secret, 2);
+  await loadFor(fUrl, source.secret, 2);
+
   console.log(
-    `\ningest benchmark: ${CONNECTIONS} connections, ${DURATION_S} s, ${BODY_BYTES}-byte JSON bodies, PostgreSQL ${DB_NAME}`,
+    `\ningest benchmark: ${CONNECTIONS} connections, ${DURATION_S} s per run, ${BODY_BYTES}-byte JSON bodies, ` +
+      `PostgreSQL ${DB_NAME}; ${ROUNDS} round(s) of gateway then baseline`,
   );
-  console.log(report('gateway', gw, Number(gwRows!.rows)));
-  console.log(
-    `           event.process jobs ${gwRows!.jobs} (one per batch)  events without their job ${gwRows!.unjobbed}  duplicate rows ${Number(gwRows!.rows) - Number(gwRows!.distinct_keys)}  duplicate answers ${gwStats!.duplicates}`,
-  );
-  console.log(report('baseline', bl, Number(blRows[0]!.rows)));
+  const rounds: { gw: GatewayRun; bl: LoadResult & { rows: number } }[] = [];
+  for (let i = 1; i <= ROUNDS; i++) {
+    const gw = await measureGateway();
+    const bl = await measureBaseline();
+    rounds.push({ gw, bl });
+    console.log(`round ${i}`);
+    console.log(report('gateway', gw, gw.rows));
+    console.log(
+      `           event.process jobs ${gw.jobs} (one per batch)  events without their job ${gw.unjobbed}  duplicate rows ${gw.duplicateRows}  duplicate answers ${gw.duplicateAnswers}`,
+    );
+    console.log(report('baseline', bl, bl.rows));
+    console.log(`ratio      ${(gw.requestsPerSecond / bl.requestsPerSecond).toFixed(2)}×`);
+  }
+
+  const fl = await load(fUrl, source.secret);
   console.log(
     timing('no storage', fl) +
       `2xx ${fl.ok2xx}  non-2xx ${fl.non2xx}  errors ${fl.errors}  (the floor: same HTTP stack, answers without storing)`,
   );
-  const ratio = gw.requestsPerSecond / bl.requestsPerSecond;
+
+  const s = summarise(rounds);
   console.log(
-    `ratio      ${ratio.toFixed(2)}× the baseline's requests/s (target ≥ 1.5×); gateway p99 ${gw.p99} ms (target ≤ 15 ms)`,
+    `\nmedian of ${ROUNDS}: gateway ${fmt(s.gatewayRps)} req/s p99 ${fmt(s.gatewayP99, 1)} ms; baseline ${fmt(s.baselineRps)} req/s p99 ${fmt(s.baselineP99, 1)} ms`,
   );
+  console.log(
+    `targets    ratio ${s.ratio.toFixed(2)}× the baseline's requests/s (median of the rounds' ratios; target ≥ 1.5×); ` +
+      `gateway p99 ${fmt(s.gatewayP99, 1)} ms (target ≤ 15 ms); lost ${s.lost}, duplicates ${s.duplicates}, events without their job ${s.unjobbed} (targets 0)`,
+  );
+
+  await floor.close();
+  await baseline.close();
+  await pool.end();
+  await app.close();
+  await deps.close();
+  // Losing or duplicating an event is a correctness failure, not a slow run: fail the script.
+  if (s.lost + s.duplicates + s.unjobbed > 0) process.exitCode = 1;
 } finally {
   // FORCE ends any connection still open (a pool's idle client then reports it; that is expected here).
   process.on('uncaughtException', (err) => {
