@@ -57,31 +57,29 @@ function readRawBody(
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  const stop = () => {
-    payload.removeListener('data', onData);
-    payload.removeListener('end', onEnd);
-    payload.removeListener('error', onError);
-  };
-  function onData(chunk: Buffer) {
+  let settled = false;
+  // Inline listeners on purpose: under tsx (esbuild keepNames) every named closure costs a
+  // defineProperty call per request. Once settled, the rest of the stream is drained and ignored.
+  payload.on('data', (chunk: Buffer) => {
+    if (settled) return;
     size += chunk.length;
     if (size > limit) {
-      stop();
+      settled = true;
       done(tooLarge(limit));
       return;
     }
     chunks.push(chunk);
-  }
-  function onEnd() {
-    stop();
+  });
+  payload.on('end', () => {
+    if (settled) return;
+    settled = true;
     done(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-  }
-  function onError(err: Error) {
-    stop();
+  });
+  payload.on('error', (err: Error) => {
+    if (settled) return;
+    settled = true;
     done(err);
-  }
-  payload.on('data', onData);
-  payload.on('end', onEnd);
-  payload.on('error', onError);
+  });
   payload.resume();
 }
 

@@ -85,8 +85,13 @@ export function createIngestService(deps: Deps) {
   const { caches, clock } = deps;
 
   async function clockifyWorkspace(workspaceId: string, fresh: boolean): Promise<ClockifyWorkspace> {
-    const cached = fresh ? undefined : caches.workspaces.get(workspaceId);
-    if (cached !== undefined) return cached;
+    // Only live workspaces are cached: an unknown one is asked again (it may be installing right now).
+    return fresh
+      ? loadClockifyWorkspace(workspaceId)
+      : caches.workspaces.getOrLoad(workspaceId, () => loadClockifyWorkspace(workspaceId), (ws) => ws.live);
+  }
+
+  async function loadClockifyWorkspace(workspaceId: string): Promise<ClockifyWorkspace> {
     const inst = await deps.db.installation.findUnique({ where: { workspaceId }, select: { status: true } });
     const rows = await deps.db.clockifyWebhookToken.findMany({
       where: { workspaceId },
@@ -99,10 +104,7 @@ export function createIngestService(deps: Deps) {
       set.add(r.tokenHash);
       hashes.set(r.event, set);
     }
-    const ws = { live: inst !== null && inst.status !== 'DELETED', hashes };
-    // Only live workspaces are cached: an unknown one is asked again (it may be installing right now).
-    if (ws.live) caches.workspaces.set(workspaceId, ws);
-    return ws;
+    return { live: inst !== null && inst.status !== 'DELETED', hashes };
   }
 
   async function quarantine(
@@ -195,11 +197,7 @@ export function createIngestService(deps: Deps) {
 
     /** Looks a custom source up for the endpoint (cached); null when unknown. */
     async source(sourceId: string): Promise<RuntimeSource | null> {
-      const cached = caches.sources.get(sourceId);
-      if (cached !== undefined) return cached;
-      const s = await deps.sources.runtime(sourceId);
-      caches.sources.set(sourceId, s);
-      return s;
+      return caches.sources.getOrLoad(sourceId, () => deps.sources.runtime(sourceId));
     },
 
     /** Before the body is read: unknown/disabled → 404, content type → 415, declared size → 413. */

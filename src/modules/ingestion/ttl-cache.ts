@@ -5,6 +5,12 @@
  */
 export type TtlCache<V> = {
   get(key: string): V | undefined;
+  /**
+   * The cached value, else the result of `load`, cached when `keep` allows it (default: always). Callers
+   * asking for a key while it is being loaded share that one load, so an entry expiring under load costs
+   * one query, not one per request in flight. A failed load is not cached; the next caller tries again.
+   */
+  getOrLoad(key: string, load: () => Promise<V>, keep?: (value: V) => boolean): Promise<V>;
   set(key: string, value: V, ttlMs?: number): void;
   delete(key: string): void;
   clear(): void;
@@ -14,7 +20,8 @@ export type TtlCache<V> = {
 export function createTtlCache<V>(opts: { max: number; ttlMs: number; now?: () => number }): TtlCache<V> {
   const now = opts.now ?? Date.now;
   const map = new Map<string, { value: V; expiresAt: number }>();
-  return {
+  const loading = new Map<string, Promise<V>>();
+  const cache: TtlCache<V> = {
     get(key) {
       const hit = map.get(key);
       if (hit === undefined) return undefined;
@@ -26,6 +33,20 @@ export function createTtlCache<V>(opts: { max: number; ttlMs: number; now?: () =
       map.delete(key);
       map.set(key, hit);
       return hit.value;
+    },
+    getOrLoad(key, load, keep) {
+      const hit = cache.get(key);
+      if (hit !== undefined) return Promise.resolve(hit);
+      const pending = loading.get(key);
+      if (pending !== undefined) return pending;
+      const p = load()
+        .then((value) => {
+          if (keep === undefined || keep(value)) cache.set(key, value);
+          return value;
+        })
+        .finally(() => loading.delete(key));
+      loading.set(key, p);
+      return p;
     },
     set(key, value, ttlMs = opts.ttlMs) {
       map.delete(key);
@@ -46,4 +67,5 @@ export function createTtlCache<V>(opts: { max: number; ttlMs: number; now?: () =
       return map.size;
     },
   };
+  return cache;
 }

@@ -1,5 +1,5 @@
 import type { HeaderLookup } from './headers.js';
-import { type ParseOutcome, decodeHex } from './hmac-core.js';
+import { type ParseOutcome, decodeHex, secretAsText } from './hmac-core.js';
 
 /** ClickUp: `X-Signature: <hex HMAC-SHA256 of the raw body>`, keyed with the webhook's secret as text. */
 export const CLICKUP_SIGNATURE_HEADER = 'X-Signature';
@@ -9,5 +9,5 @@ export function parseClickup(h: HeaderLookup, body: Buffer): ParseOutcome {
   if (value === undefined) return { failure: 'missing-signature' };
   const signature = decodeHex(value, 32);
   if (signature === null) return { failure: 'malformed' };
-  return { claim: { algorithm: 'sha256', key: (s) => s, message: [body], signatures: [signature] } };
+  return { claim: { algorithm: 'sha256', key: secretAsText, message: [body], signatures: [signature] } };
 }

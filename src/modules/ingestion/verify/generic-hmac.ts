@@ -1,6 +1,13 @@
 import type { SchemeConfig } from '../source-config.js';
 import type { HeaderLookup } from './headers.js';
-import { DIGEST_BYTES, type ParseOutcome, decodeBase64, decodeHex, parseUnixSeconds } from './hmac-core.js';
+import {
+  DIGEST_BYTES,
+  type ParseOutcome,
+  decodeBase64,
+  decodeHex,
+  parseUnixSeconds,
+  secretAsText,
+} from './hmac-core.js';
 
 /**
  * The generic HMAC template: `<header>: <prefix><digest in hex|base64>`, the digest taken over the
@@ -16,7 +23,7 @@ export function parseGenericHmac(config: SchemeConfig<'hmac'>, h: HeaderLookup, 
   const signature = config.encoding === 'hex' ? decodeHex(encoded, bytes) : decodeBase64(encoded, bytes);
   if (signature === null) return { failure: 'malformed' };
 
-  const base = { algorithm: config.algorithm, key: (s: string) => s, signatures: [signature] };
+  const base = { algorithm: config.algorithm, key: secretAsText, signatures: [signature] };
   if (config.signed.kind === 'body') return { claim: { ...base, message: [body] } };
 
   // With a window the timestamp must be unix seconds; without one it is opaque signed text.

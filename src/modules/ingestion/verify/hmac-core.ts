@@ -49,6 +49,9 @@ export type HmacClaim = {
   /** Unix seconds, when signed. */
   timestamp?: number;
 };
+/** The key of every scheme that uses the secret as text (all but Standard Webhooks). One function, shared. */
+export const secretAsText = (secret: string): string => secret;
+
 export type ParseOutcome = { claim: HmacClaim } | { failure: VerifyFailure };
 
 export function hmacDigest(

@@ -1,5 +1,5 @@
 import type { HeaderLookup } from './headers.js';
-import { type ParseOutcome, decodeHex, parseUnixSeconds } from './hmac-core.js';
+import { type ParseOutcome, decodeHex, parseUnixSeconds, secretAsText } from './hmac-core.js';
 
 /**
  * Slack: `X-Slack-Signature: v0=<hex>`, an HMAC-SHA256 of `v0:${X-Slack-Request-Timestamp}:${body}`
@@ -18,7 +18,7 @@ export function parseSlack(h: HeaderLookup, body: Buffer): ParseOutcome {
   return {
     claim: {
       algorithm: 'sha256',
-      key: (s) => s,
+      key: secretAsText,
       message: [`v0:${ts}:`, body],
       signatures: [signature],
       timestamp,

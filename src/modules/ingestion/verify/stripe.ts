@@ -1,5 +1,5 @@
 import type { HeaderLookup } from './headers.js';
-import { MAX_SIGNATURES, type ParseOutcome, decodeHex, parseUnixSeconds } from './hmac-core.js';
+import { MAX_SIGNATURES, type ParseOutcome, decodeHex, parseUnixSeconds, secretAsText } from './hmac-core.js';
 
 /**
  * Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>…][,v0=…]`, each v1 an HMAC-SHA256 of
@@ -26,6 +26,6 @@ export function parseStripe(h: HeaderLookup, body: Buffer): ParseOutcome {
   const signatures = v1.map((s) => decodeHex(s, 32)).filter((s): s is Buffer => s !== null);
   if (signatures.length === 0) return { failure: 'malformed' };
   return {
-    claim: { algorithm: 'sha256', key: (s) => s, message: [`${t}.`, body], signatures, timestamp },
+    claim: { algorithm: 'sha256', key: secretAsText, message: [`${t}.`, body], signatures, timestamp },
   };
 }
