@@ -12,14 +12,14 @@ const deferred = <T>() => {
 };
 
 describe('TtlCache', () => {
-  it('expires entries after their TTL and drops the least recently used above max', () => {
+  it('expires entries after their TTL and drops the oldest above max', () => {
     let now = 0;
     const c = createTtlCache<string>({ max: 2, ttlMs: 100, now: () => now });
     c.set('a', 'A');
     c.set('b', 'B');
-    expect(c.get('a')).toBe('A'); // a is now the most recent
+    c.set('a', 'A2'); // set again: now the newest
     c.set('c', 'C');
-    expect([c.get('a'), c.get('b'), c.get('c')]).toEqual(['A', undefined, 'C']);
+    expect([c.get('a'), c.get('b'), c.get('c')]).toEqual(['A2', undefined, 'C']);
     now = 100;
     expect(c.get('a')).toBeUndefined();
   });

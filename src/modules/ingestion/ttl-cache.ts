@@ -1,5 +1,6 @@
 /**
- * A small bounded cache: least recently used entries go first, each entry expires after its TTL.
+ * A small bounded cache: each entry expires after its TTL, and above `max` the oldest entries go first
+ * (insertion order: a hit does not reorder, which would cost two map writes per request).
  * Used on the webhook hot path (verified Clockify tokens, source and workspace lookups) so a request
  * costs no extra query. Time comes in as `now` (ms) so tests can drive it.
  */
@@ -29,9 +30,6 @@ export function createTtlCache<V>(opts: { max: number; ttlMs: number; now?: () =
         map.delete(key);
         return undefined;
       }
-      // Re-inserting moves the key to the end: Map iteration order is the LRU order.
-      map.delete(key);
-      map.set(key, hit);
       return hit.value;
     },
     getOrLoad(key, load, keep) {
