@@ -1,7 +1,9 @@
 /**
  * Ingestion benchmark: the real gateway (createDeps + buildApp, PostgreSQL, group commit) against a
- * minimal Fastify server that does one plain INSERT per request, both loaded the same way. A third
- * server answers without storing anything: the floor this machine and load generator allow.
+ * minimal Fastify server that does one plain INSERT per request, both loaded the same way. Two references
+ * are loaded once at the end: the same HTTP stack answering without storing anything (the floor this
+ * machine and load generator allow), and a minimal group-commit server (bench/minimal-group-commit.ts:
+ * the gateway's write path with everything the gateway adds taken away).
  *
  *   npm run bench:ingest            BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
  *   BENCH_DURATION_S=10 BENCH_CONNECTIONS=50 BENCH_BODY_BYTES=1024 BENCH_ROUNDS=3; INGEST_* settings apply to the gateway
@@ -22,6 +24,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/env.js';
 import { createDeps } from '../src/deps.js';
 import { createClockifySigner, generateKeyPair } from '../src/simulator/clockify-signer.js';
+import { startMinimalGroupCommit } from './minimal-group-commit.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -210,6 +213,7 @@ try {
   floor.post('/ingest', async (_req, reply) => reply.code(202).send({ ok: true }));
   await floor.listen({ host: '127.0.0.1', port: 0 });
   const fUrl = `http://127.0.0.1:${(floor.server.address() as AddressInfo).port}/ingest`;
+  const minimal = await startMinimalGroupCommit(pool);
 
   /** One measured gateway run from an empty log and a clean checkpoint, with what it stored. */
   async function measureGateway(): Promise<GatewayRun> {
@@ -257,6 +261,7 @@ try {
   await loadFor(gwUrl, source.secret, 2);
   await loadFor(bUrl, source.secret, 2);
   await loadFor(fUrl, source.secret, 2);
+  await loadFor(minimal.url, source.secret, 2);
 
   console.log(
     `\ningest benchmark: ${CONNECTIONS} connections, ${DURATION_S} s per run, ${BODY_BYTES}-byte JSON bodies, ` +
@@ -281,6 +286,14 @@ try {
     timing('no storage', fl) +
       `2xx ${fl.ok2xx}  non-2xx ${fl.non2xx}  errors ${fl.errors}  (the floor: same HTTP stack, answers without storing)`,
   );
+  await pool.query('TRUNCATE group_event');
+  await admin.query('CHECKPOINT');
+  const mg = await load(minimal.url, source.secret);
+  const { rows: mgRows } = await pool.query<{ rows: string }>('SELECT count(*)::text AS rows FROM group_event');
+  console.log(
+    report('minimal gc', mg, Number(mgRows[0]!.rows)) +
+      '  (reference: group commit with nothing else: no verification, dedup or jobs)',
+  );
 
   const s = summarise(rounds);
   console.log(
@@ -292,6 +305,7 @@ try {
   );
 
   await floor.close();
+  await minimal.close();
   await baseline.close();
   await pool.end();
   await app.close();
