@@ -11,6 +11,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from './config/env.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { adminAuthHook } from './http/plugins/admin-auth.js';
 import { registerErrorHandler } from './http/plugins/error-handler.js';
 import { lazyRequestLogger } from './http/plugins/lazy-request-logger.js';
@@ -77,6 +78,8 @@ export async function buildApp(deps: AppDeps) {
           }),
         );
     },
+    // …and so do requests Node's HTTP parser rejects before Fastify sees them.
+    clientErrorHandler,
     forceCloseConnections: 'idle',
     childLoggerFactory: (logger, bindings, opts) => lazyRequestLogger(logger, bindings, opts),
   }).withTypeProvider<ZodTypeProvider>();
