@@ -37,7 +37,11 @@ describe('requests the HTTP parser rejects get the error envelope', () => {
     expect(r.status).toBe(400);
     expect(r.headers).toMatch(/connection: close/i);
     expect(JSON.parse(r.body)).toEqual({
-      error: { code: 'VALIDATION_FAILED', message: 'Malformed HTTP request', requestId: expect.stringMatching(/^req_/) },
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'Malformed HTTP request',
+        requestId: expect.stringMatching(/^req_/),
+      },
     });
     expect(await t.db.prisma.webhookEvent.count()).toBe(before);
   });
