@@ -13,8 +13,9 @@
  * when an answered event was lost or stored twice.
  *
  * It creates its own database and drops it at the end; all load goes to 127.0.0.1 and is bounded in time.
- * The job workers are not started (ROLE=api): the benchmark measures acknowledging durably, i.e. the
- * event row and its event.process job committed; processing is a separate concern.
+ * The job workers are not started during the runs (ROLE=api): they measure acknowledging durably, i.e. the
+ * event row and its event.process job committed. Afterwards the workers are started on the last round's
+ * events, and the time event.process takes to work through them is printed.
  */
 import { fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -280,6 +281,27 @@ try {
     console.log(report('baseline', bl, bl.rows));
     console.log(`ratio      ${(gw.requestsPerSecond / bl.requestsPerSecond).toFixed(2)}×`);
   }
+
+  // Processing: the last gateway round's events are still queued (the baseline has its own table). Start
+  // the job workers (WORKER_CONCURRENCY) and time how long event.process takes to work through them.
+  const queued = async () =>
+    Number(
+      (
+        await deps.db.sql.query<{ n: string }>(
+          "SELECT count(*)::text AS n FROM webhook_event WHERE status = 'queued'",
+        )
+      )[0]!.n,
+    );
+  const backlog = await queued();
+  const drainStart = performance.now();
+  deps.runner.start();
+  while ((await queued()) > 0) await new Promise((r) => setTimeout(r, 100));
+  const drainS = (performance.now() - drainStart) / 1_000;
+  await deps.runner.stop(10_000);
+  console.log(
+    `processing ${backlog} events (the last round's) processed in ${drainS.toFixed(1)} s = ${fmt(backlog / drainS)} events/s ` +
+      `by event.process (WORKER_CONCURRENCY ${config.worker.concurrency}; the only processor, the entity cache's, skips custom events)`,
+  );
 
   const fl = await load(fUrl, source.secret);
   console.log(

@@ -339,4 +339,36 @@ describe('event.process', () => {
       t.deps.ingestion.processors.splice(t.deps.ingestion.processors.indexOf(processor), 1);
     }
   });
+  it('marks the events still failing on the last attempt failed, with the error and a time', async () => {
+    const { workspaceId, token } = await installWithTokens(['NEW_TAG']);
+    const res = await postClockify(t, {
+      event: 'NEW_TAG',
+      token: token('NEW_TAG'),
+      body: { workspaceId, id: 'tag-x' },
+    });
+    const { eventId } = res.json<{ eventId: string }>();
+    const processor: EventProcessor = {
+      name: 'broken',
+      process: async () => {
+        throw new Error('always');
+      },
+    };
+    t.deps.ingestion.processors.push(processor);
+    try {
+      const { def, handler } = t.deps.registry.get('event.process')!;
+      const ctx = {
+        jobId: 'job_test',
+        attempt: def.maxAttempts,
+        workspaceId,
+        log: pino({ level: 'silent' }),
+        signal: new AbortController().signal,
+      };
+      await expect(handler({ workspaceId, eventIds: [eventId] }, ctx)).rejects.toThrow(/1 event\(s\) failed/);
+      const row = await t.db.prisma.webhookEvent.findUniqueOrThrow({ where: { id: eventId } });
+      expect(row).toMatchObject({ status: 'failed', lastError: 'always' });
+      expect(row.processedAt).toBeInstanceOf(Date);
+    } finally {
+      t.deps.ingestion.processors.splice(t.deps.ingestion.processors.indexOf(processor), 1);
+    }
+  });
 });

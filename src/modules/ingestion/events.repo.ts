@@ -129,6 +129,60 @@ const FOLD_STATS = `
         )
         SELECT count(*)::int AS n FROM moved`;
 
+const SET_STATUSES_NAME = 'webhook_event_set_statuses_v1';
+const SET_STATUSES = `
+        UPDATE webhook_event e
+        SET status = u.status,
+            processed_at = CASE WHEN u.status IN ('processed', 'failed') THEN $5::timestamptz END,
+            last_error = u.error
+        FROM unnest($2::text[], $3::text[], $4::text[]) AS u(id, status, error)
+        WHERE e.workspace_id = $1 AND e.id = u.id`;
+
+const GET_MANY_NAME = 'webhook_event_get_many_v1';
+const GET_MANY = `
+        SELECT id, workspace_id, source_kind, source_key, event_type, dedup_key, content_type, body, headers,
+               verification, status, job_id, received_at, processed_at, last_error
+        FROM webhook_event WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id`;
+
+/** A webhook_event row as plain SQL returns it (PGlite gives bytea as Uint8Array, pg as Buffer). */
+type EventRow = {
+  id: string;
+  workspace_id: string;
+  source_kind: string;
+  source_key: string;
+  event_type: string;
+  dedup_key: string;
+  content_type: string | null;
+  body: Uint8Array;
+  headers: Record<string, string>;
+  verification: Record<string, unknown>;
+  status: string;
+  job_id: string | null;
+  received_at: Date;
+  processed_at: Date | null;
+  last_error: string | null;
+};
+
+const fromRow = (row: EventRow): StoredEvent => ({
+  id: row.id,
+  workspaceId: row.workspace_id,
+  sourceKind: row.source_kind as SourceKind,
+  sourceKey: row.source_key,
+  eventType: row.event_type,
+  dedupKey: row.dedup_key,
+  contentType: row.content_type,
+  body: Buffer.isBuffer(row.body) ? row.body : Buffer.from(row.body.buffer, row.body.byteOffset, row.body.byteLength),
+  headers: row.headers,
+  verification: row.verification,
+  status: row.status as EventStatus,
+  jobId: row.job_id,
+  receivedAt: new Date(row.received_at),
+  processedAt: row.processed_at === null ? null : new Date(row.processed_at),
+  lastError: row.last_error,
+});
+
+export type StatusUpdate = { id: string; status: EventStatus; error: string | null };
+
 type BatchSql = Pick<Sql, 'prepared' | 'textArray' | 'byteaArray'>;
 
 export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
@@ -237,21 +291,19 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
       return rows.map(toStored);
     },
 
-    async setStatus(
-      workspaceId: string,
-      id: string,
-      status: EventStatus,
-      at: Date,
-      error: string | null,
-    ): Promise<void> {
-      await db.webhookEvent.updateMany({
-        where: { workspaceId, id },
-        data: {
-          status,
-          processedAt: status === 'processed' || status === 'failed' ? at : null,
-          lastError: error?.slice(0, 2_000) ?? null,
-        },
-      });
+    /**
+     * Records what processing did to several events of one workspace, in one statement: `processed_at`
+     * is set for processed and failed events, cleared otherwise; the error is kept (2 000 characters).
+     */
+    async setStatuses(workspaceId: string, updates: readonly StatusUpdate[], at: Date): Promise<void> {
+      if (updates.length === 0) return;
+      await sql.prepared(SET_STATUSES_NAME, SET_STATUSES, [
+        workspaceId,
+        sql.textArray(updates.map((u) => u.id)),
+        sql.textArray(updates.map((u) => u.status)),
+        sql.textArray(updates.map((u) => u.error?.slice(0, 2_000) ?? null)),
+        at.toISOString(),
+      ]);
     },
 
     /**
@@ -291,12 +343,10 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
     },
 
     /** The events of one event.process job, in the job's order. */
+    /** The events of one job, in id order. Plain SQL: the bodies come back as bytes, not through Prisma. */
     async getMany(workspaceId: string, ids: string[]): Promise<StoredEvent[]> {
-      const rows = await db.webhookEvent.findMany({
-        where: { workspaceId, id: { in: ids } },
-        orderBy: { id: 'asc' },
-      });
-      return rows.map(toStored);
+      const rows = await sql.prepared<EventRow>(GET_MANY_NAME, GET_MANY, [workspaceId, sql.textArray(ids)]);
+      return rows.map(fromRow);
     },
 
     /** workspace.purge: everything the workspace's ingestion left behind. */

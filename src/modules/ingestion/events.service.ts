@@ -2,7 +2,7 @@ import type { JobContext } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
 import type { EventProcessor, ProcessedEvent } from './event-processors.js';
-import type { EventsRepo, StoredEvent } from './events.repo.js';
+import type { EventsRepo, StatusUpdate, StoredEvent } from './events.repo.js';
 import { eventProcessJob } from './ingestion.jobs.js';
 import type { EventDetail, EventSummary, ListEventsQuery } from './ingestion.schemas.js';
 import type { SourcesRepo } from './sources.repo.js';
@@ -14,6 +14,10 @@ type Deps = {
   /** Filled by features at start-up (flows, cache refresh); read at each run, so late registration works. */
   processors: readonly EventProcessor[];
 };
+
+/** Processing statuses are written in one statement per this many events, or this often, and at the end. */
+const STATUS_FLUSH_EVENTS = 100;
+const STATUS_FLUSH_MS = 1_000;
 
 const summary = (e: StoredEvent): EventSummary => ({
   id: e.id,
@@ -143,14 +147,24 @@ export function createEventsService(deps: Deps) {
     },
 
     /**
-     * Job handler for event.process: hands each event of the job to every processor, then marks it
-     * processed. Events already processed (by an earlier attempt) are skipped; an event whose processor
-     * throws keeps its error and fails the job, which is retried with backoff for the events still
-     * pending (processors must be idempotent). On the last attempt those events are marked failed.
+     * Job handler for event.process: hands each event of the job to every processor, in order. Events
+     * already processed (by an earlier attempt) are skipped; an event whose processor throws keeps its
+     * error and fails the job, which is retried with backoff for the events still pending (processors
+     * must be idempotent). On the last attempt those events are marked failed. Statuses are written in
+     * one statement per `STATUS_FLUSH_EVENTS` events or `STATUS_FLUSH_MS`, and at the end: a crash in
+     * between only means those events are handed to the processors again on the retry.
      */
     async process(payload: { workspaceId: string; eventIds: string[] }, ctx: JobContext): Promise<void> {
       const events = await repo.getMany(payload.workspaceId, payload.eventIds);
+      const last = ctx.attempt >= eventProcessJob.maxAttempts;
       const failures: string[] = [];
+      let pending: StatusUpdate[] = [];
+      let flushedAt = clock.now().getTime();
+      const flush = async () => {
+        await repo.setStatuses(payload.workspaceId, pending, clock.now());
+        pending = [];
+        flushedAt = clock.now().getTime();
+      };
       for (const e of events) {
         if (e.status === 'processed' || e.status === 'skipped') continue;
         const event: ProcessedEvent = {
@@ -164,14 +178,16 @@ export function createEventsService(deps: Deps) {
         };
         try {
           for (const p of deps.processors) await p.process(event, ctx);
-          await repo.setStatus(e.workspaceId, e.id, 'processed', clock.now(), null);
+          pending.push({ id: e.id, status: 'processed', error: null });
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
-          const last = ctx.attempt >= eventProcessJob.maxAttempts;
-          await repo.setStatus(e.workspaceId, e.id, last ? 'failed' : 'queued', clock.now(), message);
+          pending.push({ id: e.id, status: last ? 'failed' : 'queued', error: message });
           failures.push(`${e.id}: ${message}`);
         }
+        if (pending.length >= STATUS_FLUSH_EVENTS || clock.now().getTime() - flushedAt >= STATUS_FLUSH_MS)
+          await flush();
       }
+      await flush();
       if (failures.length > 0) throw new Error(`${failures.length} event(s) failed: ${failures.join('; ')}`);
     },
   };
