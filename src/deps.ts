@@ -164,7 +164,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       );
     ingestion.registerJobs(registry);
     const jobRunner = createRunner({
-      db: db.prisma,
+      sql: db.sql,
       registry,
       log: log.child({ component: 'jobs' }),
       clock,

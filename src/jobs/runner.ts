@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Clock } from '../platform/clock.js';
 import { randomId } from '../platform/ids.js';
 import { type JobDefinition, PermanentJobError } from './catalog.js';
+import type { Sql } from '../store/database.js';
 import { type ClaimedJob, claim, complete, fail, heartbeat } from './queue.js';
 
 export type JobContext = {
@@ -37,7 +37,8 @@ export class JobRegistry {
 }
 
 export type RunnerOptions = {
-  db: PrismaClient;
+  /** Plain SQL: the worker's claim, complete, fail and heartbeat statements. */
+  sql: Pick<Sql, 'prepared'>;
   registry: JobRegistry;
   log: Logger;
   clock: Clock;
@@ -63,6 +64,12 @@ export function createRunner(opts: RunnerOptions): Runner {
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
+  // A wake-up (a job finished, a job was enqueued here) that came while the loop was claiming, not waiting.
+  let missedWake = false;
+  const wakeUp = () => {
+    if (wake === undefined) missedWake = true;
+    else wake();
+  };
   let loop: Promise<void> | undefined;
 
   async function execute(job: ClaimedJob): Promise<void> {
@@ -73,7 +80,7 @@ export function createRunner(opts: RunnerOptions): Runner {
     const signal = AbortSignal.any([shutdown.signal, lost.signal]);
     // Renew the lease at half its length, so a long job keeps it and a dead worker loses it.
     const beat = setInterval(() => {
-      heartbeat(opts.db, job.id, workerId)
+      heartbeat(opts.sql, job.id, workerId)
         .then((ok) => {
           if (!ok) lost.abort(new Error('lease lost'));
         })
@@ -83,7 +90,7 @@ export function createRunner(opts: RunnerOptions): Runner {
     try {
       const payload = entry.def.schema.parse(job.payload);
       await entry.handler(payload, { jobId: job.id, attempt: job.attempts, workspaceId: job.workspace_id, log, signal });
-      const ok = await complete(opts.db, job.id, workerId);
+      const ok = await complete(opts.sql, job.id, workerId);
       if (ok) log.info({ durationMs: Date.now() - started }, 'job succeeded');
       else log.warn('job finished after its lease was lost');
     } catch (err) {
@@ -94,7 +101,7 @@ export function createRunner(opts: RunnerOptions): Runner {
           ? null
           : new Date(opts.clock.now().getTime() + entry.def.backoffSeconds(job.attempts) * 1_000 * (0.9 + random() * 0.2));
       const message = err instanceof Error ? err.message : String(err);
-      await fail(opts.db, job.id, workerId, message, retryAt).catch((e: unknown) =>
+      await fail(opts.sql, job.id, workerId, message, retryAt).catch((e: unknown) =>
         log.error({ err: e }, 'could not record job failure'),
       );
       if (retryAt === null) log.error({ err }, 'job failed permanently');
@@ -104,29 +111,34 @@ export function createRunner(opts: RunnerOptions): Runner {
     }
   }
 
-  async function tick(): Promise<void> {
+  /** Claims what there is room for. True when it filled every free slot: more may be waiting. */
+  async function tick(): Promise<boolean> {
     const free = opts.concurrency - inFlight.size;
-    if (free <= 0) return;
-    const jobs = await claim(opts.db, workerId, opts.registry.names(), free);
+    if (free <= 0) return false;
+    const jobs = await claim(opts.sql, workerId, opts.registry.names(), free);
     for (const job of jobs) {
       const p = execute(job).finally(() => {
         inFlight.delete(job.id);
-        wake?.();
+        wakeUp();
       });
       inFlight.set(job.id, p);
     }
-    // A full batch means more may be waiting: poll again without sleeping.
-    if (jobs.length === free && running) wake?.();
+    return jobs.length === free;
   }
 
   async function run(): Promise<void> {
     while (running) {
+      let full = false;
+      missedWake = false;
       try {
-        await tick();
+        full = await tick();
       } catch (err) {
         opts.log.error({ err }, 'job poll failed');
       }
       if (!running) break;
+      // Poll again at once when woken meanwhile, or when every slot was filled and one is free already;
+      // otherwise sleep until a job finishes, one is enqueued here, or the poll interval passes.
+      if (missedWake || (full && inFlight.size < opts.concurrency)) continue;
       await new Promise<void>((resolve) => {
         wake = () => {
           wake = undefined;
@@ -148,7 +160,7 @@ export function createRunner(opts: RunnerOptions): Runner {
       loop = run();
     },
     poke() {
-      wake?.();
+      wakeUp();
     },
     async stop(timeoutMs) {
       running = false;

@@ -9,7 +9,11 @@ import type { Database } from '../../src/store/database.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const echoJob = defineJob('test.echo', { schema: z.object({ n: z.number() }), leaseSeconds: 30, maxAttempts: 3 });
+const echoJob = defineJob('test.echo', {
+  schema: z.object({ n: z.number() }),
+  leaseSeconds: 30,
+  maxAttempts: 3,
+});
 
 let db: Database;
 beforeAll(async () => {
@@ -40,36 +44,55 @@ describe('job queue', () => {
   it('does not hand the same job to two workers', async () => {
     await enqueue(db.prisma, echoJob, { n: 1 });
     const [a, b] = await Promise.all([
-      claim(db.prisma, 'worker-a', ['test.echo'], 5),
-      claim(db.prisma, 'worker-b', ['test.echo'], 5),
+      claim(db.sql, 'worker-a', ['test.echo'], 5),
+      claim(db.sql, 'worker-b', ['test.echo'], 5),
     ]);
     expect(a.length + b.length).toBe(1);
   });
 
   it('lets a second worker reclaim a job whose lease expired, and the stale owner cannot finish it', async () => {
     const id = (await enqueue(db.prisma, echoJob, { n: 1 }))!;
-    const [first] = await claim(db.prisma, 'worker-a', ['test.echo'], 1);
+    const [first] = await claim(db.sql, 'worker-a', ['test.echo'], 1);
     expect(first?.id).toBe(id);
-    expect(await claim(db.prisma, 'worker-b', ['test.echo'], 1)).toEqual([]);
+    expect(await claim(db.sql, 'worker-b', ['test.echo'], 1)).toEqual([]);
     await expireLease(id);
-    const [reclaimed] = await claim(db.prisma, 'worker-b', ['test.echo'], 1);
+    const [reclaimed] = await claim(db.sql, 'worker-b', ['test.echo'], 1);
     expect(reclaimed?.id).toBe(id);
     expect(reclaimed?.attempts).toBe(2);
-    expect(await complete(db.prisma, id, 'worker-a')).toBe(false);
-    expect(await heartbeat(db.prisma, id, 'worker-a')).toBe(false);
-    expect(await complete(db.prisma, id, 'worker-b')).toBe(true);
+    expect(await complete(db.sql, id, 'worker-a')).toBe(false);
+    expect(await heartbeat(db.sql, id, 'worker-a')).toBe(false);
+    expect(await complete(db.sql, id, 'worker-b')).toBe(true);
     expect((await db.prisma.job.findUnique({ where: { id } }))?.status).toBe('succeeded');
+  });
+
+  it('claims jobs whose lease expired first, then due ones oldest first, and only the names asked for', async () => {
+    const now = Date.now();
+    const stuck = (await enqueue(db.prisma, echoJob, { n: 1 }, { runAt: new Date(now - 60_000) }))!;
+    const newer = (await enqueue(db.prisma, echoJob, { n: 3 }, { runAt: new Date(now - 1_000) }))!;
+    const older = (await enqueue(db.prisma, echoJob, { n: 2 }, { runAt: new Date(now - 2_000) }))!;
+    const other = defineJob('test.other', { schema: z.object({}), leaseSeconds: 30, maxAttempts: 1 });
+    await enqueue(db.prisma, other, {}, { runAt: new Date(now - 120_000) });
+    expect((await claim(db.sql, 'dead-worker', ['test.echo'], 1)).map((j) => j.id)).toEqual([stuck]);
+    // Its worker died; the job is no longer the oldest by run_at, but an expired lease goes first.
+    await db.prisma.$executeRaw`UPDATE job SET run_at = now() + interval '1 hour' WHERE id = ${stuck}`;
+    await expireLease(stuck);
+
+    const first = await claim(db.sql, 'w', ['test.echo'], 1);
+    expect(first).toEqual([expect.objectContaining({ id: stuck, attempts: 2, name: 'test.echo' })]);
+    expect((await claim(db.sql, 'w', ['test.echo'], 1)).map((j) => j.id)).toEqual([older]);
+    expect((await claim(db.sql, 'w', ['test.echo'], 5)).map((j) => j.id)).toEqual([newer]);
+    expect(await claim(db.sql, 'w', ['test.echo'], 5)).toEqual([]);
   });
 
   it('does not claim a job before its run_at', async () => {
     await enqueue(db.prisma, echoJob, { n: 1 }, { runAt: new Date(Date.now() + 60_000) });
-    expect(await claim(db.prisma, 'w', ['test.echo'], 1)).toEqual([]);
+    expect(await claim(db.sql, 'w', ['test.echo'], 1)).toEqual([]);
   });
 
   it('dead-letters on fail without retry and can be redriven', async () => {
     const id = (await enqueue(db.prisma, echoJob, { n: 1 }, { workspaceId: 'ws1' }))!;
-    await claim(db.prisma, 'w', ['test.echo'], 1);
-    expect(await fail(db.prisma, id, 'w', 'boom', null)).toBe(true);
+    await claim(db.sql, 'w', ['test.echo'], 1);
+    expect(await fail(db.sql, id, 'w', 'boom', null)).toBe(true);
     expect((await db.prisma.job.findUnique({ where: { id } }))?.status).toBe('dead');
     expect(await redrive(db.prisma, id, 'other-ws')).toBe(false);
     expect(await redrive(db.prisma, id, 'ws1')).toBe(true);
@@ -97,11 +120,20 @@ describe('job runner', () => {
         seen.push(n);
       },
     );
-    const runner = createRunner({ db: db.prisma, registry, log, clock: systemClock, concurrency: 2, pollIntervalMs: 20 });
+    const runner = createRunner({
+      sql: db.sql,
+      registry,
+      log,
+      clock: systemClock,
+      concurrency: 2,
+      pollIntervalMs: 20,
+    });
     for (const n of [1, 2, 3]) await enqueue(db.prisma, registry.get('test.flaky')!.def, { n });
     runner.start();
     try {
-      await waitFor(async () => (await db.prisma.job.count({ where: { status: { in: ['succeeded', 'dead'] } } })) === 3);
+      await waitFor(
+        async () => (await db.prisma.job.count({ where: { status: { in: ['succeeded', 'dead'] } } })) === 3,
+      );
     } finally {
       await runner.stop(1_000);
     }
@@ -120,7 +152,14 @@ describe('job runner', () => {
       await gate;
       finished = true;
     });
-    const runner = createRunner({ db: db.prisma, registry, log, clock: systemClock, concurrency: 1, pollIntervalMs: 20 });
+    const runner = createRunner({
+      sql: db.sql,
+      registry,
+      log,
+      clock: systemClock,
+      concurrency: 1,
+      pollIntervalMs: 20,
+    });
     await enqueue(db.prisma, def, {});
     runner.start();
     await waitFor(async () => (await db.prisma.job.count({ where: { status: 'running' } })) === 1);
