@@ -29,6 +29,7 @@ export const QUARANTINE_SIZE = 50;
 
 /** A Clockify workspace as the webhook endpoint sees it: live or not, and the token hashes per event. */
 type ClockifyWorkspace = { live: boolean; hashes: Map<string, Set<string>> };
+const isLive = (ws: ClockifyWorkspace) => ws.live;
 
 type Deps = {
   db: PrismaClient;
@@ -86,9 +87,10 @@ export function createIngestService(deps: Deps) {
 
   async function clockifyWorkspace(workspaceId: string, fresh: boolean): Promise<ClockifyWorkspace> {
     // Only live workspaces are cached: an unknown one is asked again (it may be installing right now).
-    return fresh
-      ? loadClockifyWorkspace(workspaceId)
-      : caches.workspaces.getOrLoad(workspaceId, () => loadClockifyWorkspace(workspaceId), (ws) => ws.live);
+    if (!fresh) return caches.workspaces.getOrLoad(workspaceId, () => loadClockifyWorkspace(workspaceId), isLive);
+    const ws = await loadClockifyWorkspace(workspaceId);
+    if (isLive(ws)) caches.workspaces.set(workspaceId, ws);
+    return ws;
   }
 
   async function loadClockifyWorkspace(workspaceId: string): Promise<ClockifyWorkspace> {
