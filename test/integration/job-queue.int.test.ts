@@ -143,6 +143,50 @@ describe('job runner', () => {
     expect(dead[0]?.lastError).toBe('never');
   });
 
+  it('does not sleep through a job enqueued while it was claiming', async () => {
+    const def = defineJob('test.quick', {
+      schema: z.object({ n: z.number() }),
+      leaseSeconds: 30,
+      maxAttempts: 1,
+    });
+    const done: number[] = [];
+    const registry = new JobRegistry().register(def, async ({ n }) => void done.push(n));
+    // While the first claim is on its way back, a job is enqueued in this process and the runner poked.
+    let duringClaim: (() => Promise<void>) | undefined = async () => {
+      await enqueue(db.prisma, def, { n: 1 });
+      runner.poke();
+    };
+    const sql = {
+      prepared: async <T>(name: string, text: string, params: unknown[]) => {
+        const rows = await db.sql.prepared<T>(name, text, params);
+        const hook = name.startsWith('job_claim') ? duringClaim : undefined;
+        if (hook) {
+          duringClaim = undefined;
+          await hook();
+        }
+        return rows;
+      },
+    };
+    // The poll interval is far beyond the wait below: only the poke can get the job run in time.
+    const runner = createRunner({
+      sql,
+      registry,
+      log,
+      clock: systemClock,
+      concurrency: 1,
+      pollIntervalMs: 60_000,
+    });
+    runner.start();
+    try {
+      await waitFor(() => done.length === 1, {
+        timeoutMs: 5_000,
+        what: 'the job enqueued during a claim ran',
+      });
+    } finally {
+      await runner.stop(1_000);
+    }
+  });
+
   it('waits for an in-flight job when stopped', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
