@@ -342,7 +342,6 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
       return total;
     },
 
-    /** The events of one event.process job, in the job's order. */
     /** The events of one job, in id order. Plain SQL: the bodies come back as bytes, not through Prisma. */
     async getMany(workspaceId: string, ids: string[]): Promise<StoredEvent[]> {
       const rows = await sql.prepared<EventRow>(GET_MANY_NAME, GET_MANY, [workspaceId, sql.textArray(ids)]);

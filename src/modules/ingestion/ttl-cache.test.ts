@@ -48,4 +48,16 @@ describe('TtlCache', () => {
     await c.getOrLoad('k', async () => ({ live: true }), (v) => v.live);
     expect(c.get('k')).toEqual({ live: true });
   });
+
+  it('does not cache a load that was running when the key was deleted; the next caller loads anew', async () => {
+    const c = createTtlCache<string>({ max: 10, ttlMs: 1_000 });
+    const stale = deferred<string>();
+    const first = c.getOrLoad('k', () => stale.promise);
+    c.delete('k'); // e.g. the source was changed on this instance meanwhile
+    const second = c.getOrLoad('k', async () => 'fresh');
+    stale.resolve('stale');
+    expect(await first).toBe('stale');
+    expect(await second).toBe('fresh');
+    expect(c.get('k')).toBe('fresh');
+  });
 });

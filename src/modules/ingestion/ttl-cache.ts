@@ -37,12 +37,17 @@ export function createTtlCache<V>(opts: { max: number; ttlMs: number; now?: () =
       if (hit !== undefined) return Promise.resolve(hit);
       const pending = loading.get(key);
       if (pending !== undefined) return pending;
-      const p = load()
+      // A delete() while this load runs (the entry changed here) means its result may predate the change:
+      // it is still returned to those who asked, but not cached.
+      const current = () => loading.get(key) === p;
+      const p: Promise<V> = load()
         .then((value) => {
-          if (keep === undefined || keep(value)) cache.set(key, value);
+          if (current() && (keep === undefined || keep(value))) cache.set(key, value);
           return value;
         })
-        .finally(() => loading.delete(key));
+        .finally(() => {
+          if (current()) loading.delete(key);
+        });
       loading.set(key, p);
       return p;
     },
@@ -57,9 +62,11 @@ export function createTtlCache<V>(opts: { max: number; ttlMs: number; now?: () =
     },
     delete(key) {
       map.delete(key);
+      loading.delete(key);
     },
     clear() {
       map.clear();
+      loading.clear();
     },
     get size() {
       return map.size;
