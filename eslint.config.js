@@ -25,7 +25,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['fastify', 'fastify/*', '@fastify/*', 'fastify-*'], message: 'modules do not import Fastify' },
+            {
+              group: ['fastify', 'fastify/*', '@fastify/*', 'fastify-*'],
+              message: 'modules do not import Fastify',
+            },
             { group: ['**/http/**'], message: 'modules do not import the transport layer' },
           ],
         },

@@ -14,7 +14,10 @@ type Queryable = { executeRaw(q: { sql: string; args: unknown[] }): Promise<numb
 async function patchedAdapter(client: PGlite) {
   const factory = new PrismaPGlite(client);
   const connect = factory.connect.bind(factory);
-  const patch = <T extends Queryable & { executeScript(s: string): Promise<void> }>(adapter: T, db: PGlite): T => {
+  const patch = <T extends Queryable & { executeScript(s: string): Promise<void> }>(
+    adapter: T,
+    db: PGlite,
+  ): T => {
     // 1. executeScript must wait for the script instead of firing and forgetting it.
     adapter.executeScript = async (script: string) => {
       await db.exec(script);

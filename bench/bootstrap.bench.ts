@@ -18,7 +18,8 @@ import { openServer } from '../src/store/database.js';
 
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const dbName = `gw_bench_${process.pid}`;
-const withDb = (url: string, name: string) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
+const withDb = (url: string, name: string) =>
+  Object.assign(new URL(url), { pathname: `/${name}` }).toString();
 
 // 10,000 entities: 1 workspace, 50 users, 700 clients, 50 projects × 20 tasks, 690 tags,
 // 50 users × 150 time entries, 5 groups, 4 custom fields → 240 requests at 50 per page.
@@ -65,7 +66,8 @@ function countingLogger() {
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const line of chunk.toString().split('\n')) {
-        if (line.includes('"job":"bootstrap.operation"') && line.includes('job succeeded')) counter.operations++;
+        if (line.includes('"job":"bootstrap.operation"') && line.includes('job succeeded'))
+          counter.operations++;
       }
       done();
     },
@@ -85,15 +87,31 @@ async function scenario(fake: FakeClockify, index: number, rate: number, instanc
     nodes.push({ deps, counter, close: async () => (await deps.close(), await db.close()) });
   }
   const main = nodes[0]!.deps;
-  const authToken = await sign({ workspaceId, addonId: ADDON_ID, user: 'bench', backendUrl: fake.apiUrl, reportsUrl: fake.reportsUrl }, { addonKey: ADDON_KEY });
+  const authToken = await sign(
+    { workspaceId, addonId: ADDON_ID, user: 'bench', backendUrl: fake.apiUrl, reportsUrl: fake.reportsUrl },
+    { addonKey: ADDON_KEY },
+  );
   const started = Date.now();
-  await main.installations.installed({ addonId: ADDON_ID, authToken, workspaceId, apiUrl: fake.apiUrl, webhooks: [] });
-  await main.installations.settingsUpdated({ addonId: ADDON_ID, workspaceId, settings: [{ id: 'bootstrap_max_rps', value: rate }] });
+  await main.installations.installed({
+    addonId: ADDON_ID,
+    authToken,
+    workspaceId,
+    apiUrl: fake.apiUrl,
+    webhooks: [],
+  });
+  await main.installations.settingsUpdated({
+    addonId: ADDON_ID,
+    workspaceId,
+    settings: [{ id: 'bootstrap_max_rps', value: rate }],
+  });
   for (const n of nodes) n.deps.runner.start();
 
   let run;
   for (;;) {
-    run = await main.db.prisma.bootstrapRun.findFirst({ where: { workspaceId }, orderBy: { createdAt: 'desc' } });
+    run = await main.db.prisma.bootstrapRun.findFirst({
+      where: { workspaceId },
+      orderBy: { createdAt: 'desc' },
+    });
     if (run !== null && ['completed', 'failed', 'cancelled'].includes(run.status)) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -138,12 +156,19 @@ const admin = new pg.Client({ connectionString: baseUrl });
 await admin.connect();
 await admin.query(`CREATE DATABASE ${dbName}`);
 const fake = await createFakeClockify({
-  workspaces: SCENARIOS.map((_, i) => ({ id: wsId(i), name: `bench ${i}`, tokens: [`unused-${i}`], counts: COUNTS })),
+  workspaces: SCENARIOS.map((_, i) => ({
+    id: wsId(i),
+    name: `bench ${i}`,
+    tokens: [`unused-${i}`],
+    counts: COUNTS,
+  })),
   acceptInstallationTokens: true,
 });
 let failed = false;
 try {
-  console.log(`bootstrap benchmark: ${Object.values(COUNTS).join('/')} (users/clients/projects/tasks per project/tags/time entries per user/groups/custom fields), page size 50, PostgreSQL ${withDb(baseUrl, dbName).replace(/\/\/[^@]*@/, '//')}`);
+  console.log(
+    `bootstrap benchmark: ${Object.values(COUNTS).join('/')} (users/clients/projects/tasks per project/tags/time entries per user/groups/custom fields), page size 50, PostgreSQL ${withDb(baseUrl, dbName).replace(/\/\/[^@]*@/, '//')}`,
+  );
   for (const [i, s] of SCENARIOS.entries()) {
     const r = await scenario(fake, i, s.rate, s.instances);
     const okRate = r.maxSliding <= r.rate;
@@ -156,7 +181,9 @@ try {
         `  per-second windows (full ones): min ${r.min} / median ${r.median} / max ${r.max}; max in any sliding second ${r.maxSliding} ${okRate ? 'ok' : 'OVER RATE'}; median ≥ 90 % ${okFloor ? 'ok' : 'LOW'}\n` +
         `  series: [${r.series.join(' ')}]\n` +
         `  operations finished per instance: ${r.opsByInstance.join(' + ')}` +
-        (r.instances > 1 ? ' (one job per list, claimed with SKIP LOCKED: both instances share the run; the shared limiter keeps the sum at the rate)' : ''),
+        (r.instances > 1
+          ? ' (one job per list, claimed with SKIP LOCKED: both instances share the run; the shared limiter keeps the sum at the rate)'
+          : ''),
     );
   }
 } finally {

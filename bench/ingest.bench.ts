@@ -311,7 +311,9 @@ try {
   await pool.query('TRUNCATE group_event');
   await admin.query('CHECKPOINT');
   const mg = await load(minimal.url, source.secret);
-  const { rows: mgRows } = await pool.query<{ rows: string }>('SELECT count(*)::text AS rows FROM group_event');
+  const { rows: mgRows } = await pool.query<{ rows: string }>(
+    'SELECT count(*)::text AS rows FROM group_event',
+  );
   console.log(
     report('minimal gc', mg, Number(mgRows[0]!.rows)) +
       '  (reference: group commit with nothing else: no verification, dedup or jobs)',

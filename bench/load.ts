@@ -18,7 +18,11 @@ function next(): { body: string; headers: Record<string, string> } {
   const id = `${run}-${n++}`;
   const head = JSON.stringify({ id, action: 'opened', repository: { full_name: 'acme/bench' }, pad: '' });
   const body = head.replace('"pad":""', `"pad":"${pad.slice(0, Math.max(0, task.bodyBytes - head.length))}"`);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-delivery': id, 'x-github-event': 'push' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-github-delivery': id,
+    'x-github-event': 'push',
+  };
   if (task.secret !== undefined) Object.assign(headers, signGithub(task.secret, body));
   return { body, headers };
 }

@@ -11,7 +11,9 @@ import type pg from 'pg';
 
 type Pending = { id: string; body: Buffer; headers: string; answer: () => void; fail: () => void };
 
-export async function startMinimalGroupCommit(pool: pg.Pool): Promise<{ url: string; close(): Promise<void> }> {
+export async function startMinimalGroupCommit(
+  pool: pg.Pool,
+): Promise<{ url: string; close(): Promise<void> }> {
   await pool.query(
     'CREATE TABLE group_event (id text PRIMARY KEY, body bytea NOT NULL, headers jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())',
   );
@@ -27,11 +29,10 @@ export async function startMinimalGroupCommit(pool: pg.Pool): Promise<{ url: str
     queue = [];
     writing = true;
     pool
-      .query('INSERT INTO group_event (id, body, headers) SELECT * FROM unnest($1::text[], $2::bytea[], $3::jsonb[])', [
-        batch.map((p) => p.id),
-        batch.map((p) => p.body),
-        batch.map((p) => p.headers),
-      ])
+      .query(
+        'INSERT INTO group_event (id, body, headers) SELECT * FROM unnest($1::text[], $2::bytea[], $3::jsonb[])',
+        [batch.map((p) => p.id), batch.map((p) => p.body), batch.map((p) => p.headers)],
+      )
       .then(
         () => batch.forEach((p) => p.answer()),
         () => batch.forEach((p) => p.fail()),

@@ -17,7 +17,8 @@ async function api(method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const data = res.status === 204 ? null : await res.json();
-  if (!res.ok) throw new Error(data?.error ? `${data.error.code}: ${data.error.message}` : `HTTP ${res.status}`);
+  if (!res.ok)
+    throw new Error(data?.error ? `${data.error.code}: ${data.error.message}` : `HTTP ${res.status}`);
   return data;
 }
 
@@ -41,9 +42,17 @@ async function loadInstallation() {
   const inst = await api('GET', '/installation');
   const dl = $('#installation');
   dl.replaceChildren();
-  for (const [k, v] of [['Workspace', inst.workspaceId], ['Status', inst.status], ['API', inst.apiUrl], ['Installed', inst.installedAt], ['Clockify webhooks', inst.webhookCount]]) {
-    const dt = document.createElement('dt'); dt.append(text(k));
-    const dd = document.createElement('dd'); dd.append(text(v));
+  for (const [k, v] of [
+    ['Workspace', inst.workspaceId],
+    ['Status', inst.status],
+    ['API', inst.apiUrl],
+    ['Installed', inst.installedAt],
+    ['Clockify webhooks', inst.webhookCount],
+  ]) {
+    const dt = document.createElement('dt');
+    dt.append(text(k));
+    const dd = document.createElement('dd');
+    dd.append(text(v));
     dl.append(dt, dd);
   }
   $('#settings tbody').replaceChildren(...Object.entries(inst.settings).map(([k, v]) => row([k, v])));
@@ -56,8 +65,19 @@ async function loadKeys(me) {
       const btn = document.createElement('button');
       btn.textContent = k.revokedAt ? 'revoked' : 'Revoke';
       btn.disabled = !!k.revokedAt || !me.canWrite || me.via !== 'user-token';
-      btn.addEventListener('click', () => api('DELETE', `/api-keys/${encodeURIComponent(k.id)}`).then(() => loadKeys(me)).catch(showError));
-      return row([k.name, k.prefix + '…', k.canWrite ? 'read + write' : 'read', k.createdAt, k.lastUsedAt, btn]);
+      btn.addEventListener('click', () =>
+        api('DELETE', `/api-keys/${encodeURIComponent(k.id)}`)
+          .then(() => loadKeys(me))
+          .catch(showError),
+      );
+      return row([
+        k.name,
+        k.prefix + '…',
+        k.canWrite ? 'read + write' : 'read',
+        k.createdAt,
+        k.lastUsedAt,
+        btn,
+      ]);
     }),
   );
 }
@@ -71,13 +91,18 @@ async function main() {
     e.preventDefault();
     const form = new FormData(e.target);
     try {
-      const created = await api('POST', '/api-keys', { name: form.get('name'), canWrite: form.get('canWrite') === 'on' });
+      const created = await api('POST', '/api-keys', {
+        name: form.get('name'),
+        canWrite: form.get('canWrite') === 'on',
+      });
       const el = $('#new-key-secret');
       el.hidden = false;
       el.textContent = `Copy this key now, it is not shown again: ${created.key}`;
       e.target.reset();
       await loadKeys(me);
-    } catch (err) { showError(err); }
+    } catch (err) {
+      showError(err);
+    }
   });
   await Promise.all([loadInstallation(), loadKeys(me)]);
 }

@@ -37,7 +37,8 @@ function diff(): Promise<string> {
         .filter((l) => !l.startsWith('Loaded Prisma config'))
         .join('\n')
         .trim();
-      if (code !== 0 && !sql.startsWith('--')) reject(new Error(`prisma migrate diff failed (${code}):\n${err}${out}`));
+      if (code !== 0 && !sql.startsWith('--'))
+        reject(new Error(`prisma migrate diff failed (${code}):\n${err}${out}`));
       else resolvePromise(sql);
     });
   });

@@ -20,7 +20,10 @@ import { createClockifySigner, generateKeyPair } from '../src/simulator/clockify
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    gateway: { type: 'string', default: process.env.GATEWAY_URL ?? `http://localhost:${process.env.PORT ?? 8080}` },
+    gateway: {
+      type: 'string',
+      default: process.env.GATEWAY_URL ?? `http://localhost:${process.env.PORT ?? 8080}`,
+    },
     'api-url': { type: 'string', default: process.env.SIM_API_URL ?? 'http://127.0.0.1:8090/api' },
     workspace: { type: 'string' },
     role: { type: 'string', default: 'OWNER' },
@@ -32,7 +35,9 @@ const dir = resolve(process.env.DATA_DIR ?? './data', 'simulator');
 const addonKey = process.env.ADDON_KEY ?? 'webhook-gateway';
 const addonId = 'sim0addon000000000000001';
 const statePath = join(dir, 'state.json');
-const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { workspaceId?: string }) : {};
+const state = existsSync(statePath)
+  ? (JSON.parse(readFileSync(statePath, 'utf8')) as { workspaceId?: string })
+  : {};
 const workspaceId = values.workspace ?? state.workspaceId ?? 'sim0workspace00000000001';
 
 function keys() {
@@ -61,28 +66,59 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 const command = positionals[0];
 if (command === 'keys') {
   const { pub } = keys();
-  console.log(`Key pair in ${dir}. Start the gateway trusting it:\n\n  CLOCKIFY_PUBLIC_KEY=${pub} npm start\n`);
+  console.log(
+    `Key pair in ${dir}. Start the gateway trusting it:\n\n  CLOCKIFY_PUBLIC_KEY=${pub} npm start\n`,
+  );
   process.exit(0);
 }
 if (!existsSync(join(dir, 'private.pem'))) {
-  console.error('No simulator key pair yet: run `npm run simulate -- keys` and start the gateway as it says.');
+  console.error(
+    'No simulator key pair yet: run `npm run simulate -- keys` and start the gateway as it says.',
+  );
   process.exit(2);
 }
 const sign = createClockifySigner(keys().priv);
-const lifecycle = async () => ({ 'x-addon-lifecycle-token': await sign({ workspaceId, addonId }, { addonKey, expiresInS: 300 }) });
+const lifecycle = async () => ({
+  'x-addon-lifecycle-token': await sign({ workspaceId, addonId }, { addonKey, expiresInS: 300 }),
+});
 const apiUrl = values['api-url'];
 const userToken = () =>
   sign(
-    { workspaceId, addonId, user: `sim-${values.role.toLowerCase()}`, workspaceRole: values.role, backendUrl: apiUrl, language: 'EN', theme: 'DEFAULT' },
+    {
+      workspaceId,
+      addonId,
+      user: `sim-${values.role.toLowerCase()}`,
+      workspaceRole: values.role,
+      backendUrl: apiUrl,
+      language: 'EN',
+      theme: 'DEFAULT',
+    },
     { addonKey, expiresInS: 1_800 },
   );
 
 switch (command ?? '') {
   case 'install': {
-    const authToken = await sign({ workspaceId, addonId, user: 'sim-owner', backendUrl: apiUrl, reportsUrl: apiUrl.replace(/\/api$/, '/reports') }, { addonKey });
+    const authToken = await sign(
+      {
+        workspaceId,
+        addonId,
+        user: 'sim-owner',
+        backendUrl: apiUrl,
+        reportsUrl: apiUrl.replace(/\/api$/, '/reports'),
+      },
+      { addonKey },
+    );
     await post(
       '/lifecycle/installed',
-      { addonId, authToken, workspaceId, asUser: 'sim-owner', apiUrl, addonUserId: 'sim-addon-user', webhooks: [] },
+      {
+        addonId,
+        authToken,
+        workspaceId,
+        asUser: 'sim-owner',
+        apiUrl,
+        addonUserId: 'sim-addon-user',
+        webhooks: [],
+      },
       await lifecycle(),
     );
     mkdirSync(dir, { recursive: true });
@@ -90,12 +126,17 @@ switch (command ?? '') {
     break;
   }
   case 'status':
-    await post('/lifecycle/status-changed', { addonId, workspaceId, status: positionals[1] ?? 'ACTIVE' }, await lifecycle());
+    await post(
+      '/lifecycle/status-changed',
+      { addonId, workspaceId, status: positionals[1] ?? 'ACTIVE' },
+      await lifecycle(),
+    );
     break;
   case 'settings': {
     const settings = positionals.slice(1).map((kv) => {
       const [id = '', raw = ''] = kv.split('=');
-      const value = raw === 'true' ? true : raw === 'false' ? false : Number.isNaN(Number(raw)) ? raw : Number(raw);
+      const value =
+        raw === 'true' ? true : raw === 'false' ? false : Number.isNaN(Number(raw)) ? raw : Number(raw);
       return { id, value };
     });
     await post('/lifecycle/settings-updated', { addonId, workspaceId, settings }, await lifecycle());
@@ -110,13 +151,19 @@ switch (command ?? '') {
     break;
   }
   case 'api-key': {
-    const text = await post('/ui/api-keys', { name: values.name, canWrite: true }, { authorization: `Bearer ${await userToken()}` });
+    const text = await post(
+      '/ui/api-keys',
+      { name: values.name, canWrite: true },
+      { authorization: `Bearer ${await userToken()}` },
+    );
     const key = (JSON.parse(text) as { key?: string }).key;
     if (key) console.log(`\nexport GATEWAY_API_KEY=${key}`);
     break;
   }
   case undefined:
   default:
-    console.error('usage: npm run simulate -- keys | install | status ACTIVE|INACTIVE | settings id=value… | delete | user-token | api-key');
+    console.error(
+      'usage: npm run simulate -- keys | install | status ACTIVE|INACTIVE | settings id=value… | delete | user-token | api-key',
+    );
     process.exit(2);
 }

@@ -179,9 +179,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       start() {
         jobRunner.start();
         const now = clock.now();
-        Promise.all([ingestion.schedulePeriodicJobs(now), schedulePeriodic(db.prisma, jobsPruneJob, now)]).catch(
-          (err: unknown) => log.error({ err }, 'could not schedule periodic jobs'),
-        );
+        Promise.all([
+          ingestion.schedulePeriodicJobs(now),
+          schedulePeriodic(db.prisma, jobsPruneJob, now),
+        ]).catch((err: unknown) => log.error({ err }, 'could not schedule periodic jobs'));
       },
     };
     runnerRef.current = runner;

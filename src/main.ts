@@ -49,6 +49,11 @@ if (app !== null) {
   await app.listen({ host: config.http.host, port: config.http.port });
 }
 deps.log.info(
-  { role: config.role, database: deps.db.kind, publicBaseUrl: config.publicBaseUrl, startupMs: Date.now() - started },
+  {
+    role: config.role,
+    database: deps.db.kind,
+    publicBaseUrl: config.publicBaseUrl,
+    startupMs: Date.now() - started,
+  },
   'gateway ready',
 );

@@ -114,7 +114,6 @@ function emptyFor(schema: JsonSchema | undefined): unknown {
   );
 }
 
-
 const positiveInt = (value: unknown, fallback: number) => {
   const n = Number(value);
   return Number.isInteger(n) && n >= 1 ? n : fallback;

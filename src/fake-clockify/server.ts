@@ -36,7 +36,11 @@ export type FakeClockifyOptions = {
    * The `authToken` of webhooks created through the API. Default: an opaque `fake-webhook-token-<id>`;
    * tests that then deliver events pass a signer so the token is a JWT the gateway can verify.
    */
-  webhookAuthToken?: (webhook: { workspaceId: string; id: string; webhookEvent: unknown }) => string | Promise<string>;
+  webhookAuthToken?: (webhook: {
+    workspaceId: string;
+    id: string;
+    webhookEvent: unknown;
+  }) => string | Promise<string>;
 };
 
 export type RecordedWrite = {
@@ -74,7 +78,9 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
   for (const ws of data.values()) for (const token of ws.tokens) byToken.set(token, ws);
   const workspaceOfJwt = (token: string): WorkspaceData | undefined => {
     try {
-      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { workspaceId?: unknown };
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+        workspaceId?: unknown;
+      };
       return typeof claims.workspaceId === 'string' ? data.get(claims.workspaceId) : undefined;
     } catch {
       return undefined;
@@ -187,7 +193,11 @@ export async function createFakeClockify(opts: FakeClockifyOptions) {
       answer = answerWrite(op, params, req.body, ws, () => fakeId(ws.id, 'write', ++writeSeq));
       if (op.operationId === 'createWebhook' && opts.webhookAuthToken !== undefined && answer.status < 300) {
         const created = answer.body as { id: string; webhookEvent?: unknown; authToken?: unknown };
-        created.authToken = await opts.webhookAuthToken({ workspaceId: ws.id, id: created.id, webhookEvent: created.webhookEvent });
+        created.authToken = await opts.webhookAuthToken({
+          workspaceId: ws.id,
+          id: created.id,
+          webhookEvent: created.webhookEvent,
+        });
       }
       recorded.push({
         at: now(),

@@ -11,12 +11,18 @@ export type JobDefinition<Name extends string = string, S extends z.ZodType = z.
 }>;
 
 /** Exponential backoff: 5 s, 10 s, 20 s … capped at one hour. */
-export const exponentialBackoff = (attemptsMade: number): number => Math.min(5 * 2 ** (attemptsMade - 1), 3_600);
+export const exponentialBackoff = (attemptsMade: number): number =>
+  Math.min(5 * 2 ** (attemptsMade - 1), 3_600);
 
 /** Declares a job type. The catalogue entry is where a reviewer checks its lease and retry behaviour. */
 export function defineJob<Name extends string, S extends z.ZodType>(
   name: Name,
-  spec: { schema: S; leaseSeconds: number; maxAttempts: number; backoffSeconds?: (attemptsMade: number) => number },
+  spec: {
+    schema: S;
+    leaseSeconds: number;
+    maxAttempts: number;
+    backoffSeconds?: (attemptsMade: number) => number;
+  },
 ): JobDefinition<Name, S> {
   return Object.freeze({ name, backoffSeconds: exponentialBackoff, ...spec });
 }

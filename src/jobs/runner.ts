@@ -16,7 +16,10 @@ export type JobContext = {
   signal: AbortSignal;
 };
 
-export type JobHandler<S extends z.ZodType = z.ZodType> = (payload: z.output<S>, ctx: JobContext) => Promise<void>;
+export type JobHandler<S extends z.ZodType = z.ZodType> = (
+  payload: z.output<S>,
+  ctx: JobContext,
+) => Promise<void>;
 
 type Registered = { def: JobDefinition; handler: JobHandler };
 
@@ -79,17 +82,26 @@ export function createRunner(opts: RunnerOptions): Runner {
     const lost = new AbortController();
     const signal = AbortSignal.any([shutdown.signal, lost.signal]);
     // Renew the lease at half its length, so a long job keeps it and a dead worker loses it.
-    const beat = setInterval(() => {
-      heartbeat(opts.sql, job.id, workerId)
-        .then((ok) => {
-          if (!ok) lost.abort(new Error('lease lost'));
-        })
-        .catch((err: unknown) => log.warn({ err }, 'job heartbeat failed'));
-    }, (job.lease_seconds * 1_000) / 2);
+    const beat = setInterval(
+      () => {
+        heartbeat(opts.sql, job.id, workerId)
+          .then((ok) => {
+            if (!ok) lost.abort(new Error('lease lost'));
+          })
+          .catch((err: unknown) => log.warn({ err }, 'job heartbeat failed'));
+      },
+      (job.lease_seconds * 1_000) / 2,
+    );
     const started = Date.now();
     try {
       const payload = entry.def.schema.parse(job.payload);
-      await entry.handler(payload, { jobId: job.id, attempt: job.attempts, workspaceId: job.workspace_id, log, signal });
+      await entry.handler(payload, {
+        jobId: job.id,
+        attempt: job.attempts,
+        workspaceId: job.workspace_id,
+        log,
+        signal,
+      });
       const ok = await complete(opts.sql, job.id, workerId);
       if (ok) log.info({ durationMs: Date.now() - started }, 'job succeeded');
       else log.warn('job finished after its lease was lost');
@@ -99,7 +111,10 @@ export function createRunner(opts: RunnerOptions): Runner {
       const retryAt =
         permanent || exhausted
           ? null
-          : new Date(opts.clock.now().getTime() + entry.def.backoffSeconds(job.attempts) * 1_000 * (0.9 + random() * 0.2));
+          : new Date(
+              opts.clock.now().getTime() +
+                entry.def.backoffSeconds(job.attempts) * 1_000 * (0.9 + random() * 0.2),
+            );
       const message = err instanceof Error ? err.message : String(err);
       await fail(opts.sql, job.id, workerId, message, retryAt).catch((e: unknown) =>
         log.error({ err: e }, 'could not record job failure'),

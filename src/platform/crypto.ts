@@ -14,7 +14,12 @@ export function createCipher(key: Buffer): Cipher {
       const iv = randomBytes(12);
       const c = createCipheriv('aes-256-gcm', key, iv);
       const ct = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
-      return ['v1', iv.toString('base64url'), c.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
+      return [
+        'v1',
+        iv.toString('base64url'),
+        c.getAuthTag().toString('base64url'),
+        ct.toString('base64url'),
+      ].join('.');
     },
     decrypt(stored) {
       const [v, iv, tag, ct] = stored.split('.');

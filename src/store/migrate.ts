@@ -6,7 +6,9 @@ import { join } from 'node:path';
 export type SqlRunner = {
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs fn inside one transaction on one connection. */
-  transaction<T>(fn: (tx: Omit<SqlRunner, 'transaction'> & { exec(script: string): Promise<void> }) => Promise<T>): Promise<T>;
+  transaction<T>(
+    fn: (tx: Omit<SqlRunner, 'transaction'> & { exec(script: string): Promise<void> }) => Promise<T>,
+  ): Promise<T>;
 };
 
 export type Migration = { name: string; sql: string; checksum: string };
@@ -75,7 +77,10 @@ export async function migrate(db: SqlRunner, migrations = readMigrations()): Pro
 }
 
 /** Names of migrations in the repo that the database has not applied yet (readiness check). */
-export async function pendingMigrations(db: Pick<SqlRunner, 'query'>, migrations = readMigrations()): Promise<string[]> {
+export async function pendingMigrations(
+  db: Pick<SqlRunner, 'query'>,
+  migrations = readMigrations(),
+): Promise<string[]> {
   const rows = await db
     .query<Applied>('SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL')
     .catch(() => [] as Applied[]);

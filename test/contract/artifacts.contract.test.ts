@@ -20,7 +20,12 @@ function validateManifest(manifest: unknown) {
 describe('add-on manifest', () => {
   it('is valid against Clockify’s official schema 1.6', () => {
     const config = testConfig();
-    const manifest = buildManifest({ key: config.addon.key, name: config.addon.name, baseUrl: config.publicBaseUrl, minimalPlan: 'FREE' });
+    const manifest = buildManifest({
+      key: config.addon.key,
+      name: config.addon.name,
+      baseUrl: config.publicBaseUrl,
+      minimalPlan: 'FREE',
+    });
     expect(validateManifest(manifest)).toEqual({ ok: true, errors: null });
   });
 

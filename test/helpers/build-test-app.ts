@@ -3,7 +3,11 @@ import { buildApp, type App } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/env.js';
 import { type Deps, createDeps } from '../../src/deps.js';
 import type { Clock } from '../../src/platform/clock.js';
-import { type ClockifySigner, createClockifySigner, generateKeyPair } from '../../src/simulator/clockify-signer.js';
+import {
+  type ClockifySigner,
+  createClockifySigner,
+  generateKeyPair,
+} from '../../src/simulator/clockify-signer.js';
 import { type TestDatabase, createTestDatabase } from './database.js';
 
 // One key pair per test process: RSA generation is slow and the tests do not need fresh keys.
@@ -36,10 +40,16 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** The real app on a fresh database, with Clockify's key replaced by a local one the tests sign with. */
-export async function buildTestApp(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  opts: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = testConfig(opts.env);
-  const deps = await createDeps(config, { database: db, logger: pino({ level: 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) });
+  const deps = await createDeps(config, {
+    database: db,
+    logger: pino({ level: 'silent' }),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   const app = await buildApp(deps);
   await app.ready();
   return {
@@ -59,7 +69,8 @@ export async function buildTestApp(opts: { env?: Record<string, string>; clock?:
 
 let seq = 0;
 /** A Clockify-looking 24-hex id, unique within the run. */
-export const hexId = (): string => (Date.now().toString(16) + (seq++).toString(16).padStart(6, '0') + 'a'.repeat(24)).slice(0, 24);
+export const hexId = (): string =>
+  (Date.now().toString(16) + (seq++).toString(16).padStart(6, '0') + 'a'.repeat(24)).slice(0, 24);
 
 /** A clock tests move by hand (rotation grace periods, retention). */
 export function manualClock(start = new Date()) {

@@ -3,7 +3,11 @@ import { ADDON_KEY, hexId } from './build-test-app.js';
 
 export const ADDON_ID = '62ddf9b201f42e74228efa3c';
 
-export async function installedPayload(t: TestApp, workspaceId: string, overrides: Record<string, unknown> = {}) {
+export async function installedPayload(
+  t: TestApp,
+  workspaceId: string,
+  overrides: Record<string, unknown> = {},
+) {
   const authToken = await t.sign(
     {
       workspaceId,
@@ -38,7 +42,8 @@ export const lifecycleToken = (t: TestApp, workspaceId: string) =>
 
 export async function postLifecycle(t: TestApp, path: string, body: unknown, token?: string | null) {
   const workspaceId = (body as { workspaceId?: string } | null)?.workspaceId ?? 'none';
-  const header = token === null ? {} : { 'x-addon-lifecycle-token': token ?? (await lifecycleToken(t, workspaceId)) };
+  const header =
+    token === null ? {} : { 'x-addon-lifecycle-token': token ?? (await lifecycleToken(t, workspaceId)) };
   return t.app.inject({ method: 'POST', url: path, headers: header, payload: body as object });
 }
 
@@ -50,7 +55,10 @@ export async function install(t: TestApp, workspaceId = hexId()) {
 }
 
 export const userToken = (t: TestApp, workspaceId: string, role = 'OWNER', expiresInS = 1_800) =>
-  t.sign({ workspaceId, addonId: ADDON_ID, user: `user-${role.toLowerCase()}`, workspaceRole: role }, { addonKey: ADDON_KEY, expiresInS });
+  t.sign(
+    { workspaceId, addonId: ADDON_ID, user: `user-${role.toLowerCase()}`, workspaceRole: role },
+    { addonKey: ADDON_KEY, expiresInS },
+  );
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -65,14 +73,33 @@ export async function installAgainstFake(
   settings: { id: string; value: unknown }[] = [],
 ) {
   const authToken = await t.sign(
-    { workspaceId, addonId: ADDON_ID, user: 'owner-user', backendUrl: fake.apiUrl, reportsUrl: fake.reportsUrl, nonce: hexId() },
+    {
+      workspaceId,
+      addonId: ADDON_ID,
+      user: 'owner-user',
+      backendUrl: fake.apiUrl,
+      reportsUrl: fake.reportsUrl,
+      nonce: hexId(),
+    },
     { addonKey: ADDON_KEY },
   );
-  const body = { addonId: ADDON_ID, authToken, workspaceId, asUser: 'owner-user', apiUrl: fake.apiUrl, addonUserId: 'addon-user', webhooks: [] };
+  const body = {
+    addonId: ADDON_ID,
+    authToken,
+    workspaceId,
+    asUser: 'owner-user',
+    apiUrl: fake.apiUrl,
+    addonUserId: 'addon-user',
+    webhooks: [],
+  };
   const res = await postLifecycle(t, '/lifecycle/installed', body);
   if (res.statusCode !== 200) throw new Error(`install failed: ${res.statusCode} ${res.body}`);
   if (settings.length > 0) {
-    const s = await postLifecycle(t, '/lifecycle/settings-updated', { addonId: ADDON_ID, workspaceId, settings });
+    const s = await postLifecycle(t, '/lifecycle/settings-updated', {
+      addonId: ADDON_ID,
+      workspaceId,
+      settings,
+    });
     if (s.statusCode !== 200) throw new Error(`settings failed: ${s.statusCode} ${s.body}`);
   }
   return { workspaceId, body };

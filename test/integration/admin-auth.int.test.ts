@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
+const get = (url: string, headers: Record<string, string> = {}) =>
+  t.app.inject({ method: 'GET', url, headers });
 
 async function createKey(workspaceId: string, canWrite = true) {
   const res = await t.app.inject({
@@ -30,7 +31,13 @@ describe('admin authentication', () => {
   it('accepts an owner’s user token and takes the workspace from it', async () => {
     const res = await get('/ui/me', bearer(await userToken(t, wsA)));
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ workspaceId: wsA, via: 'user-token', canWrite: true, userId: 'user-owner', role: 'OWNER' });
+    expect(res.json()).toEqual({
+      workspaceId: wsA,
+      via: 'user-token',
+      canWrite: true,
+      userId: 'user-owner',
+      role: 'OWNER',
+    });
     expect(res.headers['x-request-id']).toMatch(/^req_/);
   });
 
@@ -41,10 +48,23 @@ describe('admin authentication', () => {
   const other = createClockifySigner(generateKeyPair().privateKeyPem);
   const bad: [string, () => Promise<Record<string, string>>][] = [
     ['missing', async () => ({})],
-    ['forged (other key)', async () => bearer(await other({ workspaceId: wsA, workspaceRole: 'OWNER' }, { addonKey: ADDON_KEY, expiresInS: 600 }))],
+    [
+      'forged (other key)',
+      async () =>
+        bearer(
+          await other({ workspaceId: wsA, workspaceRole: 'OWNER' }, { addonKey: ADDON_KEY, expiresInS: 600 }),
+        ),
+    ],
     ['expired', async () => bearer(await userToken(t, wsA, 'OWNER', -120))],
-    ['without exp', async () => bearer(await t.sign({ workspaceId: wsA, workspaceRole: 'OWNER' }, { addonKey: ADDON_KEY }))],
-    ['for another add-on', async () => bearer(await t.sign({ workspaceId: wsA }, { addonKey: ADDON_KEY, sub: 'x', expiresInS: 60 }))],
+    [
+      'without exp',
+      async () => bearer(await t.sign({ workspaceId: wsA, workspaceRole: 'OWNER' }, { addonKey: ADDON_KEY })),
+    ],
+    [
+      'for another add-on',
+      async () =>
+        bearer(await t.sign({ workspaceId: wsA }, { addonKey: ADDON_KEY, sub: 'x', expiresInS: 60 })),
+    ],
     ['for a workspace that is not installed', async () => bearer(await userToken(t, hexId()))],
     ['an unknown API key', async () => bearer('gwk_0000000000000000000000000000000000000000000')],
     ['gibberish', async () => bearer('hello')],
@@ -58,7 +78,12 @@ describe('admin authentication', () => {
   it('lets a plain user read but not write', async () => {
     const headers = bearer(await userToken(t, wsA, 'USER'));
     expect((await get('/ui/installation', headers)).statusCode).toBe(200);
-    const res = await t.app.inject({ method: 'POST', url: '/ui/api-keys', headers, payload: { name: 'nope' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/ui/api-keys',
+      headers,
+      payload: { name: 'nope' },
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('FORBIDDEN');
     expect(await t.db.prisma.adminApiKey.count({ where: { workspaceId: wsA, name: 'nope' } })).toBe(0);
@@ -80,19 +105,32 @@ describe('admin API keys', () => {
     const list = await get('/ui/api-keys', bearer(created.key));
     expect(list.statusCode).toBe(200);
     expect(JSON.stringify(list.json())).not.toContain(created.key);
-    expect((await get('/ui/me', bearer(created.key))).json()).toMatchObject({ workspaceId: wsA, via: 'api-key', canWrite: true });
+    expect((await get('/ui/me', bearer(created.key))).json()).toMatchObject({
+      workspaceId: wsA,
+      via: 'api-key',
+      canWrite: true,
+    });
     expect((await get('/ui/me', { 'x-api-key': created.key })).statusCode).toBe(200);
   });
 
   it('does not let an API key mint or revoke keys', async () => {
     const created = await createKey(wsA);
-    const res = await t.app.inject({ method: 'POST', url: '/ui/api-keys', headers: bearer(created.key), payload: { name: 'child' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/ui/api-keys',
+      headers: bearer(created.key),
+      payload: { name: 'child' },
+    });
     expect(res.statusCode).toBe(403);
   });
 
   it('keeps a read-only key out of write routes', async () => {
     const created = await createKey(wsA, false);
-    const res = await t.app.inject({ method: 'DELETE', url: `/ui/api-keys/${created.id}`, headers: bearer(created.key) });
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: `/ui/api-keys/${created.id}`,
+      headers: bearer(created.key),
+    });
     expect(res.statusCode).toBe(403);
   });
 
@@ -107,7 +145,11 @@ describe('admin API keys', () => {
 
   it('answers 404 for another workspace’s key and leaves it working', async () => {
     const keyOfB = await createKey(wsB);
-    const res = await t.app.inject({ method: 'DELETE', url: `/ui/api-keys/${keyOfB.id}`, headers: bearer(await userToken(t, wsA)) });
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: `/ui/api-keys/${keyOfB.id}`,
+      headers: bearer(await userToken(t, wsA)),
+    });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('NOT_FOUND');
     expect((await get('/ui/me', bearer(keyOfB.key))).json().workspaceId).toBe(wsB);
@@ -118,7 +160,12 @@ describe('admin API keys', () => {
   it('rejects an invalid body with 400 and stores nothing', async () => {
     const owner = bearer(await userToken(t, wsA));
     const before = await t.db.prisma.adminApiKey.count();
-    const res = await t.app.inject({ method: 'POST', url: '/ui/api-keys', headers: owner, payload: { name: '' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/ui/api-keys',
+      headers: owner,
+      payload: { name: '' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('VALIDATION_FAILED');
     expect(await t.db.prisma.adminApiKey.count()).toBe(before);
@@ -138,7 +185,12 @@ describe('hostile input reaching the database or the router', () => {
   it('answers 400 in the error shape for a NUL byte, never 500, and stores nothing', async () => {
     const owner = bearer(await userToken(t, wsA));
     const before = await t.db.prisma.adminApiKey.count();
-    const res = await t.app.inject({ method: 'POST', url: '/ui/api-keys', headers: owner, payload: { name: 'nul\u0000byte' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/ui/api-keys',
+      headers: owner,
+      payload: { name: 'nul\u0000byte' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('VALIDATION_FAILED');
     expect(await t.db.prisma.adminApiKey.count()).toBe(before);
@@ -149,6 +201,8 @@ describe('hostile input reaching the database or the router', () => {
   it('answers 400 in the error shape for a URL that is not valid percent-encoding', async () => {
     const res = await get('/ui/%ff%fe', bearer(await userToken(t, wsA)));
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ error: { code: 'VALIDATION_FAILED', message: expect.any(String), requestId: expect.any(String) } });
+    expect(res.json()).toEqual({
+      error: { code: 'VALIDATION_FAILED', message: expect.any(String), requestId: expect.any(String) },
+    });
   });
 });

@@ -7,7 +7,14 @@ import { type FakeClockify, createFakeClockify } from '../../src/fake-clockify/s
 import { loadCatalogue } from '../../src/integrations/clockify/catalogue.js';
 import type { Database } from '../../src/store/database.js';
 import { type TestApp, buildTestApp, hexId } from '../helpers/build-test-app.js';
-import { ADDON_ID, bearer, install, installAgainstFake, postLifecycle, userToken } from '../helpers/clockify.js';
+import {
+  ADDON_ID,
+  bearer,
+  install,
+  installAgainstFake,
+  postLifecycle,
+  userToken,
+} from '../helpers/clockify.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // Each test has its own workspace in one fake Clockify, so rate limits and request logs do not mix.
@@ -22,13 +29,57 @@ const W = {
   other: hexId(),
   purge: hexId(),
 };
-const SMALL: Partial<WorkspaceCounts> = { users: 2, clients: 2, projects: 3, tasksPerProject: 1, tags: 2, timeEntriesPerUser: 3, userGroups: 1, customFields: 1 };
+const SMALL: Partial<WorkspaceCounts> = {
+  users: 2,
+  clients: 2,
+  projects: 3,
+  tasksPerProject: 1,
+  tags: 2,
+  timeEntriesPerUser: 3,
+  userGroups: 1,
+  customFields: 1,
+};
 const counts: Record<string, Partial<WorkspaceCounts>> = {
-  [W.full]: { users: 7, clients: 3, projects: 60, tasksPerProject: 2, tags: 4, timeEntriesPerUser: 12, userGroups: 2, customFields: 2 },
+  [W.full]: {
+    users: 7,
+    clients: 3,
+    projects: 60,
+    tasksPerProject: 2,
+    tags: 4,
+    timeEntriesPerUser: 12,
+    userGroups: 2,
+    customFields: 2,
+  },
   // Empty collections (custom fields, user groups) and an exact multiple of the page size (50 tags).
-  [W.edges]: { users: 1, clients: 0, projects: 0, tags: 50, timeEntriesPerUser: 0, userGroups: 0, customFields: 0 },
-  [W.crash]: { users: 6, clients: 2, projects: 12, tasksPerProject: 1, tags: 2, timeEntriesPerUser: 120, userGroups: 1, customFields: 1 },
-  [W.twoInstances]: { users: 3, clients: 2, projects: 12, tasksPerProject: 1, tags: 2, timeEntriesPerUser: 2, userGroups: 1, customFields: 1 },
+  [W.edges]: {
+    users: 1,
+    clients: 0,
+    projects: 0,
+    tags: 50,
+    timeEntriesPerUser: 0,
+    userGroups: 0,
+    customFields: 0,
+  },
+  [W.crash]: {
+    users: 6,
+    clients: 2,
+    projects: 12,
+    tasksPerProject: 1,
+    tags: 2,
+    timeEntriesPerUser: 120,
+    userGroups: 1,
+    customFields: 1,
+  },
+  [W.twoInstances]: {
+    users: 3,
+    clients: 2,
+    projects: 12,
+    tasksPerProject: 1,
+    tags: 2,
+    timeEntriesPerUser: 2,
+    userGroups: 1,
+    customFields: 1,
+  },
 };
 
 let t: TestApp;
@@ -38,7 +89,12 @@ const FAST = [{ id: 'bootstrap_max_rps', value: 50 }];
 beforeAll(async () => {
   t = await buildTestApp();
   fake = await createFakeClockify({
-    workspaces: Object.values(W).map((id) => ({ id, name: id, tokens: [`unused-${id}`], counts: counts[id] ?? SMALL })),
+    workspaces: Object.values(W).map((id) => ({
+      id,
+      name: id,
+      tokens: [`unused-${id}`],
+      counts: counts[id] ?? SMALL,
+    })),
     acceptInstallationTokens: true,
   });
 });
@@ -65,7 +121,10 @@ async function finishedRun(workspaceId: string, timeoutMs = 30_000) {
 }
 
 async function cachedIds(workspaceId: string, entityType: string): Promise<string[]> {
-  const rows = await t.db.prisma.cachedEntity.findMany({ where: { workspaceId, entityType }, select: { entityId: true } });
+  const rows = await t.db.prisma.cachedEntity.findMany({
+    where: { workspaceId, entityType },
+    select: { entityId: true },
+  });
   return rows.map((r) => r.entityId).sort();
 }
 
@@ -100,15 +159,30 @@ describe('bootstrap', () => {
     // Heavy operations are off by default.
     expect(requestsTo(W.full, '/shared-reports')).toBe(0);
 
-    const res = await t.app.inject({ method: 'GET', url: '/ui/bootstrap', headers: bearer(await userToken(t, W.full)) });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/ui/bootstrap',
+      headers: bearer(await userToken(t, W.full)),
+    });
     expect(res.statusCode).toBe(200);
     const view = res.json().run;
     expect(view).toMatchObject({ id: run.id, status: 'completed', estimatedSecondsLeft: 0 });
-    expect(view.summary.find((s: { operationId: string }) => s.operationId === 'getTasks')).toMatchObject({ lists: 60, done: 60, entities: 120 });
+    expect(view.summary.find((s: { operationId: string }) => s.operationId === 'getTasks')).toMatchObject({
+      lists: 60,
+      done: 60,
+      entities: 120,
+    });
     expect(view.excluded.map((e: { operationId: string }) => e.operationId)).toContain('getSharedReportsV1');
 
-    const dash = await t.app.inject({ method: 'GET', url: '/ui/dashboard', headers: bearer(await userToken(t, W.full)) });
-    expect(dash.json()).toMatchObject({ bootstrap: { runId: run.id, status: 'completed' }, cache: { byType: { project: 60, task: 120, 'time-entry': 84 } } });
+    const dash = await t.app.inject({
+      method: 'GET',
+      url: '/ui/dashboard',
+      headers: bearer(await userToken(t, W.full)),
+    });
+    expect(dash.json()).toMatchObject({
+      bootstrap: { runId: run.id, status: 'completed' },
+      cache: { byType: { project: 60, task: 120, 'time-entry': 84 } },
+    });
   });
 
   it('handles empty collections and an exact multiple of the page size without an extra request', async () => {
@@ -124,7 +198,13 @@ describe('bootstrap', () => {
   });
 
   it('waits out 429s from Clockify and completes', async () => {
-    fake.setFault({ operationId: 'getClients', workspaceId: W.throttled, status: 429, headers: { 'retry-after': '1' }, times: 2 });
+    fake.setFault({
+      operationId: 'getClients',
+      workspaceId: W.throttled,
+      status: 429,
+      headers: { 'retry-after': '1' },
+      times: 2,
+    });
     t.deps.runner.start();
     await installAgainstFake(t, fake, W.throttled, FAST);
     const run = await finishedRun(W.throttled);
@@ -134,18 +214,31 @@ describe('bootstrap', () => {
   });
 
   it('records a missing scope (403) on its operation, skips it, and completes the run', async () => {
-    fake.setFault({ operationId: 'getTags', workspaceId: W.forbidden, status: 403, body: { code: 403, message: 'Missing scope TAG_READ' } });
+    fake.setFault({
+      operationId: 'getTags',
+      workspaceId: W.forbidden,
+      status: 403,
+      body: { code: 403, message: 'Missing scope TAG_READ' },
+    });
     t.deps.runner.start();
     await installAgainstFake(t, fake, W.forbidden, FAST);
     const run = await finishedRun(W.forbidden);
     expect(run).toMatchObject({ status: 'completed', errors: 1 });
-    const op = await t.db.prisma.bootstrapOperation.findFirstOrThrow({ where: { runId: run.id, operationId: 'getTags' } });
+    const op = await t.db.prisma.bootstrapOperation.findFirstOrThrow({
+      where: { runId: run.id, operationId: 'getTags' },
+    });
     expect(op.status).toBe('failed');
     expect(op.error).toMatch(/missing scope.*TAG_READ/i);
     expect(await cachedIds(W.forbidden, 'tag')).toEqual([]);
     expect(await cachedIds(W.forbidden, 'project')).toHaveLength(3);
-    const res = await t.app.inject({ method: 'GET', url: '/ui/bootstrap', headers: bearer(await userToken(t, W.forbidden)) });
-    expect(res.json().run.failures).toEqual([expect.objectContaining({ operationId: 'getTags', status: 'failed' })]);
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/ui/bootstrap',
+      headers: bearer(await userToken(t, W.forbidden)),
+    });
+    expect(res.json().run.failures).toEqual([
+      expect.objectContaining({ operationId: 'getTags', status: 'failed' }),
+    ]);
   });
 
   it('resumes after a crash without refetching finished operations', async () => {
@@ -164,14 +257,19 @@ describe('bootstrap', () => {
     const runId = (await waitFor(() => latestRun(W.crash), { what: 'run created' })).id;
     const halfDone = await waitFor(
       async () => {
-        const op = await t.db.prisma.bootstrapOperation.findFirst({ where: { runId, operationId: 'getTimeEntries', paramsKey: `userId=${firstUser!.id}` } });
+        const op = await t.db.prisma.bootstrapOperation.findFirst({
+          where: { runId, operationId: 'getTimeEntries', paramsKey: `userId=${firstUser!.id}` },
+        });
         return op !== null && op.pagesFetched === 1 ? op : null;
       },
       { what: 'first user’s time entries half fetched' },
     );
     expect(halfDone.status).toBe('running');
     // Let other lists finish, then kill instance A mid-flight (the stalled call is aborted, not answered).
-    await waitFor(async () => (await t.db.prisma.bootstrapOperation.count({ where: { runId, status: 'done' } })) >= 10, { what: 'ten lists done' });
+    await waitFor(
+      async () => (await t.db.prisma.bootstrapOperation.count({ where: { runId, status: 'done' } })) >= 10,
+      { what: 'ten lists done' },
+    );
     await a.runner.stop(0);
     await a.close();
     await dbA.close();
@@ -194,14 +292,21 @@ describe('bootstrap', () => {
     for (const op of doneBefore) {
       // A list finished before the crash was requested exactly as many times as it has pages.
       const params = op.pathParams as Record<string, string>;
-      const path = (await loadCatalogue()).get(op.operationId)!.path.replace('{workspaceId}', W.crash).replace(/\{(\w+)\}/g, (_, n: string) => params[n] ?? '');
-      expect(after.filter((r) => r.path === path).length, `${op.operationId} ${op.paramsKey}`).toBe(op.pagesFetched);
+      const path = (await loadCatalogue())
+        .get(op.operationId)!
+        .path.replace('{workspaceId}', W.crash)
+        .replace(/\{(\w+)\}/g, (_, n: string) => params[n] ?? '');
+      expect(after.filter((r) => r.path === path).length, `${op.operationId} ${op.paramsKey}`).toBe(
+        op.pagesFetched,
+      );
     }
     // The half-done list resumed at page 2: page 1 went out once, page 2 at most twice (the aborted call).
     const resumed = await t.db.prisma.bootstrapOperation.findUniqueOrThrow({ where: { id: halfDone.id } });
     expect(resumed).toMatchObject({ status: 'done', pagesFetched: 3 });
     expect(after.filter((r) => r.path === `${wsPath}${stalled}`).length).toBeLessThanOrEqual(4);
-    expect(await cachedIds(W.crash, 'time-entry')).toEqual(ids([...fake.data.get(W.crash)!.timeEntries.values()].flat()));
+    expect(await cachedIds(W.crash, 'time-entry')).toEqual(
+      ids([...fake.data.get(W.crash)!.timeEntries.values()].flat()),
+    );
   });
 
   it('fails the run at once, with the reason, when Clockify cannot be reached', async () => {
@@ -245,7 +350,11 @@ describe('admin API', () => {
     expect(second.statusCode).toBe(409);
     expect(second.json().error).toMatchObject({ code: 'CONFLICT', details: { runId } });
     // Readers may not trigger.
-    const reader = await t.app.inject({ method: 'POST', url: '/ui/bootstrap/trigger', headers: bearer(await userToken(t, W.conflict, 'TEAM_MANAGER')) });
+    const reader = await t.app.inject({
+      method: 'POST',
+      url: '/ui/bootstrap/trigger',
+      headers: bearer(await userToken(t, W.conflict, 'TEAM_MANAGER')),
+    });
     expect(reader.statusCode).toBe(403);
     t.deps.runner.start();
     expect((await finishedRun(W.conflict)).id).toBe(runId);
@@ -261,17 +370,29 @@ describe('admin API', () => {
     const page1 = await t.app.inject({ method: 'GET', url: '/ui/cache/project?limit=40', headers: mine });
     expect(page1.statusCode).toBe(200);
     expect(page1.json().items).toHaveLength(40);
-    const page2 = await t.app.inject({ method: 'GET', url: `/ui/cache/project?limit=40&cursor=${page1.json().nextCursor}`, headers: mine });
+    const page2 = await t.app.inject({
+      method: 'GET',
+      url: `/ui/cache/project?limit=40&cursor=${page1.json().nextCursor}`,
+      headers: mine,
+    });
     expect(page2.json().items).toHaveLength(20);
     expect(page2.json().nextCursor).toBeNull();
-    expect([...page1.json().items, ...page2.json().items].map((i: { id: string }) => i.id)).toEqual(ids(fake.data.get(W.full)!.projects));
+    expect([...page1.json().items, ...page2.json().items].map((i: { id: string }) => i.id)).toEqual(
+      ids(fake.data.get(W.full)!.projects),
+    );
 
     const foreign = await t.app.inject({ method: 'GET', url: '/ui/cache/project', headers: theirs });
     expect(foreign.json()).toEqual({ entityType: 'project', items: [], nextCursor: null });
-    expect((await t.app.inject({ method: 'GET', url: '/ui/bootstrap', headers: theirs })).json().run).toBeNull();
-    expect((await t.app.inject({ method: 'GET', url: '/ui/dashboard', headers: theirs })).json().cache.total).toBe(0);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/ui/bootstrap', headers: theirs })).json().run,
+    ).toBeNull();
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/ui/dashboard', headers: theirs })).json().cache.total,
+    ).toBe(0);
 
-    expect((await t.app.inject({ method: 'GET', url: '/ui/cache/no-such-type', headers: mine })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/ui/cache/no-such-type', headers: mine })).statusCode,
+    ).toBe(404);
     const bad = await t.app.inject({ method: 'GET', url: '/ui/cache/project?limit=500', headers: mine });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('VALIDATION_FAILED');
@@ -284,8 +405,15 @@ describe('admin API', () => {
     await finishedRun(W.purge);
     expect(await t.db.prisma.cachedEntity.count({ where: { workspaceId: W.purge } })).toBeGreaterThan(0);
     expect(await t.db.prisma.rateLimitSlot.count({ where: { workspaceId: W.purge } })).toBe(1);
-    await postLifecycle(t, '/lifecycle/deleted', { addonId: ADDON_ID, workspaceId: W.purge, asUser: 'owner-user' });
-    await waitFor(async () => (await t.db.prisma.installation.count({ where: { workspaceId: W.purge } })) === 0, { what: 'purge', timeoutMs: 20_000 });
+    await postLifecycle(t, '/lifecycle/deleted', {
+      addonId: ADDON_ID,
+      workspaceId: W.purge,
+      asUser: 'owner-user',
+    });
+    await waitFor(
+      async () => (await t.db.prisma.installation.count({ where: { workspaceId: W.purge } })) === 0,
+      { what: 'purge', timeoutMs: 20_000 },
+    );
     expect(await t.db.prisma.cachedEntity.count({ where: { workspaceId: W.purge } })).toBe(0);
     expect(await t.db.prisma.bootstrapRun.count({ where: { workspaceId: W.purge } })).toBe(0);
     expect(await t.db.prisma.bootstrapOperation.count({ where: { workspaceId: W.purge } })).toBe(0);
@@ -295,9 +423,23 @@ describe('admin API', () => {
 
 describe('cache event processor', () => {
   const sample = (name: string): Record<string, unknown> =>
-    JSON.parse(readFileSync(`test/fixtures/clockify/webhook-samples/${name}.json`, 'utf8')) as Record<string, unknown>;
-  const ctx = () => ({ jobId: 'job_test', attempt: 1, workspaceId: null, log: pino({ level: 'silent' }), signal: new AbortController().signal });
-  const event = (workspaceId: string, eventType: string, payload: unknown, sourceKind: 'clockify' | 'custom' = 'clockify') => ({
+    JSON.parse(readFileSync(`test/fixtures/clockify/webhook-samples/${name}.json`, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+  const ctx = () => ({
+    jobId: 'job_test',
+    attempt: 1,
+    workspaceId: null,
+    log: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+  });
+  const event = (
+    workspaceId: string,
+    eventType: string,
+    payload: unknown,
+    sourceKind: 'clockify' | 'custom' = 'clockify',
+  ) => ({
     id: `evt_${hexId()}`,
     workspaceId,
     sourceKind,
@@ -316,32 +458,62 @@ describe('cache event processor', () => {
     await processor.process(event(ws, 'NEW_PROJECT', project), ctx()); // at-least-once: twice is fine
     expect((await t.deps.cache.counts(ws)).project).toBe(1);
 
-    await processor.process(event(ws, 'PROJECT_UPDATED', { ...sample('PROJECT_UPDATED'), name: 'Renamed' }), ctx());
-    const row = await t.db.prisma.cachedEntity.findUniqueOrThrow({ where: { workspaceId_entityType_entityId: { workspaceId: ws, entityType: 'project', entityId: project.id as string } } });
+    await processor.process(
+      event(ws, 'PROJECT_UPDATED', { ...sample('PROJECT_UPDATED'), name: 'Renamed' }),
+      ctx(),
+    );
+    const row = await t.db.prisma.cachedEntity.findUniqueOrThrow({
+      where: {
+        workspaceId_entityType_entityId: {
+          workspaceId: ws,
+          entityType: 'project',
+          entityId: project.id as string,
+        },
+      },
+    });
     expect(row.data).toMatchObject({ name: 'Renamed', clientId: project.clientId });
 
     // A partial user payload is merged into the cached user.
     const user = sample('USER_UPDATED');
-    await processor.process(event(ws, 'USER_JOINED_WORKSPACE', { ...user, status: 'ACTIVE', email: 'old@example.com' }), ctx());
+    await processor.process(
+      event(ws, 'USER_JOINED_WORKSPACE', { ...user, status: 'ACTIVE', email: 'old@example.com' }),
+      ctx(),
+    );
     await processor.process(event(ws, 'USER_UPDATED', user), ctx());
-    const cachedUser = await t.db.prisma.cachedEntity.findUniqueOrThrow({ where: { workspaceId_entityType_entityId: { workspaceId: ws, entityType: 'user', entityId: user.id as string } } });
+    const cachedUser = await t.db.prisma.cachedEntity.findUniqueOrThrow({
+      where: {
+        workspaceId_entityType_entityId: { workspaceId: ws, entityType: 'user', entityId: user.id as string },
+      },
+    });
     expect(cachedUser.data).toMatchObject({ status: 'ACTIVE', email: user.email });
 
     await processor.process(event(ws, 'PROJECT_DELETED', sample('PROJECT_DELETED')), ctx());
-    await processor.process(event(ws, 'USER_DELETED_FROM_WORKSPACE', sample('USER_DELETED_FROM_WORKSPACE')), ctx());
+    await processor.process(
+      event(ws, 'USER_DELETED_FROM_WORKSPACE', sample('USER_DELETED_FROM_WORKSPACE')),
+      ctx(),
+    );
     expect(await t.deps.cache.counts(ws)).toEqual({});
 
     // Other workspaces' payloads and custom sources change nothing.
     await processor.process(event('another-workspace', 'NEW_PROJECT', project), ctx());
     await processor.process(event(ws, 'NEW_PROJECT', project, 'custom'), ctx());
-    expect(await t.db.prisma.cachedEntity.count({ where: { workspaceId: { in: [ws, 'another-workspace'] } } })).toBe(0);
+    expect(
+      await t.db.prisma.cachedEntity.count({ where: { workspaceId: { in: [ws, 'another-workspace'] } } }),
+    ).toBe(0);
   });
 
   it('updates entries a bootstrap run filled', async () => {
     const processor = t.deps.eventProcessors.find((p) => p.name === 'entity-cache')!;
     const [project] = fake.data.get(W.full)!.projects;
-    await processor.process(event(W.full, 'PROJECT_UPDATED', { ...project, workspaceId: W.full, name: 'From webhook' }), ctx());
-    const res = await t.app.inject({ method: 'GET', url: '/ui/cache/project?limit=100', headers: bearer(await userToken(t, W.full)) });
+    await processor.process(
+      event(W.full, 'PROJECT_UPDATED', { ...project, workspaceId: W.full, name: 'From webhook' }),
+      ctx(),
+    );
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/ui/cache/project?limit=100',
+      headers: bearer(await userToken(t, W.full)),
+    });
     const item = res.json().items.find((i: { id: string }) => i.id === project!.id);
     expect(item.data.name).toBe('From webhook');
     expect(Date.parse(item.updatedAt)).toBeGreaterThan(Date.parse(item.fetchedAt));

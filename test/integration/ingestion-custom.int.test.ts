@@ -321,7 +321,10 @@ describe('hostile payload values', () => {
     const ws = (await install(t)).workspaceId;
     const input = { scheme: 'github' } as const;
     const config = SourceVerification.parse(input);
-    const src = await createSource(ws, { verification: input, dedupRule: { kind: 'jsonpath', path: '$.id' } });
+    const src = await createSource(ws, {
+      verification: input,
+      dedupRule: { kind: 'jsonpath', path: '$.id' },
+    });
     const hostile = JSON.stringify({ id: `a\u0000${seq++}`, type: 'evil\u0000type' });
     const normal = uniqueBody();
     // Sent together, so they are likely to share a batch statement.
@@ -331,7 +334,9 @@ describe('hostile payload values', () => {
     ]);
     expect(bad.statusCode, bad.body).toBe(202);
     expect(good.statusCode, good.body).toBe(202);
-    const row = await t.db.prisma.webhookEvent.findUniqueOrThrow({ where: { id: bad.json<{ eventId: string }>().eventId } });
+    const row = await t.db.prisma.webhookEvent.findUniqueOrThrow({
+      where: { id: bad.json<{ eventId: string }>().eventId },
+    });
     expect(row.eventType).toBe('evil\uFFFDtype');
     expect(Buffer.from(row.body).toString('utf8')).toBe(hostile);
   });

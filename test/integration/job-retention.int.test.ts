@@ -5,7 +5,11 @@ import { enqueue, pruneFinished } from '../../src/jobs/queue.js';
 import { type TestApp, buildTestApp, manualClock } from '../helpers/build-test-app.js';
 
 const DAY = 86_400_000;
-const echoJob = defineJob('test.echo', { schema: z.object({ n: z.number() }), leaseSeconds: 30, maxAttempts: 3 });
+const echoJob = defineJob('test.echo', {
+  schema: z.object({ n: z.number() }),
+  leaseSeconds: 30,
+  maxAttempts: 3,
+});
 const clock = manualClock(new Date('2026-12-01T10:00:00.000Z'));
 let t: TestApp;
 beforeAll(async () => {
@@ -44,7 +48,11 @@ describe('finished jobs are pruned (jobs.prune, hourly)', () => {
       await jobFinished('queued', 60),
       await jobFinished('running', 60),
     ];
-    const pruned = [await jobFinished('succeeded', 8), await jobFinished('succeeded', 40), await jobFinished('dead', 31)];
+    const pruned = [
+      await jobFinished('succeeded', 8),
+      await jobFinished('succeeded', 40),
+      await jobFinished('dead', 31),
+    ];
 
     await t.deps.registry.get('jobs.prune')!.handler({ slot: '2026-12-01T10:00:00.000Z' }, ctx());
 

@@ -29,15 +29,23 @@ describe('INSTALLED', () => {
       installedByUserId: 'owner-user',
       addonUserId: 'addon-user',
     });
-    expect(row.apiUrls).toEqual({ backendUrl: 'https://api.clockify.test/api', reportsUrl: 'https://reports.clockify.test' });
+    expect(row.apiUrls).toEqual({
+      backendUrl: 'https://api.clockify.test/api',
+      reportsUrl: 'https://reports.clockify.test',
+    });
     expect(row.settings).toMatchObject({ bootstrap_max_rps: 25, flows_enabled: true });
     // The plaintext token appears nowhere in the table; the stored value decrypts back to it.
-    const raw = await t.db.sql.query<{ r: string }>('SELECT row_to_json(i)::text AS r FROM installation i WHERE workspace_id = $1', [workspaceId]);
+    const raw = await t.db.sql.query<{ r: string }>(
+      'SELECT row_to_json(i)::text AS r FROM installation i WHERE workspace_id = $1',
+      [workspaceId],
+    );
     expect(raw[0]?.r).not.toContain(body.authToken);
     expect(raw[0]?.r).not.toContain(body.authToken.split('.')[2]);
     expect(await t.deps.installations.installationToken(workspaceId)).toBe(body.authToken);
     const tokens = await t.db.prisma.clockifyWebhookToken.findMany({ where: { workspaceId } });
-    expect(tokens).toEqual([expect.objectContaining({ path: '/webhooks/clockify/NEW_PROJECT', event: 'NEW_PROJECT' })]);
+    expect(tokens).toEqual([
+      expect.objectContaining({ path: '/webhooks/clockify/NEW_PROJECT', event: 'NEW_PROJECT' }),
+    ]);
     expect(JSON.stringify(tokens)).not.toContain(body.webhooks[0]!.authToken);
     expect(await t.db.prisma.job.count({ where: { workspaceId, name: 'installation.setup' } })).toBe(1);
   });
@@ -45,7 +53,8 @@ describe('INSTALLED', () => {
   it('is idempotent when Clockify replays the same INSTALLED', async () => {
     const workspaceId = hexId();
     const body = await installedPayload(t, workspaceId);
-    for (let i = 0; i < 3; i++) expect((await postLifecycle(t, '/lifecycle/installed', body)).statusCode).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await postLifecycle(t, '/lifecycle/installed', body)).statusCode).toBe(200);
     expect(await countRows(workspaceId)).toEqual({ installations: 1, tokens: 1, jobs: 1 });
   });
 
@@ -81,12 +90,21 @@ describe('lifecycle token verification', () => {
   const cases: [string, (ws: string) => Promise<string | null>][] = [
     ['missing header', async () => null],
     ['garbage', async () => 'not-a-jwt'],
-    ['alg none', async (ws) => new UnsecuredJWT({ workspaceId: ws, type: 'addon' }).setIssuer('clockify').setSubject(ADDON_KEY).encode()],
+    [
+      'alg none',
+      async (ws) =>
+        new UnsecuredJWT({ workspaceId: ws, type: 'addon' })
+          .setIssuer('clockify')
+          .setSubject(ADDON_KEY)
+          .encode(),
+    ],
     [
       'HS256 signed with the public key',
       async (ws) => {
         const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
-        const payload = Buffer.from(JSON.stringify({ iss: 'clockify', sub: ADDON_KEY, type: 'addon', workspaceId: ws })).toString('base64url');
+        const payload = Buffer.from(
+          JSON.stringify({ iss: 'clockify', sub: ADDON_KEY, type: 'addon', workspaceId: ws }),
+        ).toString('base64url');
         const sig = createHmac('sha256', publicPem()).update(`${header}.${payload}`).digest('base64url');
         return `${header}.${payload}.${sig}`;
       },
@@ -113,7 +131,9 @@ describe('lifecycle token verification', () => {
     const body = await installedPayload(t, workspaceId);
     const res = await postLifecycle(t, '/lifecycle/installed', body, await makeToken(workspaceId));
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ error: { code: 'SIGNATURE_INVALID', message: expect.any(String), requestId: expect.any(String) } });
+    expect(res.json()).toEqual({
+      error: { code: 'SIGNATURE_INVALID', message: expect.any(String), requestId: expect.any(String) },
+    });
     expect(await countRows(workspaceId)).toEqual({ installations: 0, tokens: 0, jobs: 0 });
   });
 
@@ -123,7 +143,10 @@ describe('lifecycle token verification', () => {
     const before = await t.db.prisma.installation.findUniqueOrThrow({ where: { workspaceId } });
     for (const [path, body] of [
       ['/lifecycle/status-changed', { addonId: ADDON_ID, workspaceId, status: 'INACTIVE' }],
-      ['/lifecycle/settings-updated', { addonId: ADDON_ID, workspaceId, settings: [{ id: 'cache_ttl_days', value: 9 }] }],
+      [
+        '/lifecycle/settings-updated',
+        { addonId: ADDON_ID, workspaceId, settings: [{ id: 'cache_ttl_days', value: 9 }] },
+      ],
       ['/lifecycle/deleted', { addonId: ADDON_ID, workspaceId }],
     ] as const) {
       expect((await postLifecycle(t, path, body, bad)).statusCode).toBe(401);
@@ -138,7 +161,10 @@ describe('malformed lifecycle requests', () => {
     const { authToken: _omit, ...body } = await installedPayload(t, workspaceId);
     const res = await postLifecycle(t, '/lifecycle/installed', body);
     expect(res.statusCode).toBe(400);
-    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('authToken') });
+    expect(res.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('authToken'),
+    });
     expect(await countRows(workspaceId)).toEqual({ installations: 0, tokens: 0, jobs: 0 });
   });
 
@@ -147,7 +173,10 @@ describe('malformed lifecycle requests', () => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/lifecycle/installed',
-      headers: { 'content-type': 'application/json', 'x-addon-lifecycle-token': await lifecycleToken(t, workspaceId) },
+      headers: {
+        'content-type': 'application/json',
+        'x-addon-lifecycle-token': await lifecycleToken(t, workspaceId),
+      },
       payload: '{"workspaceId": ',
     });
     expect(res.statusCode).toBe(400);
@@ -189,15 +218,25 @@ describe('STATUS_CHANGED, SETTINGS_UPDATED, DELETED', () => {
   it('records ACTIVE and INACTIVE', async () => {
     const { workspaceId } = await install(t);
     for (const status of ['INACTIVE', 'ACTIVE', 'INACTIVE'] as const) {
-      const res = await postLifecycle(t, '/lifecycle/status-changed', { addonId: ADDON_ID, workspaceId, status });
+      const res = await postLifecycle(t, '/lifecycle/status-changed', {
+        addonId: ADDON_ID,
+        workspaceId,
+        status,
+      });
       expect(res.json()).toEqual({ workspaceId, status });
     }
-    expect((await t.db.prisma.installation.findUniqueOrThrow({ where: { workspaceId } })).status).toBe('INACTIVE');
+    expect((await t.db.prisma.installation.findUniqueOrThrow({ where: { workspaceId } })).status).toBe(
+      'INACTIVE',
+    );
   });
 
   it('answers 404 for a workspace that never installed', async () => {
     const workspaceId = hexId();
-    const res = await postLifecycle(t, '/lifecycle/status-changed', { addonId: ADDON_ID, workspaceId, status: 'ACTIVE' });
+    const res = await postLifecycle(t, '/lifecycle/status-changed', {
+      addonId: ADDON_ID,
+      workspaceId,
+      status: 'ACTIVE',
+    });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('INSTALLATION_NOT_FOUND');
   });
@@ -235,25 +274,47 @@ describe('STATUS_CHANGED, SETTINGS_UPDATED, DELETED', () => {
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().error.code).toBe('SETTINGS_INVALID');
-    expect(res.json().error.details.problems.map((p: { id: string }) => p.id)).toEqual(['bootstrap_max_rps', 'flows_enabled']);
-    expect((await t.db.prisma.installation.findUniqueOrThrow({ where: { workspaceId } })).settings).toEqual(before);
+    expect(res.json().error.details.problems.map((p: { id: string }) => p.id)).toEqual([
+      'bootstrap_max_rps',
+      'flows_enabled',
+    ]);
+    expect((await t.db.prisma.installation.findUniqueOrThrow({ where: { workspaceId } })).settings).toEqual(
+      before,
+    );
   });
 
   it('wipes tokens at once on DELETED and purges the workspace through a job', async () => {
     const { workspaceId } = await install(t);
-    const res = await postLifecycle(t, '/lifecycle/deleted', { addonId: ADDON_ID, workspaceId, asUser: 'owner-user' });
+    const res = await postLifecycle(t, '/lifecycle/deleted', {
+      addonId: ADDON_ID,
+      workspaceId,
+      asUser: 'owner-user',
+    });
     expect(res.json()).toEqual({ workspaceId, status: 'DELETED' });
     const row = await t.db.prisma.installation.findUniqueOrThrow({ where: { workspaceId } });
     expect(row).toMatchObject({ status: 'DELETED', tokenEncrypted: null });
     expect(await t.db.prisma.clockifyWebhookToken.count({ where: { workspaceId } })).toBe(0);
     expect(await t.deps.installations.installationToken(workspaceId)).toBeNull();
     // A replayed DELETED is harmless, and later lifecycle calls see no installation.
-    expect((await postLifecycle(t, '/lifecycle/uninstalled', { addonId: ADDON_ID, workspaceId })).statusCode).toBe(200);
-    expect((await postLifecycle(t, '/lifecycle/status-changed', { addonId: ADDON_ID, workspaceId, status: 'ACTIVE' })).statusCode).toBe(404);
+    expect(
+      (await postLifecycle(t, '/lifecycle/uninstalled', { addonId: ADDON_ID, workspaceId })).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await postLifecycle(t, '/lifecycle/status-changed', {
+          addonId: ADDON_ID,
+          workspaceId,
+          status: 'ACTIVE',
+        })
+      ).statusCode,
+    ).toBe(404);
 
     t.deps.runner.start();
     try {
-      await waitFor(async () => (await t.db.prisma.installation.count({ where: { workspaceId } })) === 0, { what: 'purge', timeoutMs: 20_000 });
+      await waitFor(async () => (await t.db.prisma.installation.count({ where: { workspaceId } })) === 0, {
+        what: 'purge',
+        timeoutMs: 20_000,
+      });
     } finally {
       await t.deps.runner.stop(5_000);
     }

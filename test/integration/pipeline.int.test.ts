@@ -15,14 +15,22 @@ it('keeps the entity cache fresh from Clockify webhooks', async () => {
   const { workspaceId } = await install(t);
   const tokens = await seedWebhookTokens(t, workspaceId, ['NEW_PROJECT', 'PROJECT_DELETED']);
   const project = samplePayload('NEW_PROJECT', workspaceId);
-  const created = await postClockify(t, { event: 'NEW_PROJECT', token: tokens.get('NEW_PROJECT')!, body: project });
+  const created = await postClockify(t, {
+    event: 'NEW_PROJECT',
+    token: tokens.get('NEW_PROJECT')!,
+    body: project,
+  });
   expect(created.statusCode).toBe(202);
 
   t.deps.runner.start();
   try {
     const cached = await waitFor(
       async () => {
-        const res = await t.app.inject({ method: 'GET', url: '/ui/cache/project', headers: bearer(await userToken(t, workspaceId)) });
+        const res = await t.app.inject({
+          method: 'GET',
+          url: '/ui/cache/project',
+          headers: bearer(await userToken(t, workspaceId)),
+        });
         const items = res.json<{ items: { id: string; data: { name: string } }[] }>().items;
         return items.length > 0 ? items : null;
       },
@@ -38,10 +46,13 @@ it('keeps the entity cache fresh from Clockify webhooks', async () => {
     });
     expect(deleted.statusCode).toBe(202);
     await waitFor(
-      async () => (await t.db.prisma.cachedEntity.count({ where: { workspaceId, entityType: 'project' } })) === 0,
+      async () =>
+        (await t.db.prisma.cachedEntity.count({ where: { workspaceId, entityType: 'project' } })) === 0,
       { what: 'project removed from the cache' },
     );
-    const event = await t.db.prisma.webhookEvent.findFirstOrThrow({ where: { workspaceId, eventType: 'NEW_PROJECT' } });
+    const event = await t.db.prisma.webhookEvent.findFirstOrThrow({
+      where: { workspaceId, eventType: 'NEW_PROJECT' },
+    });
     expect(event.status).toBe('processed');
   } finally {
     await t.deps.runner.stop(5_000);

@@ -20,7 +20,9 @@ function startGateway(env: Record<string, string>): { child: ChildProcess; outpu
 }
 
 const exitOf = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 describe('the gateway process', () => {
   it('starts on the embedded database, serves /readyz, and exits 0 on SIGTERM', async () => {
@@ -41,7 +43,12 @@ describe('the gateway process', () => {
   });
 
   it('refuses to start with bad configuration and lists every problem', async () => {
-    const { child, output } = startGateway({ NODE_ENV: 'production', PORT: 'x', ENCRYPTION_KEY: '', PUBLIC_BASE_URL: '' });
+    const { child, output } = startGateway({
+      NODE_ENV: 'production',
+      PORT: 'x',
+      ENCRYPTION_KEY: '',
+      PUBLIC_BASE_URL: '',
+    });
     expect(await exitOf(child)).toBe(1);
     expect(output()).toContain('PORT:');
     expect(output()).toContain('ENCRYPTION_KEY: required when NODE_ENV=production');

@@ -53,7 +53,10 @@ describe('readiness', () => {
     try {
       const res = await t.app.inject({ method: 'GET', url: '/readyz' });
       expect(res.statusCode).toBe(503);
-      expect(res.json().error).toMatchObject({ code: 'NOT_READY', message: expect.stringContaining(row!.migration_name) });
+      expect(res.json().error).toMatchObject({
+        code: 'NOT_READY',
+        message: expect.stringContaining(row!.migration_name),
+      });
     } finally {
       await t.db.sql.query('UPDATE "_prisma_migrations" SET finished_at = now() WHERE id = $1', [row!.id]);
     }

@@ -28,18 +28,22 @@ describe('loadConfig', () => {
   });
 
   it('keeps finished jobs for whole days, at least one', () => {
-    expect(loadConfig({ JOB_RETENTION_DAYS: '2', JOB_DEAD_RETENTION_DAYS: '90' }, io).worker.retention).toEqual({
+    expect(
+      loadConfig({ JOB_RETENTION_DAYS: '2', JOB_DEAD_RETENTION_DAYS: '90' }, io).worker.retention,
+    ).toEqual({
       succeededDays: 2,
       deadDays: 90,
     });
-    expect(problemsOf({ JOB_RETENTION_DAYS: '0', JOB_DEAD_RETENTION_DAYS: '1.5' }).map((p) => p.split(':')[0])).toEqual([
-      'JOB_RETENTION_DAYS',
-      'JOB_DEAD_RETENTION_DAYS',
-    ]);
+    expect(
+      problemsOf({ JOB_RETENTION_DAYS: '0', JOB_DEAD_RETENTION_DAYS: '1.5' }).map((p) => p.split(':')[0]),
+    ).toEqual(['JOB_RETENTION_DAYS', 'JOB_DEAD_RETENTION_DAYS']);
   });
 
   it('uses a PostgreSQL server when DATABASE_URL is set', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/gw' }, io).database).toEqual({ kind: 'server', url: 'postgresql://u@db:5432/gw' });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/gw' }, io).database).toEqual({
+      kind: 'server',
+      url: 'postgresql://u@db:5432/gw',
+    });
   });
 
   it('reports every problem at once', () => {
@@ -52,7 +56,14 @@ describe('loadConfig', () => {
       PUBLIC_BASE_URL: 'not a url',
     });
     expect(problems.map((p) => p.split(':')[0])).toEqual(
-      expect.arrayContaining(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'ADDON_KEY', 'ENCRYPTION_KEY', 'PUBLIC_BASE_URL']),
+      expect.arrayContaining([
+        'PORT',
+        'LOG_LEVEL',
+        'DATABASE_URL',
+        'ADDON_KEY',
+        'ENCRYPTION_KEY',
+        'PUBLIC_BASE_URL',
+      ]),
     );
     expect(problems).toHaveLength(6);
   });
@@ -63,7 +74,12 @@ describe('loadConfig', () => {
       'PUBLIC_BASE_URL: required when NODE_ENV=production',
     ]);
     const key = Buffer.alloc(32, 1).toString('hex');
-    expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: key, PUBLIC_BASE_URL: 'https://gw.example.com/' }, io)).toMatchObject({
+    expect(
+      loadConfig(
+        { NODE_ENV: 'production', ENCRYPTION_KEY: key, PUBLIC_BASE_URL: 'https://gw.example.com/' },
+        io,
+      ),
+    ).toMatchObject({
       publicBaseUrl: 'https://gw.example.com',
       encryptionKey: Buffer.alloc(32, 1),
     });
@@ -72,7 +88,14 @@ describe('loadConfig', () => {
   it('takes the Clockify public key as PEM text or as a file path', () => {
     const pem = '-----BEGIN PUBLIC KEY-----\\nxyz\\n-----END PUBLIC KEY-----';
     expect(loadConfig({ CLOCKIFY_PUBLIC_KEY: pem }, io).clockifyPublicKeyPem).toContain('\nxyz\n');
-    const missing = { readFile: () => { throw new Error('ENOENT'); }, cwd: '/' };
-    expect(() => loadConfig({ CLOCKIFY_PUBLIC_KEY: 'nope.pem' }, missing)).toThrow(/cannot read PEM file nope.pem/);
+    const missing = {
+      readFile: () => {
+        throw new Error('ENOENT');
+      },
+      cwd: '/',
+    };
+    expect(() => loadConfig({ CLOCKIFY_PUBLIC_KEY: 'nope.pem' }, missing)).toThrow(
+      /cannot read PEM file nope.pem/,
+    );
   });
 });

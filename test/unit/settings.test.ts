@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { applySettingsUpdate, defaultSettings, readSettings } from '../../src/modules/installations/settings.js';
+import {
+  applySettingsUpdate,
+  defaultSettings,
+  readSettings,
+} from '../../src/modules/installations/settings.js';
 
 describe('settings', () => {
   it('defaults to 25 requests per second, no heavy endpoints, time entries on', () => {
-    expect(readSettings({}).bootstrap).toEqual({ maxRequestsPerSecond: 25, includeHeavy: false, includeTimeEntries: true, timeEntryDaysBack: 30 });
+    expect(readSettings({}).bootstrap).toEqual({
+      maxRequestsPerSecond: 25,
+      includeHeavy: false,
+      includeTimeEntries: true,
+      timeEntryDaysBack: 30,
+    });
   });
 
   it('ignores stored garbage when reading', () => {
-    expect(readSettings({ bootstrap_max_rps: 'lots', cache_ttl_days: 3 }).bootstrap.maxRequestsPerSecond).toBe(25);
+    expect(
+      readSettings({ bootstrap_max_rps: 'lots', cache_ttl_days: 3 }).bootstrap.maxRequestsPerSecond,
+    ).toBe(25);
     expect(readSettings(null).cache.ttlDays).toBe(7);
   });
 
@@ -19,7 +30,12 @@ describe('settings', () => {
       { id: 'cache_ttl_days', value: 10 },
     ]);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems.map((p) => p.id)).toEqual(['bootstrap_max_rps', 'bootstrap_time_entry_days', 'webhooks_accept_custom']);
+    if (!r.ok)
+      expect(r.problems.map((p) => p.id)).toEqual([
+        'bootstrap_max_rps',
+        'bootstrap_time_entry_days',
+        'webhooks_accept_custom',
+      ]);
   });
 
   it('accepts the 1–50 bounds and reports unknown ids as ignored', () => {

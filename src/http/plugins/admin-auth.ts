@@ -29,7 +29,10 @@ export function adminAuthHook(auth: AdminAuthService) {
   return async function authenticateAdmin(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const principal = await auth.authenticate(credentialOf(req));
     if (req.routeOptions.config.access === 'write' && !principal.canWrite) {
-      throw new AppError('FORBIDDEN', 'This action needs a workspace owner or admin (or a write-enabled API key)');
+      throw new AppError(
+        'FORBIDDEN',
+        'This action needs a workspace owner or admin (or a write-enabled API key)',
+      );
     }
     req.principal = principal;
   };

@@ -33,9 +33,13 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const sqlState = sqlStateOf(err);
   if (sqlState !== undefined && CLIENT_DATA_SQLSTATES.has(sqlState)) {
-    return new AppError('VALIDATION_FAILED', 'A value contains characters or a format that cannot be stored (e.g. a NUL byte)', {
-      cause: err,
-    });
+    return new AppError(
+      'VALIDATION_FAILED',
+      'A value contains characters or a format that cannot be stored (e.g. a NUL byte)',
+      {
+        cause: err,
+      },
+    );
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issues = err.validation.map((v) => ({
@@ -48,7 +52,8 @@ export function toAppError(err: unknown): AppError {
       cause: err,
     });
   }
-  if (isResponseSerializationError(err)) return new AppError('INTERNAL', 'Response did not match its schema', { cause: err });
+  if (isResponseSerializationError(err))
+    return new AppError('INTERNAL', 'Response did not match its schema', { cause: err });
   const fe = err as Partial<FastifyError>;
   if (typeof fe.code === 'string' && fe.code in FASTIFY_CODES) {
     return new AppError(FASTIFY_CODES[fe.code]!, fe.message ?? 'Bad request', { cause: err });
@@ -56,7 +61,13 @@ export function toAppError(err: unknown): AppError {
   // Other 4xx raised by Fastify or its plugins (e.g. malformed URL) stay client errors.
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code: ErrorCode =
-      fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fe.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
+      fe.statusCode === 413
+        ? 'PAYLOAD_TOO_LARGE'
+        : fe.statusCode === 415
+          ? 'UNSUPPORTED_MEDIA_TYPE'
+          : fe.statusCode === 404
+            ? 'NOT_FOUND'
+            : 'VALIDATION_FAILED';
     return new AppError(code, fe.message ?? 'Bad request', { cause: err });
   }
   return new AppError('INTERNAL', 'Internal error', { cause: err });
@@ -79,7 +90,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send({
-      error: { code: 'NOT_FOUND', message: `Route ${req.method} ${req.url.split('?')[0]} not found`, requestId: req.id },
+      error: {
+        code: 'NOT_FOUND',
+        message: `Route ${req.method} ${req.url.split('?')[0]} not found`,
+        requestId: req.id,
+      },
     }),
   );
 }

@@ -31,13 +31,21 @@ const security = [{ bearer: [] }];
 const authErrors = errors(401, 403);
 
 /** Admin API basics: who am I, the installation, and the workspace's API keys. Mounted under /ui. */
-export const adminRoutes: FastifyPluginAsyncZod<{ installations: InstallationsService; adminAuth: AdminAuthService }> = async (
-  app,
-  { installations, adminAuth },
-) => {
+export const adminRoutes: FastifyPluginAsyncZod<{
+  installations: InstallationsService;
+  adminAuth: AdminAuthService;
+}> = async (app, { installations, adminAuth }) => {
   app.get(
     '/me',
-    { schema: { operationId: 'getMe', tags: ['admin'], summary: 'The caller and its access', security, response: { 200: Me, ...authErrors } } },
+    {
+      schema: {
+        operationId: 'getMe',
+        tags: ['admin'],
+        summary: 'The caller and its access',
+        security,
+        response: { 200: Me, ...authErrors },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       return { workspaceId: p.workspaceId, via: p.via, canWrite: p.canWrite, userId: p.userId, role: p.role };

@@ -37,7 +37,9 @@ const BootstrapRunView = z
         entities: z.number().int(),
       }),
     ),
-    failures: z.array(z.object({ operationId: z.string(), params: z.string(), status: z.string(), reason: z.string() })),
+    failures: z.array(
+      z.object({ operationId: z.string(), params: z.string(), status: z.string(), reason: z.string() }),
+    ),
     excluded: z.array(z.object({ operationId: z.string(), reason: z.string() })),
   })
   .meta({ id: 'BootstrapRun' });
@@ -52,7 +54,10 @@ const security = [{ bearer: [] }];
 const authErrors = errors(401, 403);
 
 /** Bootstrap status and trigger, cache reads and the dashboard. Mounted under /ui. */
-export const bootstrapRoutes: FastifyPluginAsyncZod<{ bootstrap: BootstrapService; cache: CacheService }> = async (app, { bootstrap, cache }) => {
+export const bootstrapRoutes: FastifyPluginAsyncZod<{
+  bootstrap: BootstrapService;
+  cache: CacheService;
+}> = async (app, { bootstrap, cache }) => {
   app.get(
     '/bootstrap',
     {
@@ -79,7 +84,8 @@ export const bootstrapRoutes: FastifyPluginAsyncZod<{ bootstrap: BootstrapServic
         response: { 202: z.object({ runId: z.string() }), ...authErrors, ...errors(404, 409) },
       },
     },
-    async (req, reply) => reply.code(202).send(await bootstrap.trigger(principalOf(req).workspaceId, 'manual')),
+    async (req, reply) =>
+      reply.code(202).send(await bootstrap.trigger(principalOf(req).workspaceId, 'manual')),
   );
 
   app.get(
@@ -96,7 +102,11 @@ export const bootstrapRoutes: FastifyPluginAsyncZod<{ bootstrap: BootstrapServic
           cursor: z.string().min(1).max(100).optional(),
         }),
         response: {
-          200: z.object({ entityType: z.string(), items: z.array(CachedEntityView), nextCursor: z.string().nullable() }),
+          200: z.object({
+            entityType: z.string(),
+            items: z.array(CachedEntityView),
+            nextCursor: z.string().nullable(),
+          }),
           ...authErrors,
           ...errors(400, 404),
         },

@@ -7,7 +7,10 @@ import { errors } from '../schemas/common.js';
 export type Readiness = () => Promise<{ ok: true } | { ok: false; reason: string }>;
 
 /** Probes are polled every few seconds: log them only from `quietLevel` up (warn, unless the app is quieter). */
-export const healthRoutes: FastifyPluginAsyncZod<{ readiness: Readiness; quietLevel: LevelWithSilent }> = async (app, { readiness, quietLevel }) => {
+export const healthRoutes: FastifyPluginAsyncZod<{
+  readiness: Readiness;
+  quietLevel: LevelWithSilent;
+}> = async (app, { readiness, quietLevel }) => {
   app.get(
     '/healthz',
     {

@@ -29,7 +29,10 @@ const lifecycleErrors = errors(400, 401, 404, 413, 415, 422);
  * Clockify's lifecycle hooks. The token is checked before the body is validated, so an unauthenticated
  * caller learns nothing about the expected payload; the body's workspace must be the token's.
  */
-export const lifecycleRoutes: FastifyPluginAsyncZod<Opts> = async (app, { installations, verifier, clock }) => {
+export const lifecycleRoutes: FastifyPluginAsyncZod<Opts> = async (
+  app,
+  { installations, verifier, clock },
+) => {
   app.decorateRequest('lifecycleClaims', null);
   app.addHook('onRequest', async (req) => {
     const type = req.headers['content-type'] ?? '';
@@ -64,7 +67,13 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<Opts> = async (app, { instal
 
   app.post(
     LIFECYCLE_PATHS.INSTALLED,
-    { schema: { ...doc('lifecycleInstalled', 'Clockify: the add-on was installed'), body: InstalledPayload, response: { 200: LifecycleAck, ...lifecycleErrors } } },
+    {
+      schema: {
+        ...doc('lifecycleInstalled', 'Clockify: the add-on was installed'),
+        body: InstalledPayload,
+        response: { 200: LifecycleAck, ...lifecycleErrors },
+      },
+    },
     async (req) => {
       sameWorkspace(req, req.body);
       const v = await installations.installed(req.body);
@@ -74,7 +83,13 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<Opts> = async (app, { instal
 
   app.post(
     LIFECYCLE_PATHS.STATUS_CHANGED,
-    { schema: { ...doc('lifecycleStatusChanged', 'Clockify: the add-on was activated or deactivated'), body: StatusChangedPayload, response: { 200: LifecycleAck, ...lifecycleErrors } } },
+    {
+      schema: {
+        ...doc('lifecycleStatusChanged', 'Clockify: the add-on was activated or deactivated'),
+        body: StatusChangedPayload,
+        response: { 200: LifecycleAck, ...lifecycleErrors },
+      },
+    },
     async (req) => {
       sameWorkspace(req, req.body);
       const v = await installations.statusChanged(req.body);
@@ -84,7 +99,13 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<Opts> = async (app, { instal
 
   app.post(
     LIFECYCLE_PATHS.SETTINGS_UPDATED,
-    { schema: { ...doc('lifecycleSettingsUpdated', 'Clockify: an admin changed the add-on settings'), body: SettingsUpdatedPayload, response: { 200: LifecycleAck, ...lifecycleErrors } } },
+    {
+      schema: {
+        ...doc('lifecycleSettingsUpdated', 'Clockify: an admin changed the add-on settings'),
+        body: SettingsUpdatedPayload,
+        response: { 200: LifecycleAck, ...lifecycleErrors },
+      },
+    },
     async (req) => {
       sameWorkspace(req, req.body);
       const v = await installations.settingsUpdated(req.body);
@@ -98,7 +119,10 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<Opts> = async (app, { instal
       url,
       {
         schema: {
-          ...doc(url === LIFECYCLE_PATHS.DELETED ? 'lifecycleDeleted' : 'lifecycleUninstalled', 'Clockify: the add-on was uninstalled'),
+          ...doc(
+            url === LIFECYCLE_PATHS.DELETED ? 'lifecycleDeleted' : 'lifecycleUninstalled',
+            'Clockify: the add-on was uninstalled',
+          ),
           hide: url !== LIFECYCLE_PATHS.DELETED,
           body: DeletedPayload,
           response: { 200: LifecycleAck, ...lifecycleErrors },

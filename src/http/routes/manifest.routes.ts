@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
-export const manifestRoutes: FastifyPluginAsyncZod<{ manifest: () => Record<string, unknown> }> = async (app, { manifest }) => {
+export const manifestRoutes: FastifyPluginAsyncZod<{ manifest: () => Record<string, unknown> }> = async (
+  app,
+  { manifest },
+) => {
   for (const url of ['/manifest', '/manifest.json']) {
     app.get(
       url,

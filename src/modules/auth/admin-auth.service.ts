@@ -37,7 +37,8 @@ export function createAdminAuthService(deps: Deps) {
   async function requireLiveInstallation(workspaceId: string): Promise<void> {
     const inst = await deps.installations.get(workspaceId);
     // A credential for a workspace we do not serve is not a valid credential here.
-    if (inst === null || inst.status === 'DELETED') throw unauthenticated('No installation for this credential');
+    if (inst === null || inst.status === 'DELETED')
+      throw unauthenticated('No installation for this credential');
   }
 
   return {
@@ -55,9 +56,17 @@ export function createAdminAuthService(deps: Deps) {
         if (key.lastUsedAt === null || now.getTime() - key.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
           await deps.apiKeys.touch(key.id, now);
         }
-        return { workspaceId: key.workspaceId, canWrite: key.canWrite, via: 'api-key', userId: null, role: null, apiKeyId: key.id };
+        return {
+          workspaceId: key.workspaceId,
+          canWrite: key.canWrite,
+          via: 'api-key',
+          userId: null,
+          role: null,
+          apiKeyId: key.id,
+        };
       }
-      if (!JWT_SHAPE.test(value)) throw unauthenticated('Credential is neither a Clockify token nor an API key');
+      if (!JWT_SHAPE.test(value))
+        throw unauthenticated('Credential is neither a Clockify token nor an API key');
       const result = await deps.verifier.verifyUser(value, deps.clock.now());
       if (!result.ok) throw unauthenticated(`Invalid Clockify token (${result.reason})`);
       const { claims } = result;
@@ -73,9 +82,15 @@ export function createAdminAuthService(deps: Deps) {
       };
     },
 
-    async createApiKey(principal: Principal, input: { name: string; canWrite: boolean }): Promise<ApiKeyView & { key: string }> {
+    async createApiKey(
+      principal: Principal,
+      input: { name: string; canWrite: boolean },
+    ): Promise<ApiKeyView & { key: string }> {
       if (principal.via !== 'user-token') {
-        throw new AppError('FORBIDDEN', 'API keys are created with a Clockify user token, not with another API key');
+        throw new AppError(
+          'FORBIDDEN',
+          'API keys are created with a Clockify user token, not with another API key',
+        );
       }
       const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
       const row = await deps.apiKeys.create({

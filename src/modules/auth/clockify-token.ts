@@ -44,10 +44,17 @@ export type ClockifyTokenVerifier = {
  * Verifies Clockify-issued JWTs: RS256 only, signed by Clockify's key (or the one config names),
  * `iss=clockify`, `type=addon`, `sub` = our manifest key.
  */
-export async function createClockifyTokenVerifier(opts: { publicKeyPem: string; addonKey: string }): Promise<ClockifyTokenVerifier> {
+export async function createClockifyTokenVerifier(opts: {
+  publicKeyPem: string;
+  addonKey: string;
+}): Promise<ClockifyTokenVerifier> {
   const key: CryptoKey = await importSPKI(opts.publicKeyPem, 'RS256');
 
-  async function check(token: string | undefined, now: Date | undefined, requireExp: boolean): Promise<VerifyResult> {
+  async function check(
+    token: string | undefined,
+    now: Date | undefined,
+    requireExp: boolean,
+  ): Promise<VerifyResult> {
     if (token === undefined || token.trim() === '') return { ok: false, reason: 'missing' };
     let payload: JWTPayload;
     try {
@@ -77,7 +84,8 @@ function classify(err: unknown): TokenFailure {
   if (err instanceof errors.JWTExpired) return 'expired';
   if (err instanceof errors.JOSEAlgNotAllowed) return 'wrong-algorithm';
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad-signature';
-  if (err instanceof errors.JWTClaimValidationFailed) return err.claim === 'exp' ? 'missing-exp' : 'bad-claims';
+  if (err instanceof errors.JWTClaimValidationFailed)
+    return err.claim === 'exp' ? 'missing-exp' : 'bad-claims';
   return 'malformed';
 }
 

@@ -1,10 +1,24 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Catalogue, loadCatalogue } from '../../integrations/clockify/catalogue.js';
-import { estimateSecondsLeft, expandChildren, idOf, itemsOf, paramsKeyOf, planBootstrap, timeEntryStart, type PlanSettings } from './bootstrap.plan.js';
+import {
+  estimateSecondsLeft,
+  expandChildren,
+  idOf,
+  itemsOf,
+  paramsKeyOf,
+  planBootstrap,
+  timeEntryStart,
+  type PlanSettings,
+} from './bootstrap.plan.js';
 
 const WS = 'ws0000000000000000000001';
 const NOW = new Date('2026-03-10T12:34:56.789Z');
-const DEFAULTS: PlanSettings = { includeHeavy: false, includeTimeEntries: true, timeEntryDaysBack: 30, pageSize: 50 };
+const DEFAULTS: PlanSettings = {
+  includeHeavy: false,
+  includeTimeEntries: true,
+  timeEntryDaysBack: 30,
+  pageSize: 50,
+};
 
 let catalogue: Catalogue;
 beforeAll(async () => {
@@ -12,7 +26,12 @@ beforeAll(async () => {
 });
 
 const plan = (settings: Partial<PlanSettings> = {}) =>
-  planBootstrap({ operations: catalogue.operations, workspaceId: WS, settings: { ...DEFAULTS, ...settings }, now: NOW });
+  planBootstrap({
+    operations: catalogue.operations,
+    workspaceId: WS,
+    settings: { ...DEFAULTS, ...settings },
+    now: NOW,
+  });
 
 describe('planBootstrap', () => {
   it('plans the workspace entity lists with the workspace id resolved, and no detail reads', () => {
@@ -34,7 +53,9 @@ describe('planBootstrap', () => {
       'ofWorkspace',
     ]);
     for (const op of p.roots) expect(op.pathParams).toEqual({ workspaceId: WS });
-    expect(p.roots.find((o) => o.operationId === 'getUsersOfWorkspace')?.query).toEqual({ 'include-roles': 'false' });
+    expect(p.roots.find((o) => o.operationId === 'getUsersOfWorkspace')?.query).toEqual({
+      'include-roles': 'false',
+    });
     const reasons = Object.fromEntries(p.excluded.map((e) => [e.operationId, e.reason]));
     expect(reasons.getProject).toMatch(/one entity/);
     expect(reasons.getTemplates).toBe('deprecated');
@@ -53,8 +74,20 @@ describe('planBootstrap', () => {
     expect(te?.query).toEqual({ start: '2026-02-28T12:34:56Z' });
     const tasks = expandChildren(p, 'project', ['p1', 'p2']);
     expect(tasks).toEqual([
-      { operationId: 'getTasks', entityType: 'task', pathParams: { workspaceId: WS, projectId: 'p1' }, paramsKey: 'projectId=p1', query: {} },
-      { operationId: 'getTasks', entityType: 'task', pathParams: { workspaceId: WS, projectId: 'p2' }, paramsKey: 'projectId=p2', query: {} },
+      {
+        operationId: 'getTasks',
+        entityType: 'task',
+        pathParams: { workspaceId: WS, projectId: 'p1' },
+        paramsKey: 'projectId=p1',
+        query: {},
+      },
+      {
+        operationId: 'getTasks',
+        entityType: 'task',
+        pathParams: { workspaceId: WS, projectId: 'p2' },
+        paramsKey: 'projectId=p2',
+        query: {},
+      },
     ]);
     expect(expandChildren(p, 'tag', ['t1'])).toEqual([]);
   });
@@ -62,22 +95,30 @@ describe('planBootstrap', () => {
   it('leaves heavy operations out by default and includes them when asked', () => {
     expect(plan().excluded.find((e) => e.operationId === 'getSharedReportsV1')?.reason).toMatch(/heavy/);
     const heavy = plan({ includeHeavy: true });
-    expect(heavy.roots.map((o) => o.operationId)).toEqual(expect.arrayContaining(['getSharedReportsV1', 'getInProgressTimeEntries']));
+    expect(heavy.roots.map((o) => o.operationId)).toEqual(
+      expect.arrayContaining(['getSharedReportsV1', 'getInProgressTimeEntries']),
+    );
     // Heavy exports and change-log scans still need parameters the bootstrap cannot choose.
-    expect(heavy.excluded.map((e) => e.operationId)).toEqual(expect.arrayContaining(['getCreatedEntityInfo', 'exportInvoice']));
+    expect(heavy.excluded.map((e) => e.operationId)).toEqual(
+      expect.arrayContaining(['getCreatedEntityInfo', 'exportInvoice']),
+    );
   });
 
   it('leaves every time-entry list out when time entries are off', () => {
     const p = plan({ includeTimeEntries: false, includeHeavy: true });
     expect(p.children.map((c) => c.operationId)).toEqual(['getTasks']);
     expect(p.roots.map((o) => o.operationId)).not.toContain('getInProgressTimeEntries');
-    expect(p.excluded.find((e) => e.operationId === 'getTimeEntries')?.reason).toMatch(/time entries are off/);
+    expect(p.excluded.find((e) => e.operationId === 'getTimeEntries')?.reason).toMatch(
+      /time entries are off/,
+    );
   });
 
   it('drops a child list whose parent list is not planned', () => {
     const ops = catalogue.operations.filter((o) => o.operationId !== 'getUsersOfWorkspace');
     const p = planBootstrap({ operations: ops, workspaceId: WS, settings: DEFAULTS, now: NOW });
-    expect(p.excluded.find((e) => e.operationId === 'getTimeEntries')?.reason).toMatch(/parent list \(user\)/);
+    expect(p.excluded.find((e) => e.operationId === 'getTimeEntries')?.reason).toMatch(
+      /parent list \(user\)/,
+    );
   });
 
   it('is deterministic: the same input gives the same plan', () => {
@@ -95,7 +136,12 @@ describe('plan helpers', () => {
   });
   it('finds items in arrays, at a path, in the first array field, or as one entity', () => {
     expect(itemsOf([{ id: 'a' }], {})).toEqual([{ id: 'a' }]);
-    expect(itemsOf({ dailyTotals: [1], expenses: { count: 1, expenses: [{ id: 'e' }] } }, { itemsPath: 'expenses.expenses' })).toEqual([{ id: 'e' }]);
+    expect(
+      itemsOf(
+        { dailyTotals: [1], expenses: { count: 1, expenses: [{ id: 'e' }] } },
+        { itemsPath: 'expenses.expenses' },
+      ),
+    ).toEqual([{ id: 'e' }]);
     expect(itemsOf({ total: 1, invoices: [{ id: 'i' }] }, {})).toEqual([{ id: 'i' }]);
     expect(itemsOf({ id: 'ws' }, { single: true })).toEqual([{ id: 'ws' }]);
     expect(itemsOf('nope', {})).toEqual([]);

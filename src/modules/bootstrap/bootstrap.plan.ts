@@ -96,7 +96,15 @@ export type BootstrapPlan = {
 export type PlanInput = {
   operations: readonly Pick<
     ClockifyOperation,
-    'operationId' | 'method' | 'path' | 'pathParams' | 'parameters' | 'deprecated' | 'safe' | 'heavy' | 'pagination'
+    | 'operationId'
+    | 'method'
+    | 'path'
+    | 'pathParams'
+    | 'parameters'
+    | 'deprecated'
+    | 'safe'
+    | 'heavy'
+    | 'pagination'
   >[];
   workspaceId: string;
   settings: PlanSettings;
@@ -124,7 +132,8 @@ function exclusionOf(op: PlanInput['operations'][number]): string {
     return 'reads one entity (or file) that a list already returns';
   }
   const requiredQuery = op.parameters.filter((p) => p.in === 'query' && p.required).map((p) => p.name);
-  if (requiredQuery.length > 0) return `needs query parameter(s) ${requiredQuery.join(', ')} the bootstrap cannot choose`;
+  if (requiredQuery.length > 0)
+    return `needs query parameter(s) ${requiredQuery.join(', ')} the bootstrap cannot choose`;
   const unresolved = op.pathParams.filter((p) => p !== 'workspaceId');
   if (unresolved.length > 0) {
     return `path parameter(s) ${unresolved.join(', ')} are not resolved from the workspace or a planned parent list`;
@@ -153,42 +162,75 @@ export function planBootstrap(input: PlanInput): BootstrapPlan {
     else candidates.push({ op, rule });
   }
 
-  const plannedTypes = new Set(candidates.filter((c) => c.rule.parent === undefined).map((c) => c.rule.entityType));
+  const plannedTypes = new Set(
+    candidates.filter((c) => c.rule.parent === undefined).map((c) => c.rule.entityType),
+  );
   for (const { op, rule } of candidates) {
     const query: Record<string, string> = { ...rule.query };
-    if (rule.timeEntries && op.parameters.some((p) => p.in === 'query' && p.name === 'start')) query.start = start;
+    if (rule.timeEntries && op.parameters.some((p) => p.in === 'query' && p.name === 'start'))
+      query.start = start;
     const base = { operationId: op.operationId, entityType: rule.entityType, query };
-    const workspaceParams: Record<string, string> = op.pathParams.includes('workspaceId') ? { workspaceId: input.workspaceId } : {};
+    const workspaceParams: Record<string, string> = op.pathParams.includes('workspaceId')
+      ? { workspaceId: input.workspaceId }
+      : {};
     if (rule.parent === undefined) {
       roots.push({ ...base, pathParams: workspaceParams, paramsKey: '' });
     } else if (!plannedTypes.has(rule.parent.entityType)) {
-      excluded.push({ operationId: op.operationId, reason: `its parent list (${rule.parent.entityType}) is not planned` });
+      excluded.push({
+        operationId: op.operationId,
+        reason: `its parent list (${rule.parent.entityType}) is not planned`,
+      });
     } else {
-      children.push({ ...base, pathParams: workspaceParams, parentType: rule.parent.entityType, param: rule.parent.param });
+      children.push({
+        ...base,
+        pathParams: workspaceParams,
+        parentType: rule.parent.entityType,
+        param: rule.parent.param,
+      });
     }
   }
-  const byId = (a: { operationId: string }, b: { operationId: string }) => a.operationId.localeCompare(b.operationId);
-  return { pageSize: settings.pageSize, roots: roots.sort(byId), children: children.sort(byId), excluded: excluded.sort(byId) };
+  const byId = (a: { operationId: string }, b: { operationId: string }) =>
+    a.operationId.localeCompare(b.operationId);
+  return {
+    pageSize: settings.pageSize,
+    roots: roots.sort(byId),
+    children: children.sort(byId),
+    excluded: excluded.sort(byId),
+  };
 }
 
 /** The child operations one page of `parentType` entities adds (tasks of these projects, …). */
-export function expandChildren(plan: Pick<BootstrapPlan, 'children'>, parentType: string, parentIds: readonly string[]): PlannedOperation[] {
+export function expandChildren(
+  plan: Pick<BootstrapPlan, 'children'>,
+  parentType: string,
+  parentIds: readonly string[],
+): PlannedOperation[] {
   const out: PlannedOperation[] = [];
   for (const t of plan.children) {
     if (t.parentType !== parentType) continue;
     for (const id of parentIds) {
       const pathParams = { ...t.pathParams, [t.param]: id };
-      out.push({ operationId: t.operationId, entityType: t.entityType, pathParams, query: t.query, paramsKey: paramsKeyOf(pathParams) });
+      out.push({
+        operationId: t.operationId,
+        entityType: t.entityType,
+        pathParams,
+        query: t.query,
+        paramsKey: paramsKeyOf(pathParams),
+      });
     }
   }
   return out;
 }
 
-
 const at = (value: unknown, path: string | undefined): unknown =>
   path === undefined
     ? value
-    : path.split('.').reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined), value);
+    : path
+        .split('.')
+        .reduce<unknown>(
+          (v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined),
+          value,
+        );
 
 /** The items of a response body: the array itself, the array at the rule's path, or the first array field. */
 export function itemsOf(body: unknown, rule: Pick<ListRule, 'itemsPath' | 'single'>): unknown[] {
@@ -196,7 +238,8 @@ export function itemsOf(body: unknown, rule: Pick<ListRule, 'itemsPath' | 'singl
   if (Array.isArray(body)) return body;
   const nested = at(body, rule.itemsPath);
   if (Array.isArray(nested)) return nested;
-  if (typeof body === 'object' && body !== null) return (Object.values(body).find(Array.isArray) as unknown[] | undefined) ?? [];
+  if (typeof body === 'object' && body !== null)
+    return (Object.values(body).find(Array.isArray) as unknown[] | undefined) ?? [];
   return [];
 }
 
@@ -210,7 +253,12 @@ export function idOf(item: unknown, rule: Pick<ListRule, 'idPath'>): string | un
  * Seconds left, from the requests still needed at the run's rate. Unknown page counts are estimated
  * from the pages per finished operation so far (at least one request per open operation).
  */
-export function estimateSecondsLeft(p: { opsTotal: number; opsDone: number; pages: number; ratePerSecond: number }): number {
+export function estimateSecondsLeft(p: {
+  opsTotal: number;
+  opsDone: number;
+  pages: number;
+  ratePerSecond: number;
+}): number {
   const open = Math.max(0, p.opsTotal - p.opsDone);
   if (open === 0) return 0;
   const perOp = p.opsDone > 0 ? Math.max(1, p.pages / p.opsDone) : 1;

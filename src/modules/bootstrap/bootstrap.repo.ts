@@ -31,7 +31,10 @@ export function createBootstrapRepo(db: PrismaClient) {
     },
 
     latestRun(workspaceId: string): Promise<RunRow | null> {
-      return db.bootstrapRun.findFirst({ where: { workspaceId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+      return db.bootstrapRun.findFirst({
+        where: { workspaceId },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
     },
 
     getRun(runId: string, tx: Db = db): Promise<RunRow | null> {
@@ -43,7 +46,13 @@ export function createBootstrapRepo(db: PrismaClient) {
     },
 
     /** queued → running with its plan and root operations. False when the run was not queued any more. */
-    async startRun(runId: string, plan: BootstrapPlan, ops: (PlannedOperation & { id: string; workspaceId: string })[], at: Date, tx: Tx): Promise<boolean> {
+    async startRun(
+      runId: string,
+      plan: BootstrapPlan,
+      ops: (PlannedOperation & { id: string; workspaceId: string })[],
+      at: Date,
+      tx: Tx,
+    ): Promise<boolean> {
       const { count } = await tx.bootstrapRun.updateMany({
         where: { id: runId, status: 'queued' },
         data: { status: 'running', startedAt: at, plan, opsTotal: ops.length },
@@ -54,19 +63,30 @@ export function createBootstrapRepo(db: PrismaClient) {
     },
 
     /** Child lists found on a page; returns the ids actually inserted (a replayed page adds none). */
-    async addOperations(runId: string, ops: (PlannedOperation & { id: string; workspaceId: string })[], tx: Tx): Promise<string[]> {
+    async addOperations(
+      runId: string,
+      ops: (PlannedOperation & { id: string; workspaceId: string })[],
+      tx: Tx,
+    ): Promise<string[]> {
       if (ops.length === 0) return [];
       const rows = await tx.bootstrapOperation.createManyAndReturn({
         data: ops.map((o) => toRow(runId, o)),
         skipDuplicates: true,
         select: { id: true },
       });
-      if (rows.length > 0) await tx.bootstrapRun.update({ where: { id: runId }, data: { opsTotal: { increment: rows.length } } });
+      if (rows.length > 0)
+        await tx.bootstrapRun.update({
+          where: { id: runId },
+          data: { opsTotal: { increment: rows.length } },
+        });
       return rows.map((r) => r.id);
     },
 
     async markOperationRunning(id: string, at: Date): Promise<void> {
-      await db.bootstrapOperation.updateMany({ where: { id, status: { in: ['pending', 'running'] } }, data: { status: 'running', startedAt: at } });
+      await db.bootstrapOperation.updateMany({
+        where: { id, status: { in: ['pending', 'running'] } },
+        data: { status: 'running', startedAt: at },
+      });
     },
 
     /**
@@ -93,13 +113,22 @@ export function createBootstrapRepo(db: PrismaClient) {
       if (count === 0) return false;
       await tx.bootstrapRun.update({
         where: { id: op.runId },
-        data: { pages: { increment: 1 }, entities: { increment: entities }, ...(lastPage ? { opsDone: { increment: 1 } } : {}) },
+        data: {
+          pages: { increment: 1 },
+          entities: { increment: entities },
+          ...(lastPage ? { opsDone: { increment: 1 } } : {}),
+        },
       });
       return true;
     },
 
     /** Ends an operation without (more) data: failed (with the reason) or skipped. */
-    async endOperation(op: Pick<OperationRow, 'id' | 'runId'>, status: 'failed' | 'skipped', reason: string, at: Date): Promise<void> {
+    async endOperation(
+      op: Pick<OperationRow, 'id' | 'runId'>,
+      status: 'failed' | 'skipped',
+      reason: string,
+      at: Date,
+    ): Promise<void> {
       await db.$transaction(async (tx) => {
         const { count } = await tx.bootstrapOperation.updateMany({
           where: { id: op.id, status: { notIn: [...TERMINAL_OPS] } },
@@ -144,7 +173,9 @@ export function createBootstrapRepo(db: PrismaClient) {
     },
 
     async hasFailedOperations(runId: string, tx: Db = db): Promise<boolean> {
-      return (await tx.bootstrapOperation.count({ where: { runId, status: { in: ['failed', 'skipped'] } } })) > 0;
+      return (
+        (await tx.bootstrapOperation.count({ where: { runId, status: { in: ['failed', 'skipped'] } } })) > 0
+      );
     },
 
     /** Per operation id: how many lists, in which state, pages and entities, and a few error reasons. */
@@ -165,7 +196,9 @@ export function createBootstrapRepo(db: PrismaClient) {
     },
 
     async purge(workspaceId: string, before: Date, tx: Tx): Promise<number> {
-      const ops = await tx.bootstrapOperation.deleteMany({ where: { workspaceId, run: { createdAt: { lt: before } } } });
+      const ops = await tx.bootstrapOperation.deleteMany({
+        where: { workspaceId, run: { createdAt: { lt: before } } },
+      });
       const runs = await tx.bootstrapRun.deleteMany({ where: { workspaceId, createdAt: { lt: before } } });
       const slots = await tx.rateLimitSlot.deleteMany({ where: { workspaceId } });
       return ops.count + runs.count + slots.count;

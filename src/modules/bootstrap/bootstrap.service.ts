@@ -48,9 +48,20 @@ export function createBootstrapService(deps: Deps) {
   const { db, repo, clock } = deps;
   const pageSize = deps.pageSize ?? 50;
 
-  async function enqueueOperations(tx: Tx, runId: string, workspaceId: string, ids: string[], runAt?: Date): Promise<void> {
+  async function enqueueOperations(
+    tx: Tx,
+    runId: string,
+    workspaceId: string,
+    ids: string[],
+    runAt?: Date,
+  ): Promise<void> {
     for (const id of ids) {
-      await enqueue(tx, bootstrapOperationJob, { runId, operationRowId: id }, { workspaceId, dedupeKey: `bootstrap.operation:${id}`, ...(runAt ? { runAt } : {}) });
+      await enqueue(
+        tx,
+        bootstrapOperationJob,
+        { runId, operationRowId: id },
+        { workspaceId, dedupeKey: `bootstrap.operation:${id}`, ...(runAt ? { runAt } : {}) },
+      );
     }
   }
 
@@ -62,7 +73,8 @@ export function createBootstrapService(deps: Deps) {
         { id, workspaceId, trigger: by, ratePerSecond: settings.bootstrap.maxRequestsPerSecond, pageSize },
         tx,
       );
-      if (runId !== null) await enqueue(tx, bootstrapRunJob, { runId }, { workspaceId, dedupeKey: `bootstrap.run:${runId}` });
+      if (runId !== null)
+        await enqueue(tx, bootstrapRunJob, { runId }, { workspaceId, dedupeKey: `bootstrap.run:${runId}` });
       return runId;
     });
     if (inserted === null) {
@@ -90,14 +102,20 @@ export function createBootstrapService(deps: Deps) {
         // Every list was read in full, so an entry neither fetched nor changed by a webhook since the run
         // started is gone from Clockify. Time entries are only listed within the days-back window: kept.
         const plan = done.plan as unknown as BootstrapPlan;
-        const types = [...new Set([...plan.roots, ...plan.children].map((o) => o.entityType))].filter((t) => t !== 'time-entry');
+        const types = [...new Set([...plan.roots, ...plan.children].map((o) => o.entityType))].filter(
+          (t) => t !== 'time-entry',
+        );
         await deps.cache.dropOlderThan(run.workspaceId, done.startedAt, types, tx);
       }
       await enqueue(
         tx,
         cacheRefreshJob,
         { workspaceId: run.workspaceId },
-        { workspaceId: run.workspaceId, runAt: new Date(done.finishedAt.getTime() + ttlDays * DAY_MS), dedupeKey: `cache.refresh:${run.id}` },
+        {
+          workspaceId: run.workspaceId,
+          runAt: new Date(done.finishedAt.getTime() + ttlDays * DAY_MS),
+          dedupeKey: `cache.refresh:${run.id}`,
+        },
       );
     });
   }
@@ -121,8 +139,16 @@ export function createBootstrapService(deps: Deps) {
     const api = await connectionFor(run);
     if (api === null) return;
     const probe = await api.call('getLoggedUser', {}, { signal: ctx.signal });
-    if (!probe.ok && (probe.kind === 'network' || probe.kind === 'timeout' || probe.kind === 'unauthorized')) {
-      await repo.endRun(runId, 'failed', `Clockify check failed: ${probe.kind}: ${probe.message}`, clock.now());
+    if (
+      !probe.ok &&
+      (probe.kind === 'network' || probe.kind === 'timeout' || probe.kind === 'unauthorized')
+    ) {
+      await repo.endRun(
+        runId,
+        'failed',
+        `Clockify check failed: ${probe.kind}: ${probe.message}`,
+        clock.now(),
+      );
       ctx.log.warn({ runId, kind: probe.kind }, 'bootstrap failed: Clockify not usable');
       return;
     }
@@ -139,8 +165,20 @@ export function createBootstrapService(deps: Deps) {
       // to keep in flight as early as possible.
       const parents = new Set(plan.children.map((c) => c.parentType));
       const now = clock.now();
-      await enqueueOperations(tx, runId, run.workspaceId, roots.filter((r) => parents.has(r.entityType)).map((r) => r.id), new Date(now.getTime() - 1_000));
-      await enqueueOperations(tx, runId, run.workspaceId, roots.filter((r) => !parents.has(r.entityType)).map((r) => r.id), now);
+      await enqueueOperations(
+        tx,
+        runId,
+        run.workspaceId,
+        roots.filter((r) => parents.has(r.entityType)).map((r) => r.id),
+        new Date(now.getTime() - 1_000),
+      );
+      await enqueueOperations(
+        tx,
+        runId,
+        run.workspaceId,
+        roots.filter((r) => !parents.has(r.entityType)).map((r) => r.id),
+        now,
+      );
     });
     ctx.log.info({ runId, operations: roots.length, excluded: plan.excluded.length }, 'bootstrap planned');
     deps.wake?.();
@@ -172,7 +210,12 @@ export function createBootstrapService(deps: Deps) {
     const rule = BOOTSTRAP_LISTS[op.operationId];
     const spec = deps.catalogue.get(op.operationId);
     if (rule === undefined || spec === undefined) {
-      await repo.endOperation(op, 'skipped', 'no longer in the catalogue or the bootstrap lists', clock.now());
+      await repo.endOperation(
+        op,
+        'skipped',
+        'no longer in the catalogue or the bootstrap lists',
+        clock.now(),
+      );
       return;
     }
     const api = await connectionFor(run);
@@ -190,13 +233,22 @@ export function createBootstrapService(deps: Deps) {
       }
       const result = await api.call(
         op.operationId,
-        { pathParams, query: sizeParam === undefined ? query : { ...query, page, [sizeParam]: run.pageSize } },
+        {
+          pathParams,
+          query: sizeParam === undefined ? query : { ...query, page, [sizeParam]: run.pageSize },
+        },
         { signal: ctx.signal },
       );
       if (!result.ok) {
-        const reason = result.kind === 'forbidden' ? `missing scope or permission: ${result.message}` : `${result.kind}: ${result.message}`;
+        const reason =
+          result.kind === 'forbidden'
+            ? `missing scope or permission: ${result.message}`
+            : `${result.kind}: ${result.message}`;
         await repo.endOperation(op, 'failed', reason, clock.now());
-        ctx.log.warn({ runId: run.id, operationId: op.operationId, params: op.paramsKey, kind: result.kind }, 'bootstrap operation failed');
+        ctx.log.warn(
+          { runId: run.id, operationId: op.operationId, params: op.paramsKey, kind: result.kind },
+          'bootstrap operation failed',
+        );
         return;
       }
       const items = itemsOf(result.body, rule);
@@ -205,7 +257,8 @@ export function createBootstrapService(deps: Deps) {
         const id = idOf(item, rule);
         if (id !== undefined) byId.set(id, item);
       }
-      const lastPage = sizeParam === undefined || result.headers['last-page'] === 'true' || items.length < run.pageSize;
+      const lastPage =
+        sizeParam === undefined || result.headers['last-page'] === 'true' || items.length < run.pageSize;
       const children = expandChildren(plan, rule.entityType, [...byId.keys()]).map((c: PlannedOperation) => ({
         ...c,
         id: newId('bop'),
@@ -225,7 +278,10 @@ export function createBootstrapService(deps: Deps) {
         return true;
       });
       if (!saved) {
-        ctx.log.warn({ runId: run.id, operationRowId: op.id, page }, 'bootstrap page already saved by another worker; stopping');
+        ctx.log.warn(
+          { runId: run.id, operationRowId: op.id, page },
+          'bootstrap page already saved by another worker; stopping',
+        );
         return;
       }
       if (children.length > 0) deps.wake?.();
@@ -234,7 +290,10 @@ export function createBootstrapService(deps: Deps) {
   }
 
   /** Job bootstrap.operation. Idempotent: a finished operation is not fetched again; a half-done one resumes. */
-  async function operationJob(payload: { runId: string; operationRowId: string }, ctx: JobContext): Promise<void> {
+  async function operationJob(
+    payload: { runId: string; operationRowId: string },
+    ctx: JobContext,
+  ): Promise<void> {
     const run = await repo.getRun(payload.runId);
     const op = await repo.getOperation(payload.operationRowId);
     if (run === null || op === null || run.status !== 'running') return;
@@ -243,7 +302,12 @@ export function createBootstrapService(deps: Deps) {
     } catch (err) {
       if (ctx.signal.aborted || ctx.attempt < bootstrapOperationJob.maxAttempts) throw err;
       // Out of attempts on something other than Clockify (database, bug): record it and let the run end.
-      await repo.endOperation(op, 'failed', `internal: ${err instanceof Error ? err.message : String(err)}`, clock.now());
+      await repo.endOperation(
+        op,
+        'failed',
+        `internal: ${err instanceof Error ? err.message : String(err)}`,
+        clock.now(),
+      );
     }
     await finishIfDone(run);
   }
@@ -256,7 +320,10 @@ export function createBootstrapService(deps: Deps) {
     } catch {
       return; // uninstalled
     }
-    const dropped = await deps.cache.dropOlderThan(workspaceId, new Date(clock.now().getTime() - ttlDays * DAY_MS));
+    const dropped = await deps.cache.dropOlderThan(
+      workspaceId,
+      new Date(clock.now().getTime() - ttlDays * DAY_MS),
+    );
     try {
       const { runId } = await trigger(workspaceId, 'refresh');
       ctx.log.info({ workspaceId, dropped, runId }, 'cache refresh started');
@@ -309,7 +376,12 @@ export function createBootstrapService(deps: Deps) {
         estimatedSecondsLeft: open ? estimateSecondsLeft(run) : 0,
         lastError: run.lastError,
         summary: [...byOp.values()].sort((a, b) => a.operationId.localeCompare(b.operationId)),
-        failures: failures.map((f) => ({ operationId: f.operationId, params: f.paramsKey, status: f.status, reason: f.error ?? '' })),
+        failures: failures.map((f) => ({
+          operationId: f.operationId,
+          params: f.paramsKey,
+          status: f.status,
+          reason: f.error ?? '',
+        })),
         excluded: plan.excluded ?? [],
       },
     };
@@ -322,7 +394,8 @@ export function createBootstrapService(deps: Deps) {
       try {
         return (await trigger(workspaceId, by)).runId;
       } catch (err) {
-        if (err instanceof AppError && (err.code === 'CONFLICT' || err.code === 'INSTALLATION_NOT_FOUND')) return null;
+        if (err instanceof AppError && (err.code === 'CONFLICT' || err.code === 'INSTALLATION_NOT_FOUND'))
+          return null;
         throw err;
       }
     },

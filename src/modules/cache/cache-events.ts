@@ -64,7 +64,8 @@ export const CACHE_EVENT_RULES: Readonly<Record<string, Rule>> = {
   TIME_OFF_REQUEST_STARTED: upsert('time-off-request'),
 };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function cacheActionFor(eventType: string, payload: unknown, workspaceId: string): CacheAction {
   const rule = CACHE_EVENT_RULES[eventType];
@@ -75,7 +76,14 @@ export function cacheActionFor(eventType: string, payload: unknown, workspaceId:
     return { kind: 'ignore', reason: 'payload belongs to another workspace' };
   }
   const rawId = payload[rule.idField ?? 'id'];
-  if (typeof rawId !== 'string' || rawId === '') return { kind: 'ignore', reason: `payload has no ${rule.idField ?? 'id'}` };
+  if (typeof rawId !== 'string' || rawId === '')
+    return { kind: 'ignore', reason: `payload has no ${rule.idField ?? 'id'}` };
   if (rule.op === 'delete') return { kind: 'delete', entityType: rule.entityType, entityId: rawId };
-  return { kind: 'upsert', entityType: rule.entityType, entityId: rawId, data: payload, merge: rule.op === 'merge' };
+  return {
+    kind: 'upsert',
+    entityType: rule.entityType,
+    entityId: rawId,
+    data: payload,
+    merge: rule.op === 'merge',
+  };
 }

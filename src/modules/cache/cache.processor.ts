@@ -7,7 +7,10 @@ import type { CacheRepo } from './cache.repo.js';
  * Keeps the entity cache fresh from Clockify webhooks. Idempotent (upserts and deletes), so an event
  * processed twice leaves the same cache. Custom-source events are not Clockify entities: ignored.
  */
-export function createCacheEventProcessor(deps: { cache: Pick<CacheRepo, 'applyEvent' | 'remove'>; clock: Clock }): EventProcessor {
+export function createCacheEventProcessor(deps: {
+  cache: Pick<CacheRepo, 'applyEvent' | 'remove'>;
+  clock: Clock;
+}): EventProcessor {
   return {
     name: 'entity-cache',
     async process(event, ctx) {
@@ -15,13 +18,23 @@ export function createCacheEventProcessor(deps: { cache: Pick<CacheRepo, 'applyE
       const action = cacheActionFor(event.eventType, event.payload, event.workspaceId);
       switch (action.kind) {
         case 'upsert':
-          await deps.cache.applyEvent(event.workspaceId, action.entityType, action.entityId, action.data, action.merge, deps.clock.now());
+          await deps.cache.applyEvent(
+            event.workspaceId,
+            action.entityType,
+            action.entityId,
+            action.data,
+            action.merge,
+            deps.clock.now(),
+          );
           return;
         case 'delete':
           await deps.cache.remove(event.workspaceId, action.entityType, action.entityId);
           return;
         case 'ignore':
-          ctx.log.debug({ eventId: event.id, eventType: event.eventType, reason: action.reason }, 'cache: event ignored');
+          ctx.log.debug(
+            { eventId: event.id, eventType: event.eventType, reason: action.reason },
+            'cache: event ignored',
+          );
           return;
       }
     },

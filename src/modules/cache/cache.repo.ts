@@ -1,7 +1,13 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Tx } from '../../store/tx.js';
 
-export type CacheEntry = { entityType: string; entityId: string; data: unknown; fetchedAt: Date; updatedAt: Date };
+export type CacheEntry = {
+  entityType: string;
+  entityId: string;
+  data: unknown;
+  fetchedAt: Date;
+  updatedAt: Date;
+};
 type Db = PrismaClient | Tx;
 
 export function createCacheRepo(db: PrismaClient) {
@@ -53,7 +59,12 @@ export function createCacheRepo(db: PrismaClient) {
     },
 
     /** Keyset page by entity id: stable while entries are added or removed. */
-    async list(workspaceId: string, entityType: string, limit: number, after?: string): Promise<CacheEntry[]> {
+    async list(
+      workspaceId: string,
+      entityType: string,
+      limit: number,
+      after?: string,
+    ): Promise<CacheEntry[]> {
       return db.cachedEntity.findMany({
         where: { workspaceId, entityType, ...(after !== undefined ? { entityId: { gt: after } } : {}) },
         orderBy: { entityId: 'asc' },
@@ -63,16 +74,27 @@ export function createCacheRepo(db: PrismaClient) {
     },
 
     get(workspaceId: string, entityType: string, entityId: string) {
-      return db.cachedEntity.findUnique({ where: { workspaceId_entityType_entityId: { workspaceId, entityType, entityId } } });
+      return db.cachedEntity.findUnique({
+        where: { workspaceId_entityType_entityId: { workspaceId, entityType, entityId } },
+      });
     },
 
     async countsByType(workspaceId: string): Promise<Record<string, number>> {
-      const rows = await db.cachedEntity.groupBy({ by: ['entityType'], where: { workspaceId }, _count: { _all: true } });
+      const rows = await db.cachedEntity.groupBy({
+        by: ['entityType'],
+        where: { workspaceId },
+        _count: { _all: true },
+      });
       return Object.fromEntries(rows.map((r) => [r.entityType, r._count._all]));
     },
 
     /** Entries neither read from Clockify nor changed by a webhook since `before` (types limited when given). */
-    async dropOlderThan(workspaceId: string, before: Date, entityTypes?: string[], tx: Db = db): Promise<number> {
+    async dropOlderThan(
+      workspaceId: string,
+      before: Date,
+      entityTypes?: string[],
+      tx: Db = db,
+    ): Promise<number> {
       const { count } = await tx.cachedEntity.deleteMany({
         where: {
           workspaceId,

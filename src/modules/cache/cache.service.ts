@@ -6,14 +6,19 @@ import type { CacheRepo } from './cache.repo.js';
 const KNOWN = new Set(ENTITY_TYPES);
 
 /** Reads of the entity cache for the admin API. Always scoped by the caller's workspace. */
-export function createCacheService(deps: { repo: Pick<CacheRepo, 'list' | 'countsByType'>; installations: Pick<InstallationsService, 'requireInstalled'> }) {
+export function createCacheService(deps: {
+  repo: Pick<CacheRepo, 'list' | 'countsByType'>;
+  installations: Pick<InstallationsService, 'requireInstalled'>;
+}) {
   return {
     entityTypes: ENTITY_TYPES,
 
     /** Unknown types are 404 (a typo should not look like an empty cache). */
     async list(workspaceId: string, entityType: string, opts: { limit: number; cursor?: string }) {
       if (!KNOWN.has(entityType)) {
-        throw new AppError('NOT_FOUND', `Unknown entity type ${entityType}`, { details: { entityTypes: ENTITY_TYPES } });
+        throw new AppError('NOT_FOUND', `Unknown entity type ${entityType}`, {
+          details: { entityTypes: ENTITY_TYPES },
+        });
       }
       await deps.installations.requireInstalled(workspaceId);
       // One extra row tells whether another page exists without a count query.
@@ -21,7 +26,12 @@ export function createCacheService(deps: { repo: Pick<CacheRepo, 'list' | 'count
       const page = rows.slice(0, opts.limit);
       return {
         entityType,
-        items: page.map((r) => ({ id: r.entityId, data: r.data, fetchedAt: r.fetchedAt.toISOString(), updatedAt: r.updatedAt.toISOString() })),
+        items: page.map((r) => ({
+          id: r.entityId,
+          data: r.data,
+          fetchedAt: r.fetchedAt.toISOString(),
+          updatedAt: r.updatedAt.toISOString(),
+        })),
         nextCursor: rows.length > opts.limit ? (page.at(-1)?.entityId ?? null) : null,
       };
     },

@@ -171,7 +171,9 @@ const fromRow = (row: EventRow): StoredEvent => ({
   eventType: row.event_type,
   dedupKey: row.dedup_key,
   contentType: row.content_type,
-  body: Buffer.isBuffer(row.body) ? row.body : Buffer.from(row.body.buffer, row.body.byteOffset, row.body.byteLength),
+  body: Buffer.isBuffer(row.body)
+    ? row.body
+    : Buffer.from(row.body.buffer, row.body.byteOffset, row.body.byteLength),
   headers: row.headers,
   verification: row.verification,
   status: row.status as EventStatus,

@@ -87,7 +87,8 @@ export function createIngestService(deps: Deps) {
 
   async function clockifyWorkspace(workspaceId: string, fresh: boolean): Promise<ClockifyWorkspace> {
     // Only live workspaces are cached: an unknown one is asked again (it may be installing right now).
-    if (!fresh) return caches.workspaces.getOrLoad(workspaceId, () => loadClockifyWorkspace(workspaceId), isLive);
+    if (!fresh)
+      return caches.workspaces.getOrLoad(workspaceId, () => loadClockifyWorkspace(workspaceId), isLive);
     const ws = await loadClockifyWorkspace(workspaceId);
     if (isLive(ws)) caches.workspaces.set(workspaceId, ws);
     return ws;

@@ -42,10 +42,18 @@ describe('TtlCache', () => {
   it('does not cache a failed load, nor a value `keep` refuses; the next caller loads again', async () => {
     const c = createTtlCache<{ live: boolean }>({ max: 10, ttlMs: 1_000 });
     await expect(c.getOrLoad('k', () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
-    const notLive = await c.getOrLoad('k', async () => ({ live: false }), (v) => v.live);
+    const notLive = await c.getOrLoad(
+      'k',
+      async () => ({ live: false }),
+      (v) => v.live,
+    );
     expect(notLive).toEqual({ live: false });
     expect(c.get('k')).toBeUndefined();
-    await c.getOrLoad('k', async () => ({ live: true }), (v) => v.live);
+    await c.getOrLoad(
+      'k',
+      async () => ({ live: true }),
+      (v) => v.live,
+    );
     expect(c.get('k')).toEqual({ live: true });
   });
 

@@ -16,7 +16,12 @@ export type NewInstallation = {
   installedAt: Date;
 };
 
-export type WebhookTokenInput = { path: string; event: string | null; tokenHash: string; clockifyWebhookId?: string | null };
+export type WebhookTokenInput = {
+  path: string;
+  event: string | null;
+  tokenHash: string;
+  clockifyWebhookId?: string | null;
+};
 
 export function createInstallationsRepo(db: PrismaClient) {
   return {
@@ -50,7 +55,12 @@ export function createInstallationsRepo(db: PrismaClient) {
       await tx.clockifyWebhookToken.deleteMany({ where: { workspaceId } });
       if (tokens.length === 0) return;
       await tx.clockifyWebhookToken.createMany({
-        data: tokens.map((t) => ({ id: newId('wht'), workspaceId, ...t, clockifyWebhookId: t.clockifyWebhookId ?? null })),
+        data: tokens.map((t) => ({
+          id: newId('wht'),
+          workspaceId,
+          ...t,
+          clockifyWebhookId: t.clockifyWebhookId ?? null,
+        })),
         skipDuplicates: true,
       });
     },
@@ -79,7 +89,9 @@ export function createInstallationsRepo(db: PrismaClient) {
 
     /** Removes the installation row (and its cascade) only if it is still the deletion being purged. */
     async deleteIfStillDeleted(workspaceId: string, deletedAt: Date, tx: Tx): Promise<boolean> {
-      const { count } = await tx.installation.deleteMany({ where: { workspaceId, status: 'DELETED', deletedAt: { lte: deletedAt } } });
+      const { count } = await tx.installation.deleteMany({
+        where: { workspaceId, status: 'DELETED', deletedAt: { lte: deletedAt } },
+      });
       return count === 1;
     },
   };

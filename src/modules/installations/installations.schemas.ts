@@ -34,7 +34,9 @@ export const SettingsUpdatedPayload = z.object({
   addonId: Id,
   workspaceId: Id,
   settings: z
-    .array(z.object({ id: z.string().min(1).max(100), name: z.string().max(200).optional(), value: z.unknown() }))
+    .array(
+      z.object({ id: z.string().min(1).max(100), name: z.string().max(200).optional(), value: z.unknown() }),
+    )
     .max(200),
 });
 export type SettingsUpdatedPayload = z.infer<typeof SettingsUpdatedPayload>;

@@ -70,7 +70,9 @@ export function createInstallationsService(deps: Deps) {
     async installed(body: InstalledPayload): Promise<InstallationView> {
       const claims = readClaimsUnverified(body.authToken);
       if (claims === null) {
-        throw new AppError('VALIDATION_FAILED', 'body.authToken: not a JWT', { details: { field: 'authToken' } });
+        throw new AppError('VALIDATION_FAILED', 'body.authToken: not a JWT', {
+          details: { field: 'authToken' },
+        });
       }
       const apiUrls: Record<string, string> = {};
       for (const name of URL_CLAIMS) {
@@ -103,7 +105,10 @@ export function createInstallationsService(deps: Deps) {
           tx,
           installationSetupJob,
           { workspaceId: body.workspaceId },
-          { workspaceId: body.workspaceId, dedupeKey: `installation.setup:${body.workspaceId}:${sha256Hex(body.authToken).slice(0, 32)}` },
+          {
+            workspaceId: body.workspaceId,
+            dedupeKey: `installation.setup:${body.workspaceId}:${sha256Hex(body.authToken).slice(0, 32)}`,
+          },
         );
         return row;
       });
@@ -120,9 +125,13 @@ export function createInstallationsService(deps: Deps) {
       const inst = await requireInstalled(body.workspaceId);
       const result = applySettingsUpdate(inst.settings, body.settings);
       if (!result.ok) {
-        throw new AppError('SETTINGS_INVALID', result.problems.map((p) => `${p.id}: ${p.message}`).join('; '), {
-          details: { problems: result.problems },
-        });
+        throw new AppError(
+          'SETTINGS_INVALID',
+          result.problems.map((p) => `${p.id}: ${p.message}`).join('; '),
+          {
+            details: { problems: result.problems },
+          },
+        );
       }
       await repo.setSettings(body.workspaceId, result.settings);
       return view(await requireInstalled(body.workspaceId));
@@ -130,13 +139,17 @@ export function createInstallationsService(deps: Deps) {
 
     async deleted(body: DeletedPayload): Promise<{ workspaceId: string; status: 'DELETED' }> {
       const inst = await repo.get(body.workspaceId);
-      if (inst === null) throw new AppError('INSTALLATION_NOT_FOUND', `Workspace ${body.workspaceId} has no installation`);
+      if (inst === null)
+        throw new AppError('INSTALLATION_NOT_FOUND', `Workspace ${body.workspaceId} has no installation`);
       if (inst.status !== 'DELETED') {
         const now = clock.now();
         await withTransaction(db, async (tx) => {
           for (const hook of deps.onDeleting ?? []) await hook(body.workspaceId, tx);
           await repo.markDeleted(body.workspaceId, now, tx);
-          await enqueue(tx, workspacePurgeJob, { workspaceId: body.workspaceId, deletedAt: now.toISOString() });
+          await enqueue(tx, workspacePurgeJob, {
+            workspaceId: body.workspaceId,
+            deletedAt: now.toISOString(),
+          });
         });
       }
       return { workspaceId: body.workspaceId, status: 'DELETED' };
@@ -153,14 +166,19 @@ export function createInstallationsService(deps: Deps) {
      * Job handler for workspace.purge. Safe to run twice: it only deletes. A job of the workspace still
      * running could write after the purge, so the purge waits (fails and retries) until none is.
      */
-    async purge(workspaceId: string, deletedAt: Date): Promise<{ rows: number; installationRemoved: boolean }> {
+    async purge(
+      workspaceId: string,
+      deletedAt: Date,
+    ): Promise<{ rows: number; installationRemoved: boolean }> {
       const running = await db.job.count({ where: { workspaceId, status: 'running' } });
       if (running > 0) throw new Error(`workspace ${workspaceId} still has ${running} running job(s)`);
       let rows = 0;
       for (const purger of deps.purgers ?? []) {
         rows += await withTransaction(db, (tx) => purger(workspaceId, deletedAt, tx));
       }
-      const installationRemoved = await withTransaction(db, (tx) => repo.deleteIfStillDeleted(workspaceId, deletedAt, tx));
+      const installationRemoved = await withTransaction(db, (tx) =>
+        repo.deleteIfStillDeleted(workspaceId, deletedAt, tx),
+      );
       return { rows, installationRemoved };
     },
 

@@ -12,7 +12,14 @@ export type SettingDefinition =
 export type SettingsGroup = { id: string; title: string; description: string; settings: SettingDefinition[] };
 export type SettingsTab = { id: string; name: string; groups: SettingsGroup[] };
 
-const num = (id: string, name: string, description: string, value: number, min: number, max: number): SettingDefinition => ({
+const num = (
+  id: string,
+  name: string,
+  description: string,
+  value: number,
+  min: number,
+  max: number,
+): SettingDefinition => ({
   id,
   name,
   description,
@@ -40,10 +47,34 @@ export const SETTINGS_TABS: SettingsTab[] = [
         title: 'Data bootstrap',
         description: 'How the gateway copies this workspace’s Clockify data into its cache.',
         settings: [
-          num('bootstrap_max_rps', 'Max requests per second', 'Clockify API calls per second for this workspace (1–50).', 25, 1, 50),
-          check('bootstrap_include_heavy', 'Include heavy endpoints', 'Also fetch reports, audit logs and other expensive endpoints.', false),
-          check('bootstrap_include_time_entries', 'Include time entries', 'Fetch time entries during the bootstrap.', true),
-          num('bootstrap_time_entry_days', 'Time-entry days back', 'How many days of time entries to fetch (1–3650).', 30, 1, 3650),
+          num(
+            'bootstrap_max_rps',
+            'Max requests per second',
+            'Clockify API calls per second for this workspace (1–50).',
+            25,
+            1,
+            50,
+          ),
+          check(
+            'bootstrap_include_heavy',
+            'Include heavy endpoints',
+            'Also fetch reports, audit logs and other expensive endpoints.',
+            false,
+          ),
+          check(
+            'bootstrap_include_time_entries',
+            'Include time entries',
+            'Fetch time entries during the bootstrap.',
+            true,
+          ),
+          num(
+            'bootstrap_time_entry_days',
+            'Time-entry days back',
+            'How many days of time entries to fetch (1–3650).',
+            30,
+            1,
+            3650,
+          ),
         ],
       },
     ],
@@ -57,8 +88,20 @@ export const SETTINGS_TABS: SettingsTab[] = [
         title: 'Inbound webhooks',
         description: 'Webhooks from Clockify and from external systems.',
         settings: [
-          check('webhooks_accept_custom', 'Accept custom webhooks', 'Accept webhooks from external systems through custom sources.', true),
-          num('webhooks_log_retention_days', 'Log retention (days)', 'How long received webhooks are kept (1–365).', 30, 1, 365),
+          check(
+            'webhooks_accept_custom',
+            'Accept custom webhooks',
+            'Accept webhooks from external systems through custom sources.',
+            true,
+          ),
+          num(
+            'webhooks_log_retention_days',
+            'Log retention (days)',
+            'How long received webhooks are kept (1–365).',
+            30,
+            1,
+            365,
+          ),
         ],
       },
     ],
@@ -73,8 +116,20 @@ export const SETTINGS_TABS: SettingsTab[] = [
         description: 'Event → conditions → actions.',
         settings: [
           check('flows_enabled', 'Enable flows', 'Run flows when events arrive.', true),
-          check('flows_allow_http', 'Allow generic HTTP actions', 'Let flows call any public HTTP endpoint.', true),
-          num('flows_execution_retention_days', 'Execution retention (days)', 'How long flow run logs are kept (1–365).', 30, 1, 365),
+          check(
+            'flows_allow_http',
+            'Allow generic HTTP actions',
+            'Let flows call any public HTTP endpoint.',
+            true,
+          ),
+          num(
+            'flows_execution_retention_days',
+            'Execution retention (days)',
+            'How long flow run logs are kept (1–365).',
+            30,
+            1,
+            365,
+          ),
         ],
       },
     ],
@@ -87,13 +142,24 @@ export const SETTINGS_TABS: SettingsTab[] = [
         id: 'cache-group',
         title: 'Entity cache',
         description: 'The local copy of Clockify data.',
-        settings: [num('cache_ttl_days', 'Cache TTL (days)', 'Cached entities older than this are refreshed or dropped (1–365).', 7, 1, 365)],
+        settings: [
+          num(
+            'cache_ttl_days',
+            'Cache TTL (days)',
+            'Cached entities older than this are refreshed or dropped (1–365).',
+            7,
+            1,
+            365,
+          ),
+        ],
       },
     ],
   },
 ];
 
-export const SETTING_DEFINITIONS: SettingDefinition[] = SETTINGS_TABS.flatMap((t) => t.groups.flatMap((g) => g.settings));
+export const SETTING_DEFINITIONS: SettingDefinition[] = SETTINGS_TABS.flatMap((t) =>
+  t.groups.flatMap((g) => g.settings),
+);
 const BY_ID = new Map(SETTING_DEFINITIONS.map((d) => [d.id, d]));
 
 export type SettingValue = number | boolean;
@@ -104,7 +170,12 @@ export const defaultSettings = (): SettingsMap =>
 
 /** Typed view of a workspace's settings; anything missing or unreadable falls back to its default. */
 export type WorkspaceSettings = {
-  bootstrap: { maxRequestsPerSecond: number; includeHeavy: boolean; includeTimeEntries: boolean; timeEntryDaysBack: number };
+  bootstrap: {
+    maxRequestsPerSecond: number;
+    includeHeavy: boolean;
+    includeTimeEntries: boolean;
+    timeEntryDaysBack: number;
+  };
   webhooks: { acceptCustom: boolean; logRetentionDays: number };
   flows: { enabled: boolean; allowHttp: boolean; executionRetentionDays: number };
   cache: { ttlDays: number };
@@ -121,7 +192,10 @@ export function readSettings(stored: unknown): WorkspaceSettings {
       includeTimeEntries: b('bootstrap_include_time_entries'),
       timeEntryDaysBack: n('bootstrap_time_entry_days'),
     },
-    webhooks: { acceptCustom: b('webhooks_accept_custom'), logRetentionDays: n('webhooks_log_retention_days') },
+    webhooks: {
+      acceptCustom: b('webhooks_accept_custom'),
+      logRetentionDays: n('webhooks_log_retention_days'),
+    },
     flows: {
       enabled: b('flows_enabled'),
       allowHttp: b('flows_allow_http'),
@@ -150,7 +224,10 @@ export const SettingsUpdate = z.array(
 
 export type SettingProblem = { id: string; message: string };
 
-export function coerceSetting(def: SettingDefinition, value: unknown): { ok: true; value: SettingValue } | { ok: false; message: string } {
+export function coerceSetting(
+  def: SettingDefinition,
+  value: unknown,
+): { ok: true; value: SettingValue } | { ok: false; message: string } {
   switch (def.type) {
     case 'CHECKBOX': {
       if (typeof value === 'boolean') return { ok: true, value };
@@ -158,10 +235,16 @@ export function coerceSetting(def: SettingDefinition, value: unknown): { ok: tru
       return { ok: false, message: 'must be true or false' };
     }
     case 'NUMBER': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+      const n =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && value.trim() !== ''
+            ? Number(value)
+            : NaN;
       if (!Number.isFinite(n)) return { ok: false, message: 'must be a number' };
       if (def.integer && !Number.isInteger(n)) return { ok: false, message: 'must be a whole number' };
-      if (n < def.min || n > def.max) return { ok: false, message: `must be between ${def.min} and ${def.max}` };
+      if (n < def.min || n > def.max)
+        return { ok: false, message: `must be between ${def.min} and ${def.max}` };
       return { ok: true, value: n };
     }
   }

@@ -23,7 +23,6 @@ export function manifestFiles(): { path: string; content: string }[] {
         }),
         null,
         2,
-      ) +
-      '\n',
+      ) + '\n',
   }));
 }

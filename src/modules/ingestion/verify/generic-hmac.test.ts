@@ -4,7 +4,6 @@ import { SourceVerification } from '../source-config.js';
 import { verifySource } from './verify-source.js';
 import { hmac, verify } from './verify.test-support.js';
 
-
 describe('hmac (generic template)', () => {
   const secret = 'generic-secret-0123456789';
   const body = 'payload';

@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { hmac, verify } from './verify.test-support.js';
 
-
 describe('github', () => {
   // docs.github.com "Validating webhook deliveries", "Testing the webhook payload validation".
   it('accepts GitHub’s published example', () => {
