@@ -36,7 +36,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'src/**/*.test.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'src/**/*.test.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -11,9 +11,9 @@ import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config/env.js';
 import { type Deps, createDeps } from '../src/deps.js';
-import type { WorkspaceCounts } from '../src/fake-clockify/data.js';
-import { type FakeClockify, createFakeClockify } from '../src/fake-clockify/server.js';
-import { createClockifySigner, generateKeyPair } from '../src/simulator/clockify-signer.js';
+import type { WorkspaceCounts } from '../tools/fake-clockify/data.js';
+import { type FakeClockify, createFakeClockify } from '../tools/fake-clockify/server.js';
+import { createClockifySigner, generateKeyPair } from '../tools/simulator/clockify-signer.js';
 import { openServer } from '../src/store/database.js';
 
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -24,7 +24,7 @@ import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/env.js';
 import { createDeps } from '../src/deps.js';
-import { createClockifySigner, generateKeyPair } from '../src/simulator/clockify-signer.js';
+import { createClockifySigner, generateKeyPair } from '../tools/simulator/clockify-signer.js';
 import { startMinimalGroupCommit } from './minimal-group-commit.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { signGithub } from '../src/modules/ingestion/verify/sign-examples.js';
+import { signGithub } from '../tools/signing/sign-examples.js';
 
 type Task = { url: string; secret?: string; connections: number; durationS: number; bodyBytes: number };
 const task = JSON.parse(process.argv[2] ?? '{}') as Task;

@@ -7,7 +7,7 @@ import {
   type ClockifySigner,
   createClockifySigner,
   generateKeyPair,
-} from '../../src/simulator/clockify-signer.js';
+} from '../../tools/simulator/clockify-signer.js';
 import { type TestDatabase, createTestDatabase } from './database.js';
 
 // One key pair per test process: RSA generation is slow and the tests do not need fresh keys.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClockifySigner, generateKeyPair } from '../../src/simulator/clockify-signer.js';
+import { createClockifySigner, generateKeyPair } from '../../tools/simulator/clockify-signer.js';
 import { ADDON_KEY, type TestApp, buildTestApp, hexId } from '../helpers/build-test-app.js';
 import { ADDON_ID, bearer, install, postLifecycle, userToken } from '../helpers/clockify.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeClockify, createFakeClockify } from '../../src/fake-clockify/server.js';
+import { type FakeClockify, createFakeClockify } from '../../tools/fake-clockify/server.js';
 import { type Catalogue, loadCatalogue } from '../../src/integrations/clockify/catalogue.js';
 import {
   type ClockifyClientDeps,

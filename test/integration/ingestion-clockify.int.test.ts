@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOCKIFY_WEBHOOK_EVENTS } from '../../src/modules/ingestion/clockify-events.js';
 import type { EventProcessor, ProcessedEvent } from '../../src/modules/ingestion/event-processors.js';
-import { createClockifySigner, generateKeyPair } from '../../src/simulator/clockify-signer.js';
+import { createClockifySigner, generateKeyPair } from '../../tools/simulator/clockify-signer.js';
 import { ADDON_KEY, type TestApp, buildTestApp, hexId } from '../helpers/build-test-app.js';
 import { ADDON_ID, install, postLifecycle } from '../helpers/clockify.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -5,7 +5,7 @@ import {
   type SourceVerificationInput,
 } from '../../src/modules/ingestion/source-config.js';
 import { generateSecret } from '../../src/modules/ingestion/verify/generate-secret.js';
-import { signRequest } from '../../src/modules/ingestion/verify/sign-examples.js';
+import { signRequest } from '../../tools/signing/sign-examples.js';
 import { type TestApp, buildTestApp, manualClock } from '../helpers/build-test-app.js';
 import { ADDON_ID, bearer, install, postLifecycle, userToken } from '../helpers/clockify.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeClockify, createFakeClockify } from '../../src/fake-clockify/server.js';
+import { type FakeClockify, createFakeClockify } from '../../tools/fake-clockify/server.js';
 import {
   CLOCKIFY_WEBHOOK_EVENTS,
   DEFAULT_MANIFEST_EVENTS,

@@ -1,7 +1,7 @@
 import { createHmac, createPrivateKey } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, createClockifySigner } from '../../src/simulator/clockify-signer.js';
+import { generateKeyPair, createClockifySigner } from '../../tools/simulator/clockify-signer.js';
 import { ADDON_KEY, type TestApp, buildTestApp, hexId } from '../helpers/build-test-app.js';
 import { ADDON_ID, install, installedPayload, lifecycleToken, postLifecycle } from '../helpers/clockify.js';
 import { waitFor } from '../helpers/wait-for.js';

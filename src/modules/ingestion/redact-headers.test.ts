@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED, redactHeaders } from './redact-headers.js';
 import { SourceVerification } from './source-config.js';
-import { signRequest } from './verify/sign-examples.js';
+import { signRequest } from '../../../tools/signing/sign-examples.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 

@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClockifySigner, generateKeyPair } from '../src/simulator/clockify-signer.js';
+import { createClockifySigner, generateKeyPair } from './clockify-signer.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -3,7 +3,7 @@ import {
   type SchemeConfig,
   type SourceVerification,
   decodeStandardWebhooksSecret,
-} from '../source-config.js';
+} from '../../src/modules/ingestion/source-config.js';
 
 /**
  * Signs requests the way each provider does, for tests, the benchmark and the simulator. Written

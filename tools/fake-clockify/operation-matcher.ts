@@ -1,5 +1,5 @@
 /** Maps an incoming (server, method, path) to the catalogue operation it calls, with its path params. */
-import type { ClockifyOperation, HttpMethod, ServerKind } from '../integrations/clockify/catalogue.js';
+import type { ClockifyOperation, HttpMethod, ServerKind } from '../../src/integrations/clockify/catalogue.js';
 
 export type MatchedOperation = { op: ClockifyOperation; params: Record<string, string> };
 

@@ -11,7 +11,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { type Catalogue, type ServerKind, loadCatalogue } from '../integrations/clockify/catalogue.js';
+import { type Catalogue, type ServerKind, loadCatalogue } from '../../src/integrations/clockify/catalogue.js';
 import { type WorkspaceData, type WorkspaceSpec, fakeId, generateWorkspace } from './data.js';
 import { type FaultSpec, createFaultList } from './faults.js';
 import { createOperationMatcher } from './operation-matcher.js';

@@ -2,8 +2,8 @@
  * What the fake Clockify answers for a matched operation, given a workspace's data. Pure apart from
  * the webhook list that writes append to.
  */
-import type { ClockifyOperation, JsonSchema } from '../integrations/clockify/catalogue.js';
-import { pageSizeParam } from '../integrations/clockify/classify-operation.js';
+import type { ClockifyOperation, JsonSchema } from '../../src/integrations/clockify/catalogue.js';
+import { pageSizeParam } from '../../src/integrations/clockify/classify-operation.js';
 import type { Entity, WorkspaceData } from './data.js';
 
 export type FakeReply = { status: number; body?: unknown; headers?: Record<string, string> };

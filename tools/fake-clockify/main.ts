@@ -6,7 +6,7 @@ import { createFakeClockify } from './server.js';
 
 const port = Number(process.env.FAKE_CLOCKIFY_PORT ?? 8090);
 const token = process.env.FAKE_CLOCKIFY_TOKEN ?? 'demo-addon-token';
-// The simulator's workspace (scripts/simulate.ts), so `npm run simulate -- install` bootstraps from here.
+// The simulator's workspace (tools/simulator/simulate.ts), so `npm run simulate -- install` bootstraps from here.
 const workspaceId = process.env.FAKE_CLOCKIFY_WORKSPACE ?? 'sim0workspace00000000001';
 
 const fake = await createFakeClockify({

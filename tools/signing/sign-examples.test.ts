@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SCHEMES, SourceVerification, type Scheme } from '../source-config.js';
-import { generateSecret } from './generate-secret.js';
+import { SCHEMES, SourceVerification, type Scheme } from '../../src/modules/ingestion/source-config.js';
+import { generateSecret } from '../../src/modules/ingestion/verify/generate-secret.js';
 import { signGithub, signRequest, signStandardWebhooks, signStripe } from './sign-examples.js';
-import { verifySource } from './verify-source.js';
+import { verifySource } from '../../src/modules/ingestion/verify/verify-source.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const BODY = '{"hello":"world"}';
