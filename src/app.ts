@@ -32,6 +32,7 @@ import type { InstallationsService } from './modules/installations/installations
 import { clockifyWebhookPath } from './modules/ingestion/clockify-events.js';
 import { buildManifest } from './modules/manifest/build-manifest.js';
 import type { Clock } from './platform/clock.js';
+import { errorEnvelope } from './platform/errors.js';
 
 export type AppDeps = {
   config: Config;
@@ -69,13 +70,7 @@ export async function buildApp(deps: AppDeps) {
         .code(400)
         .header('content-type', 'application/json; charset=utf-8')
         .send(
-          JSON.stringify({
-            error: {
-              code: 'VALIDATION_FAILED',
-              message: error.message || 'Malformed request',
-              requestId: req.id,
-            },
-          }),
+          JSON.stringify(errorEnvelope('VALIDATION_FAILED', error.message || 'Malformed request', req.id)),
         );
     },
     // …and so do requests Node's HTTP parser rejects before Fastify sees them.

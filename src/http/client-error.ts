@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ERROR_STATUS, type ErrorCode } from '../platform/errors.js';
+import { ERROR_STATUS, type ErrorCode, errorEnvelope } from '../platform/errors.js';
 
 /** What to answer a request Node's HTTP parser rejected, by the parser's error code. Pure. */
 export function clientErrorReply(errCode: string | undefined): { code: ErrorCode; message: string } {
@@ -23,7 +23,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   if (socket.writable) {
     const { code, message } = clientErrorReply(err.code);
     const status = ERROR_STATUS[code];
-    const body = JSON.stringify({ error: { code, message, requestId: `req_${randomUUID()}` } });
+    const body = JSON.stringify(errorEnvelope(code, message, `req_${randomUUID()}`));
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

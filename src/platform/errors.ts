@@ -44,3 +44,18 @@ export class AppError extends Error {
 }
 
 export const isAppError = (err: unknown): err is AppError => err instanceof AppError;
+
+/** The one JSON error shape every answer of ours uses (docs/errors.md). */
+export type ErrorEnvelope = {
+  error: { code: ErrorCode; message: string; requestId: string; details?: unknown };
+};
+
+/** Builds the error envelope; `details` is left out when undefined. The only place the shape is written. */
+export function errorEnvelope(
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  details?: unknown,
+): ErrorEnvelope {
+  return { error: { code, message, requestId, ...(details !== undefined ? { details } : {}) } };
+}

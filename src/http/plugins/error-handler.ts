@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { AppError, type ErrorCode } from '../../platform/errors.js';
+import { AppError, type ErrorCode, errorEnvelope } from '../../platform/errors.js';
 
 /** Fastify's own error codes that are the client's fault, mapped into our catalogue. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -79,22 +79,20 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const serverFault = e.status >= 500;
     if (serverFault) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.warn({ code: e.code, reason: e.message }, 'request rejected');
-    return reply.status(e.status).send({
-      error: {
-        code: e.code,
-        message: serverFault && e.code === 'INTERNAL' ? 'Internal error' : e.message,
-        requestId: req.id,
-        ...(e.details !== undefined && !serverFault ? { details: e.details } : {}),
-      },
-    });
+    return reply
+      .status(e.status)
+      .send(
+        errorEnvelope(
+          e.code,
+          serverFault && e.code === 'INTERNAL' ? 'Internal error' : e.message,
+          req.id,
+          serverFault ? undefined : e.details,
+        ),
+      );
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({
-      error: {
-        code: 'NOT_FOUND',
-        message: `Route ${req.method} ${req.url.split('?')[0]} not found`,
-        requestId: req.id,
-      },
-    }),
+    reply
+      .status(404)
+      .send(errorEnvelope('NOT_FOUND', `Route ${req.method} ${req.url.split('?')[0]} not found`, req.id)),
   );
 }
