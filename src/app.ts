@@ -29,7 +29,7 @@ import type { BootstrapService } from './modules/bootstrap/bootstrap.service.js'
 import type { CacheService } from './modules/cache/cache.service.js';
 import type { Ingestion } from './modules/ingestion/ingestion.module.js';
 import type { InstallationsService } from './modules/installations/installations.service.js';
-import { clockifyWebhookPath } from './modules/ingestion/clockify-events.js';
+import { clockifyWebhookPath } from './integrations/clockify/webhook-events.js';
 import { buildManifest } from './modules/manifest/build-manifest.js';
 import type { Clock } from './platform/clock.js';
 import { errorEnvelope } from './platform/errors.js';

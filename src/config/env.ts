@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { CLOCKIFY_WEBHOOK_EVENTS, DEFAULT_MANIFEST_EVENTS } from '../modules/ingestion/clockify-events.js';
+import { CLOCKIFY_WEBHOOK_EVENTS, DEFAULT_MANIFEST_EVENTS } from '../integrations/clockify/webhook-events.js';
 
 const DEFAULT_PUBLIC_KEY_PATH = 'keys/clockify-public-key.pem';
 

@@ -1,5 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { CLOCKIFY_WEBHOOK_EVENTS, clockifyWebhookPath } from '../../src/modules/ingestion/clockify-events.js';
+import {
+  CLOCKIFY_WEBHOOK_EVENTS,
+  clockifyWebhookPath,
+} from '../../src/integrations/clockify/webhook-events.js';
 import { sha256Hex } from '../../src/platform/crypto.js';
 import { newId } from '../../src/platform/ids.js';
 import { ADDON_KEY, type TestApp } from './build-test-app.js';

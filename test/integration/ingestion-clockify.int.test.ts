@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOCKIFY_WEBHOOK_EVENTS } from '../../src/modules/ingestion/clockify-events.js';
+import { CLOCKIFY_WEBHOOK_EVENTS } from '../../src/integrations/clockify/webhook-events.js';
 import type { EventProcessor, ProcessedEvent } from '../../src/modules/ingestion/event-processors.js';
 import { createClockifySigner, generateKeyPair } from '../../tools/simulator/clockify-signer.js';
 import { ADDON_KEY, type TestApp, buildTestApp, hexId } from '../helpers/build-test-app.js';

@@ -3,7 +3,7 @@ import { type FakeClockify, createFakeClockify } from '../../tools/fake-clockify
 import {
   CLOCKIFY_WEBHOOK_EVENTS,
   DEFAULT_MANIFEST_EVENTS,
-} from '../../src/modules/ingestion/clockify-events.js';
+} from '../../src/integrations/clockify/webhook-events.js';
 import { ADDON_KEY, type TestApp, buildTestApp, hexId } from '../helpers/build-test-app.js';
 import { ADDON_ID, installedPayload, postLifecycle } from '../helpers/clockify.js';
 import { waitFor } from '../helpers/wait-for.js';

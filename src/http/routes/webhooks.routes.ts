@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { isClockifyEvent } from '../../modules/ingestion/clockify-events.js';
+import { isClockifyEvent } from '../../integrations/clockify/webhook-events.js';
 import { MAX_SOURCE_BODY_BYTES } from '../../modules/ingestion/ingestion.schemas.js';
 import { type IngestReply, type IngestService, mediaTypeOf } from '../../modules/ingestion/ingest.service.js';
 import type { RuntimeSource } from '../../modules/ingestion/sources.service.js';

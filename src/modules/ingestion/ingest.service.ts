@@ -7,7 +7,8 @@ import {
   type ClockifyTokenVerifier,
   readClaimsUnverified,
 } from '../auth/clockify-token.js';
-import { clockifyDedupKey, isClockifyEvent } from './clockify-events.js';
+import { isClockifyEvent } from '../../integrations/clockify/webhook-events.js';
+import { clockifyDedupKey } from './clockify-events.js';
 import { dedupKey } from './dedup-key.js';
 import type { EventsRepo, InsertOutcome, NewEvent } from './events.repo.js';
 import type { IngestBatcher } from './ingest-batcher.js';

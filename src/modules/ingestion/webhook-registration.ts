@@ -3,7 +3,7 @@ import type { ClockifyResult } from '../../integrations/clockify/clockify.errors
 import type { JobContext } from '../../jobs/runner.js';
 import { sha256Hex } from '../../platform/crypto.js';
 import { newId } from '../../platform/ids.js';
-import { clockifyWebhookPath } from './clockify-events.js';
+import { clockifyWebhookPath } from '../../integrations/clockify/webhook-events.js';
 
 /** The slice of the Clockify client registration needs (connect → call), so tests can use the fake Clockify. */
 export type ClockifyCaller = {

@@ -1,4 +1,4 @@
-import { DEFAULT_MANIFEST_EVENTS, clockifyWebhookPath } from '../ingestion/clockify-events.js';
+import { DEFAULT_MANIFEST_EVENTS, clockifyWebhookPath } from '../../integrations/clockify/webhook-events.js';
 import { buildManifest } from './build-manifest.js';
 
 /**
