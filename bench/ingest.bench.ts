@@ -221,7 +221,7 @@ try {
     await deps.db.sql.query('TRUNCATE webhook_event, job, webhook_source_stats, webhook_source_stats_delta');
     await admin.query('CHECKPOINT');
     const r = await load(gwUrl, source.secret);
-    await deps.ingestion.batcher.flush();
+    await deps.modules.ingestion.batcher.flush();
     // Every stored event must be listed by the event.process job it points at (one job per batch).
     const [row] = await deps.db.sql.query<{
       rows: string;

@@ -27,7 +27,7 @@ import type { AdminAuthService } from './modules/auth/admin-auth.service.js';
 import type { ClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import type { BootstrapService } from './modules/bootstrap/bootstrap.service.js';
 import type { CacheService } from './modules/cache/cache.service.js';
-import type { Ingestion } from './modules/ingestion/ingestion.module.js';
+import type { IngestionModule } from './modules/ingestion/ingestion.module.js';
 import type { InstallationsService } from './modules/installations/installations.service.js';
 import { clockifyWebhookPath } from './integrations/clockify/webhook-events.js';
 import { buildManifest } from './modules/manifest/build-manifest.js';
@@ -44,7 +44,7 @@ export type AppDeps = {
   adminAuth: AdminAuthService;
   bootstrap: BootstrapService;
   cache: CacheService;
-  ingestion: Ingestion;
+  ingestion: Pick<IngestionModule, 'ingest' | 'sources' | 'events'>;
 };
 
 // Request ids may come from a proxy; accept only short, plain ones so they are safe to log and echo.

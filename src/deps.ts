@@ -6,57 +6,62 @@ import type { AppDeps } from './app.js';
 import type { Config } from './config/env.js';
 import { loadCatalogue } from './integrations/clockify/catalogue.js';
 import { createClockifyClient } from './integrations/clockify/clockify.client.js';
+import { type JobBinding, type PeriodicTask, bindJob } from './jobs/bindings.js';
+import { createJobRecords } from './jobs/job-records.js';
 import { jobsPruneJob, pruneCutoffs } from './jobs/housekeeping.js';
-import { periodicHandler, schedulePeriodic } from './jobs/periodic.js';
+import { periodicHandler, schedulePeriodic as schedulePeriodicJob } from './jobs/periodic.js';
 import { pruneFinished } from './jobs/queue.js';
 import { JobRegistry, type Runner, createRunner } from './jobs/runner.js';
-import { createAdminAuthService } from './modules/auth/admin-auth.service.js';
-import { createApiKeysRepo } from './modules/auth/api-keys.repo.js';
+import { createWakeSignal } from './jobs/wake.js';
+import { createAdminAuth, createApiKeys } from './modules/auth/auth.module.js';
 import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
-import {
-  bootstrapOperationJob,
-  bootstrapRunJob,
-  cacheRefreshJob,
-} from './modules/bootstrap/bootstrap.jobs.js';
-import { createBootstrapRepo } from './modules/bootstrap/bootstrap.repo.js';
-import { createBootstrapService } from './modules/bootstrap/bootstrap.service.js';
-import { createCacheEventProcessor } from './modules/cache/cache.processor.js';
-import { createCacheRepo } from './modules/cache/cache.repo.js';
-import { createCacheService } from './modules/cache/cache.service.js';
+import { type BootstrapModule, createBootstrapModule } from './modules/bootstrap/bootstrap.module.js';
+import { type CacheModule, createCacheModule } from './modules/cache/cache.module.js';
 import type { EventProcessor } from './modules/ingestion/event-processors.js';
+import { type IngestionModule, createIngestionModule } from './modules/ingestion/ingestion.module.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
-import { createInstallationsRepo } from './modules/installations/installations.repo.js';
 import {
-  type WorkspacePurger,
-  createInstallationsService,
-} from './modules/installations/installations.service.js';
-import { createIngestion } from './modules/ingestion/ingestion.module.js';
-import type { InstalledHook } from './modules/installations/installations.service.js';
+  type InstallationsModule,
+  createInstallationsModule,
+} from './modules/installations/installations.module.js';
+import type { SetupStep, WorkspacePurger } from './modules/installations/workspace-lifecycle.js';
 import { type Clock, systemClock } from './platform/clock.js';
-import { createRateLimiter } from './rate-limit/rate-limiter.js';
-import type { Tx } from './store/tx.js';
 import { createCipher } from './platform/crypto.js';
 import { loggerOptions } from './platform/logger.js';
+import { createRateLimiter } from './rate-limit/rate-limiter.js';
+import { forgetRateLimitKey } from './rate-limit/slots.js';
 import { type Database, openDatabase } from './store/database.js';
 import { migrate, pendingMigrations } from './store/migrate.js';
 
 export type Deps = AppDeps & {
+  /** The modules as their factories returned them (tests and benchmarks reach inside). */
+  modules: {
+    installations: InstallationsModule;
+    cache: CacheModule;
+    bootstrap: BootstrapModule;
+    ingestion: IngestionModule;
+  };
   db: Database;
   log: Logger;
   registry: JobRegistry;
   runner: Runner;
-  /**
-   * Every feature's reaction to an accepted inbound event; the ingestion pipeline hands each event to
-   * each processor (in a job). Features add theirs here.
-   */
-  eventProcessors: EventProcessor[];
+  /** Every feature's reaction to an accepted inbound event, in order (event.process hands each event to each). */
+  processors: EventProcessor[];
+  /** Starts the workers and schedules the periodic jobs' current slots (one job per slot across instances). */
+  startWorkers(): void;
+  /** Enqueues each periodic job's run for the slot `at` falls in; every instance may call it (one job per slot). */
+  schedulePeriodic(at: Date): Promise<void>;
   /** Stops the runner (draining in-flight jobs) and closes the database. */
   close(): Promise<void>;
 };
 
 export type DepsOverrides = { clock?: Clock; logger?: Logger; database?: Database };
 
-/** The composition root: the one place that creates things. Tests call it with overrides. */
+/**
+ * The composition root: the one place that creates things. Each module's factory returns its services and,
+ * as data, its jobs, periodic tasks, set-up steps and purgers; this function registers them. Tests call it
+ * with overrides.
+ */
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const log = overrides.logger ?? pino(loggerOptions(config.logLevel));
   const clock = overrides.clock ?? systemClock;
@@ -65,105 +70,100 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     const applied = await migrate(db.sql);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
+    // Shared infrastructure.
     const cipher = createCipher(config.encryptionKey ?? loadOrCreateKey(config.dataDir, log));
-    const verifier = await createClockifyTokenVerifier({
-      publicKeyPem: config.clockifyPublicKeyPem,
-      addonKey: config.addon.key,
-    });
-    const installationsRepo = createInstallationsRepo(db.prisma);
+    const wake = createWakeSignal();
+    const jobRecords = createJobRecords(db.prisma);
     const catalogue = await loadCatalogue();
     // All Clockify calls of this process go through one client, paced by the limiter shared in PostgreSQL.
     // 30 ms of jitter budget per second (3 % of the rate) with late wake-ups re-queued: measured at
     // Clockify's side, no sliding second exceeds the rate even when the event loop stalls (docs/bootstrap.md).
     const limiter = createRateLimiter({ db: db.prisma, toleranceUs: 30_000, maxLatenessMs: 15 });
     const clockify = createClockifyClient({ catalogue, limiter });
-    const cacheRepo = createCacheRepo(db.prisma);
-    const bootstrapRepo = createBootstrapRepo(db.prisma);
+    const verifier = await createClockifyTokenVerifier({
+      publicKeyPem: config.clockifyPublicKeyPem,
+      addonKey: config.addon.key,
+    });
 
-    // Each feature's leftover rows go when a workspace is deleted; features add their purgers here.
-    const purgers: WorkspacePurger[] = [
-      async (workspaceId, before, tx) =>
-        (
-          await tx.job.deleteMany({
-            where: { workspaceId, createdAt: { lt: before }, status: { not: 'running' } },
-          })
-        ).count,
-      async (workspaceId, before, tx) =>
-        (await bootstrapRepo.purge(workspaceId, before, tx)) + (await cacheRepo.purge(workspaceId, tx)),
-    ];
-    const onInstalled: InstalledHook[] = [
-      // Runs inside installation.setup: a (re)install starts a bootstrap unless one is already running.
-      async (workspaceId, ctx) => {
-        const runId = await bootstrap.triggerIfIdle(workspaceId, 'installed');
-        ctx.log.info({ workspaceId, runId }, 'bootstrap after install');
-      },
-    ];
-    const onDeleting: ((workspaceId: string, tx: Tx) => Promise<void>)[] = [];
-    const installations = createInstallationsService({
+    // Modules, each created once its dependencies exist (arrows point one way).
+    const apiKeys = createApiKeys({ db: db.prisma });
+    const installations = createInstallationsModule({
       db: db.prisma,
-      repo: installationsRepo,
       cipher,
       clock,
-      purgers,
-      onInstalled,
-      onDeleting,
+      clockify,
+      jobs: jobRecords,
+      deletionSteps: apiKeys.deletionSteps,
+      config: { publicBaseUrl: config.publicBaseUrl, ...config.ingestion },
     });
-    const bootstrap = createBootstrapService({
+    const cache = createCacheModule({ db: db.prisma, clock, installations: installations.service });
+    const bootstrap = createBootstrapModule({
       db: db.prisma,
-      repo: bootstrapRepo,
-      cache: cacheRepo,
-      installations,
+      clock,
+      installations: installations.service,
+      cache: cache.service,
       catalogue,
       client: clockify,
-      clock,
-      wake: () => runner.poke(),
+      wake: wake.poke,
     });
-    const cache = createCacheService({ repo: cacheRepo, installations });
-    const eventProcessors: EventProcessor[] = [createCacheEventProcessor({ cache: cacheRepo, clock })];
-    const adminAuth = createAdminAuthService({
-      verifier,
-      installations: installationsRepo,
-      apiKeys: createApiKeysRepo(db.prisma),
-      clock,
-    });
-
-    // Ingestion (docs/ingestion.md): inbound webhooks. The Clockify client is created on first use.
-    const runnerRef: { current?: Runner } = {};
-    const ingestion = createIngestion({
+    const processors: EventProcessor[] = [cache.processor];
+    const ingestion = createIngestionModule({
       db: db.prisma,
       sql: db.sql,
       cipher,
       clock,
       log: log.child({ component: 'ingestion' }),
       verifier,
-      installations,
-      clockify,
+      installations: installations.service,
+      jobs: jobRecords,
+      processors,
       config: { publicBaseUrl: config.publicBaseUrl, ...config.ingestion },
-      onJobsEnqueued: () => runnerRef.current?.poke(),
+      wake: wake.poke,
     });
-    onInstalled.push(ingestion.onInstalled);
-    ingestion.processors.push(...eventProcessors);
-    onDeleting.push(ingestion.onDeleting);
-    purgers.push(ingestion.purger);
+    const adminAuth = createAdminAuth({
+      keys: apiKeys,
+      clock,
+      verifier,
+      installations: installations.service,
+    });
 
-    const registry = new JobRegistry()
-      .register(installationSetupJob, ({ workspaceId }, ctx) => installations.runSetup(workspaceId, ctx))
-      .register(workspacePurgeJob, async ({ workspaceId, deletedAt }, ctx) => {
-        const r = await installations.purge(workspaceId, new Date(deletedAt));
-        ctx.log.info(r, 'workspace purged');
-      })
-      .register(bootstrapRunJob, ({ runId }, ctx) => bootstrap.runJob(runId, ctx))
-      .register(bootstrapOperationJob, (payload, ctx) => bootstrap.operationJob(payload, ctx))
-      .register(cacheRefreshJob, ({ workspaceId }, ctx) => bootstrap.refreshJob(workspaceId, ctx))
-      .register(
-        jobsPruneJob,
-        periodicHandler(db.prisma, jobsPruneJob, async (ctx) => {
+    // What the modules hand over as data. Set-up runs in this order after INSTALLED; purgers after DELETED.
+    const setupSteps: SetupStep[] = [...bootstrap.setupSteps, ...installations.setupSteps];
+    const purgers: WorkspacePurger[] = [
+      { name: 'jobs', purge: (ws, before, tx) => jobRecords.purgeWorkspace(ws, before, tx) },
+      { name: 'rate-limit', purge: (ws, _before, tx) => forgetRateLimitKey(ws, tx) },
+      ...bootstrap.purgers,
+      ...cache.purgers,
+      ...ingestion.purgers,
+    ];
+    const periodic: PeriodicTask[] = [
+      ...ingestion.periodic,
+      {
+        job: jobsPruneJob,
+        run: async (ctx) => {
           const removed = await pruneFinished(db.prisma, pruneCutoffs(clock.now(), config.worker.retention));
           ctx.log.info({ removed }, 'finished jobs pruned');
-        }),
-      );
-    ingestion.registerJobs(registry);
-    const jobRunner = createRunner({
+        },
+      },
+    ];
+    const jobs: JobBinding[] = [
+      ...installations.jobs,
+      ...bootstrap.jobs,
+      ...ingestion.jobs,
+      // A workspace's set-up and purge span every module, so they are wired here from the lists above.
+      bindJob(installationSetupJob, ({ workspaceId }, ctx) =>
+        installations.service.runSetup(workspaceId, setupSteps, ctx),
+      ),
+      bindJob(workspacePurgeJob, async ({ workspaceId, deletedAt }, ctx) => {
+        const r = await installations.service.purge(workspaceId, new Date(deletedAt), purgers);
+        ctx.log.info(r, 'workspace purged');
+      }),
+      ...periodic.map((t) => bindJob(t.job, periodicHandler(db.prisma, t.job, t.run))),
+    ];
+    const registry = new JobRegistry();
+    for (const j of jobs) registry.register(j.def, j.handler);
+
+    const runner = createRunner({
       sql: db.sql,
       registry,
       log: log.child({ component: 'jobs' }),
@@ -171,21 +171,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       concurrency: config.worker.concurrency,
       pollIntervalMs: config.worker.pollIntervalMs,
     });
-    // Starting the workers also makes sure the periodic jobs (retention, stats fold, job pruning) are
-    // scheduled, one per slot.
-    const runner: Runner = {
-      ...jobRunner,
-      workerId: jobRunner.workerId,
-      start() {
-        jobRunner.start();
-        const now = clock.now();
-        Promise.all([
-          ingestion.schedulePeriodicJobs(now),
-          schedulePeriodic(db.prisma, jobsPruneJob, now),
-        ]).catch((err: unknown) => log.error({ err }, 'could not schedule periodic jobs'));
-      },
-    };
-    runnerRef.current = runner;
+    wake.subscribe(() => runner.poke());
+
+    async function schedulePeriodic(at: Date): Promise<void> {
+      for (const t of periodic) await schedulePeriodicJob(db.prisma, t.job, at);
+    }
 
     const readiness = async () => {
       try {
@@ -206,14 +196,22 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       db,
       readiness,
       verifier,
-      installations,
+      installations: installations.service,
       adminAuth,
-      bootstrap,
-      cache,
-      eventProcessors,
+      bootstrap: bootstrap.service,
+      cache: cache.service,
       ingestion,
+      processors,
       registry,
       runner,
+      modules: { installations, cache, bootstrap, ingestion },
+      schedulePeriodic,
+      startWorkers() {
+        runner.start();
+        schedulePeriodic(clock.now()).catch((err: unknown) =>
+          log.error({ err }, 'could not schedule periodic jobs'),
+        );
+      },
       async close() {
         await runner.stop(config.shutdownTimeoutMs);
         await clockify.close();

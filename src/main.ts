@@ -44,7 +44,7 @@ async function stop(signal: string): Promise<void> {
 process.once('SIGTERM', () => void stop('SIGTERM'));
 process.once('SIGINT', () => void stop('SIGINT'));
 
-if (config.role !== 'api') deps.runner.start();
+if (config.role !== 'api') deps.startWorkers();
 if (app !== null) {
   await app.listen({ host: config.http.host, port: config.http.port });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import AjvModule from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../src/http/openapi-document.js';
+import { openApiDocument } from '../../src/openapi-document.js';
 import { buildManifest } from '../../src/modules/manifest/build-manifest.js';
 import { manifestFiles } from '../../src/modules/manifest/manifest-files.js';
 import { ERROR_CODES } from '../../src/platform/errors.js';

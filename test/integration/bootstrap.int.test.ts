@@ -450,7 +450,7 @@ describe('cache event processor', () => {
   });
 
   it('is registered for the ingestion pipeline and keeps the cache fresh from webhook payloads', async () => {
-    const processor = t.deps.eventProcessors.find((p) => p.name === 'entity-cache')!;
+    const processor = t.deps.processors.find((p) => p.name === 'entity-cache')!;
     expect(processor).toBeDefined();
     const ws = '5f11791a4e759e12c40733ba'; // the samples' workspace
     const project = sample('NEW_PROJECT');
@@ -503,7 +503,7 @@ describe('cache event processor', () => {
   });
 
   it('updates entries a bootstrap run filled', async () => {
-    const processor = t.deps.eventProcessors.find((p) => p.name === 'entity-cache')!;
+    const processor = t.deps.processors.find((p) => p.name === 'entity-cache')!;
     const [project] = fake.data.get(W.full)!.projects;
     await processor.process(
       event(W.full, 'PROJECT_UPDATED', { ...project, workspaceId: W.full, name: 'From webhook' }),

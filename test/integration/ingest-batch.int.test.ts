@@ -62,7 +62,7 @@ describe('the ingest batch statement', () => {
       event(active, ok, 'same'), // the same delivery twice in one batch
       event(active, 'clockify'),
     ];
-    const outcomes = await t.deps.ingestion.eventsRepo.insertBatch(batch, eventProcessJob);
+    const outcomes = await t.deps.modules.ingestion.eventsRepo.insertBatch(batch, eventProcessJob);
     expect(outcomes.map((o) => o.kind)).toEqual([
       'accepted',
       'gone',

@@ -260,8 +260,8 @@ describe('stats counters (appended per batch, folded every minute)', () => {
     );
 
     const folds = await Promise.all([
-      t.deps.ingestion.eventsRepo.foldStats(2),
-      t.deps.ingestion.eventsRepo.foldStats(2),
+      t.deps.modules.ingestion.eventsRepo.foldStats(2),
+      t.deps.modules.ingestion.eventsRepo.foldStats(2),
     ]);
     expect(folds[0] + folds[1]).toBeGreaterThan(0);
     expect(await t.db.prisma.webhookSourceStatsDelta.count({ where: { workspaceId: ws } })).toBe(0);
@@ -296,8 +296,8 @@ describe('stats counters (appended per batch, folded every minute)', () => {
   });
 
   it('schedules one fold job per minute slot, however many instances start', async () => {
-    await t.deps.ingestion.schedulePeriodicJobs(clock.now());
-    await t.deps.ingestion.schedulePeriodicJobs(clock.now());
+    await t.deps.schedulePeriodic(clock.now());
+    await t.deps.schedulePeriodic(clock.now());
     const slot = new Date(Math.floor(clock.now().getTime() / 60_000) * 60_000).toISOString();
     expect(
       await t.db.prisma.job.count({
@@ -326,7 +326,11 @@ describe('retention and purge', () => {
     clock.advance(2 * 86_400_000);
     const newShort = (await post(sShort, { age: 'new' })).json<{ eventId: string }>().eventId;
 
-    const removed = await t.deps.ingestion.eventsRepo.pruneExpired(clock.now());
+    const retention = (await t.deps.installations.allSettings()).map((w) => ({
+      workspaceId: w.workspaceId,
+      days: w.settings.webhooks.logRetentionDays,
+    }));
+    const removed = await t.deps.modules.ingestion.eventsRepo.pruneExpired(retention, clock.now());
     expect(removed).toBeGreaterThanOrEqual(1);
     const left = await t.db.prisma.webhookEvent.findMany({
       where: { id: { in: [oldShort, oldLong, newShort] } },
@@ -339,8 +343,8 @@ describe('retention and purge', () => {
   });
 
   it('schedules one retention job per slot, however often it is asked', async () => {
-    await t.deps.ingestion.scheduleRetention(clock.now());
-    await t.deps.ingestion.scheduleRetention(clock.now());
+    await t.deps.schedulePeriodic(clock.now());
+    await t.deps.schedulePeriodic(clock.now());
     const slot = retentionSlot(clock.now()).toISOString();
     expect(
       await t.db.prisma.job.count({

@@ -265,7 +265,7 @@ describe('event.process', () => {
   it('hands each accepted event to every registered processor once, then marks it processed', async () => {
     const seen: ProcessedEvent[] = [];
     const processor: EventProcessor = { name: 'test', process: async (e) => void seen.push(e) };
-    t.deps.ingestion.processors.push(processor);
+    t.deps.processors.push(processor);
     t.deps.runner.start();
     try {
       const { workspaceId, token } = await installWithTokens(['NEW_TAG']);
@@ -289,7 +289,7 @@ describe('event.process', () => {
       const job = await t.db.prisma.job.findFirstOrThrow({ where: { workspaceId, name: 'event.process' } });
       expect(job.status).toBe('succeeded');
     } finally {
-      t.deps.ingestion.processors.splice(t.deps.ingestion.processors.indexOf(processor), 1);
+      t.deps.processors.splice(t.deps.processors.indexOf(processor), 1);
       await t.deps.runner.stop(5_000);
     }
   });
@@ -317,7 +317,7 @@ describe('event.process', () => {
         }
       },
     };
-    t.deps.ingestion.processors.push(processor);
+    t.deps.processors.push(processor);
     try {
       const { handler } = t.deps.registry.get('event.process')!;
       const ctx = {
@@ -336,7 +336,7 @@ describe('event.process', () => {
       expect(Object.fromEntries(calls)).toEqual({ [ids[0]!]: 1, [ids[1]!]: 2 });
       expect(await status(ids[1]!)).toMatchObject({ status: 'processed', lastError: null });
     } finally {
-      t.deps.ingestion.processors.splice(t.deps.ingestion.processors.indexOf(processor), 1);
+      t.deps.processors.splice(t.deps.processors.indexOf(processor), 1);
     }
   });
   it('marks the events still failing on the last attempt failed, with the error and a time', async () => {
@@ -353,7 +353,7 @@ describe('event.process', () => {
         throw new Error('always');
       },
     };
-    t.deps.ingestion.processors.push(processor);
+    t.deps.processors.push(processor);
     try {
       const { def, handler } = t.deps.registry.get('event.process')!;
       const ctx = {
@@ -368,7 +368,7 @@ describe('event.process', () => {
       expect(row).toMatchObject({ status: 'failed', lastError: 'always' });
       expect(row.processedAt).toBeInstanceOf(Date);
     } finally {
-      t.deps.ingestion.processors.splice(t.deps.ingestion.processors.indexOf(processor), 1);
+      t.deps.processors.splice(t.deps.processors.indexOf(processor), 1);
     }
   });
 });

@@ -73,7 +73,7 @@ describe('registering the events the manifest does not declare', () => {
     expect(rows).toHaveLength(41);
 
     // Running the set-up again registers nothing new.
-    await t.deps.ingestion.registrar.register(workspaceId, {
+    await t.deps.modules.installations.registrar.register(workspaceId, {
       jobId: 'x',
       attempt: 1,
       workspaceId,
@@ -106,7 +106,7 @@ describe('registering the events the manifest does not declare', () => {
 
   it('reuses a webhook Clockify already has for our URL instead of creating a second one', async () => {
     await t.db.prisma.clockifyWebhookToken.deleteMany({ where: { workspaceId, event: 'EXPENSE_DELETED' } });
-    const r = await t.deps.ingestion.registrar.register(workspaceId, {
+    const r = await t.deps.modules.installations.registrar.register(workspaceId, {
       jobId: 'y',
       attempt: 1,
       workspaceId,

@@ -41,7 +41,7 @@ describe('INSTALLED', () => {
     );
     expect(raw[0]?.r).not.toContain(body.authToken);
     expect(raw[0]?.r).not.toContain(body.authToken.split('.')[2]);
-    expect(await t.deps.installations.installationToken(workspaceId)).toBe(body.authToken);
+    expect((await t.deps.installations.clockifyConnection(workspaceId))?.token ?? null).toBe(body.authToken);
     const tokens = await t.db.prisma.clockifyWebhookToken.findMany({ where: { workspaceId } });
     expect(tokens).toEqual([
       expect.objectContaining({ path: '/webhooks/clockify/NEW_PROJECT', event: 'NEW_PROJECT' }),
@@ -62,7 +62,7 @@ describe('INSTALLED', () => {
     const { workspaceId } = await install(t);
     const again = await installedPayload(t, workspaceId);
     expect((await postLifecycle(t, '/lifecycle/installed', again)).statusCode).toBe(200);
-    expect(await t.deps.installations.installationToken(workspaceId)).toBe(again.authToken);
+    expect((await t.deps.installations.clockifyConnection(workspaceId))?.token ?? null).toBe(again.authToken);
     const counts = await countRows(workspaceId);
     expect(counts).toMatchObject({ installations: 1, tokens: 1 });
     expect(counts.jobs).toBe(2); // a genuine reinstall runs the set-up again
@@ -294,7 +294,7 @@ describe('STATUS_CHANGED, SETTINGS_UPDATED, DELETED', () => {
     const row = await t.db.prisma.installation.findUniqueOrThrow({ where: { workspaceId } });
     expect(row).toMatchObject({ status: 'DELETED', tokenEncrypted: null });
     expect(await t.db.prisma.clockifyWebhookToken.count({ where: { workspaceId } })).toBe(0);
-    expect(await t.deps.installations.installationToken(workspaceId)).toBeNull();
+    expect((await t.deps.installations.clockifyConnection(workspaceId))?.token ?? null).toBeNull();
     // A replayed DELETED is harmless, and later lifecycle calls see no installation.
     expect(
       (await postLifecycle(t, '/lifecycle/uninstalled', { addonId: ADDON_ID, workspaceId })).statusCode,

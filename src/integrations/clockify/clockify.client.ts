@@ -86,9 +86,16 @@ export type CallOptions = { signal?: AbortSignal };
 export type ClockifyPage = {
   page: number;
   items: unknown[];
+  /** The page's parsed body, for callers that read more than the items. */
+  body: unknown;
   lastPage: boolean;
   headers: Record<string, string>;
 };
+
+const defaultItems = (body: unknown): unknown[] =>
+  Array.isArray(body)
+    ? (body as unknown[])
+    : ((Object.values(body ?? {}).find(Array.isArray) as unknown[] | undefined) ?? []);
 
 const flattenHeaders = (h: Record<string, string | string[] | undefined>): Record<string, string> =>
   Object.fromEntries(
@@ -265,12 +272,18 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
       /**
        * Pages through a list operation (`page` + `page-size`/`pageSize`/`limit` in the query, or
        * `page` + `pageSize` in the body). Stops after a page with `Last-Page: true`, a short page or an
-       * empty page. Throws an AppError (details = the ClockifyFailure) when a page fails.
+       * empty page. `items` picks a page's items from its body (default: the body if it is an array, else
+       * its first array field). Throws an AppError (details = the ClockifyFailure) when a page fails.
        */
       async *pages(
         operationId: string,
         input: CallInput = {},
-        opts: CallOptions & { pageSize?: number; firstPage?: number; maxPages?: number } = {},
+        opts: CallOptions & {
+          pageSize?: number;
+          firstPage?: number;
+          maxPages?: number;
+          items?: (body: unknown) => unknown[];
+        } = {},
       ): AsyncGenerator<ClockifyPage> {
         const prepared = prepare(operationId, input);
         if ('ok' in prepared) throw toAppError(prepared);
@@ -280,6 +293,7 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
           throw toAppError({ ...failure('invalid'), message: `${operationId} is not paginated` });
         const pageSize = opts.pageSize ?? 50;
         const maxPages = opts.maxPages ?? 100_000;
+        const itemsOf = opts.items ?? defaultItems;
         for (let page = opts.firstPage ?? 1, n = 0; n < maxPages; page++, n++) {
           const paged: RawRequest =
             op.pagination === 'body'
@@ -287,11 +301,9 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
               : { ...req, query: { ...req.query, page, [sizeName]: pageSize } };
           const result = await send(paged, opts);
           if (!result.ok) throw toAppError(result);
-          const items = Array.isArray(result.body)
-            ? (result.body as unknown[])
-            : ((Object.values(result.body ?? {}).find(Array.isArray) as unknown[] | undefined) ?? []);
+          const items = itemsOf(result.body);
           const lastPage = result.headers['last-page'] === 'true' || items.length < pageSize;
-          yield { page, items, lastPage, headers: result.headers };
+          yield { page, items, body: result.body, lastPage, headers: result.headers };
           if (lastPage) return;
         }
       },

@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { InstallationsRepo } from '../installations/installations.repo.js';
+import type { InstallationsService } from '../installations/installations.service.js';
 import type { ApiKeysRepo, StoredApiKey } from './api-keys.repo.js';
 import type { ClockifyTokenVerifier } from './clockify-token.js';
 import { type Principal, WRITE_ROLES } from './principal.js';
@@ -15,7 +15,7 @@ const TOUCH_EVERY_MS = 60_000;
 
 type Deps = {
   verifier: ClockifyTokenVerifier;
-  installations: Pick<InstallationsRepo, 'get'>;
+  installations: Pick<InstallationsService, 'isLive'>;
   apiKeys: ApiKeysRepo;
   clock: Clock;
 };
@@ -35,9 +35,8 @@ const unauthenticated = (why: string) => new AppError('UNAUTHENTICATED', why);
 
 export function createAdminAuthService(deps: Deps) {
   async function requireLiveInstallation(workspaceId: string): Promise<void> {
-    const inst = await deps.installations.get(workspaceId);
     // A credential for a workspace we do not serve is not a valid credential here.
-    if (inst === null || inst.status === 'DELETED')
+    if (!(await deps.installations.isLive(workspaceId)))
       throw unauthenticated('No installation for this credential');
   }
 

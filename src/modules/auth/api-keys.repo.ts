@@ -1,4 +1,5 @@
 import type { AdminApiKey, PrismaClient } from '../../generated/prisma/client.js';
+import type { Tx } from '../../store/tx.js';
 
 export type StoredApiKey = AdminApiKey;
 
@@ -35,6 +36,11 @@ export function createApiKeysRepo(db: PrismaClient) {
         return existing; // already revoked → idempotent; null → not found
       }
       return db.adminApiKey.findFirst({ where: { id, workspaceId } });
+    },
+
+    /** Every key of the workspace (DELETED, inside its transaction). */
+    async deleteWorkspace(workspaceId: string, tx: Tx): Promise<number> {
+      return (await tx.adminApiKey.deleteMany({ where: { workspaceId } })).count;
     },
 
     async touch(id: string, at: Date): Promise<void> {

@@ -1,15 +1,17 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Catalogue } from '../../integrations/clockify/catalogue.js';
 import { pageSizeParam } from '../../integrations/clockify/classify-operation.js';
 import type { ClockifyClient } from '../../integrations/clockify/clockify.client.js';
+import type { ClockifyFailure } from '../../integrations/clockify/clockify.errors.js';
 import { enqueue } from '../../jobs/queue.js';
 import type { JobContext } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { Db } from '../../store/database.js';
 import { type Tx, withTransaction } from '../../store/tx.js';
-import type { CacheRepo } from '../cache/cache.repo.js';
+import type { CacheService } from '../cache/cache.service.js';
 import type { InstallationsService } from '../installations/installations.service.js';
+import { readSettings } from '../installations/settings.js';
 import { bootstrapOperationJob, bootstrapRunJob, cacheRefreshJob } from './bootstrap.jobs.js';
 import {
   BOOTSTRAP_LISTS,
@@ -26,10 +28,10 @@ import type { BootstrapRepo, OperationRow, RunRow } from './bootstrap.repo.js';
 export type BootstrapTrigger = 'installed' | 'manual' | 'refresh';
 
 type Deps = {
-  db: PrismaClient;
+  db: Db;
   repo: BootstrapRepo;
-  cache: Pick<CacheRepo, 'upsertMany' | 'dropOlderThan'>;
-  installations: Pick<InstallationsService, 'requireInstalled' | 'installationToken' | 'settingsOf'>;
+  cache: Pick<CacheService, 'storePage' | 'dropOlderThan'>;
+  installations: Pick<InstallationsService, 'requireInstalled' | 'clockifyConnection' | 'settingsOf'>;
   catalogue: Pick<Catalogue, 'operations' | 'get'>;
   client: Pick<ClockifyClient, 'connect'>;
   clock: Clock;
@@ -89,12 +91,11 @@ export function createBootstrapService(deps: Deps) {
 
   /** Marks the run finished when its last operation is; on success, drops what Clockify no longer lists. */
   async function finishIfDone(run: Pick<RunRow, 'id' | 'workspaceId'>): Promise<void> {
-    let ttlDays = 7;
-    try {
-      ttlDays = (await deps.installations.settingsOf(run.workspaceId)).cache.ttlDays;
-    } catch {
-      // uninstalled meanwhile: the purge removes everything anyway
-    }
+    // Uninstalled meanwhile: the default only schedules a refresh that finds nothing to do (the purge
+    // removes everything anyway).
+    const ttlDays = (
+      await deps.installations.settingsOf(run.workspaceId).catch(() => readSettings(undefined))
+    ).cache.ttlDays;
     await withTransaction(db, async (tx) => {
       const done = await repo.completeIfDone(run.id, clock.now(), tx);
       if (done === null || done.startedAt === null || done.finishedAt === null) return;
@@ -187,23 +188,47 @@ export function createBootstrapService(deps: Deps) {
 
   /** The workspace's Clockify connection at its current rate; null (run cancelled) when uninstalled. */
   async function connectionFor(run: Pick<RunRow, 'id' | 'workspaceId'>) {
-    const [token, inst, settings] = await Promise.all([
-      deps.installations.installationToken(run.workspaceId),
-      deps.installations.requireInstalled(run.workspaceId).catch(() => null),
-      deps.installations.settingsOf(run.workspaceId).catch(() => null),
-    ]);
-    if (token === null || inst === null || settings === null) {
+    const conn = await deps.installations.clockifyConnection(run.workspaceId);
+    if (conn === null) {
       await repo.endRun(run.id, 'cancelled', 'the add-on was uninstalled', clock.now());
       return null;
     }
-    const urls = (inst.apiUrls ?? {}) as Record<string, string | undefined>;
-    return deps.client.connect({
+    return deps.client.connect(conn);
+  }
+
+  /** One page read from Clockify: its entities and the child lists they reveal, in one transaction. */
+  async function savePage(
+    run: RunRow,
+    op: OperationRow,
+    rule: (typeof BOOTSTRAP_LISTS)[string],
+    page: { page: number; items: unknown[]; lastPage: boolean },
+  ): Promise<boolean> {
+    const byId = new Map<string, unknown>();
+    for (const item of page.items) {
+      const id = idOf(item, rule);
+      if (id !== undefined) byId.set(id, item);
+    }
+    const plan = run.plan as unknown as BootstrapPlan;
+    const children = expandChildren(plan, rule.entityType, [...byId.keys()]).map((c: PlannedOperation) => ({
+      ...c,
+      id: newId('bop'),
       workspaceId: run.workspaceId,
-      token,
-      apiUrl: urls.backendUrl ?? inst.apiUrl,
-      ...(urls.reportsUrl !== undefined ? { reportsUrl: urls.reportsUrl } : {}),
-      ratePerSecond: settings.bootstrap.maxRequestsPerSecond,
+    }));
+    const now = clock.now();
+    const saved = await withTransaction(db, async (tx) => {
+      if (!(await repo.savePage(op, page.page, byId.size, page.lastPage, now, tx))) return false;
+      await deps.cache.storePage(
+        run.workspaceId,
+        rule.entityType,
+        [...byId].map(([id, data]) => ({ id, data })),
+        now,
+        tx,
+      );
+      await enqueueOperations(tx, run.id, run.workspaceId, await repo.addOperations(run.id, children, tx));
+      return true;
     });
+    if (saved && children.length > 0) deps.wake?.();
+    return saved;
   }
 
   async function fetchOperation(run: RunRow, op: OperationRow, ctx: JobContext): Promise<void> {
@@ -220,73 +245,53 @@ export function createBootstrapService(deps: Deps) {
     }
     const api = await connectionFor(run);
     if (api === null) return;
-    const plan = run.plan as unknown as BootstrapPlan;
-    const sizeParam = pageSizeParam(spec.pagination);
-    const pathParams = op.pathParams as Record<string, string>;
-    const query = op.query as Record<string, string>;
+    const input = {
+      pathParams: op.pathParams as Record<string, string>,
+      query: op.query as Record<string, string>,
+    };
+    const failed = async (kind: string, message: string) => {
+      const reason = kind === 'forbidden' ? `missing scope or permission: ${message}` : `${kind}: ${message}`;
+      await repo.endOperation(op, 'failed', reason, clock.now());
+      ctx.log.warn(
+        { runId: run.id, operationId: op.operationId, params: op.paramsKey, kind },
+        'bootstrap operation failed',
+      );
+    };
     await repo.markOperationRunning(op.id, clock.now());
 
-    for (let page = op.nextPage; ; page++) {
-      if (page > MAX_PAGES_PER_OPERATION) {
-        await repo.endOperation(op, 'failed', `stopped after ${MAX_PAGES_PER_OPERATION} pages`, clock.now());
-        return;
-      }
-      const result = await api.call(
-        op.operationId,
-        {
-          pathParams,
-          query: sizeParam === undefined ? query : { ...query, page, [sizeParam]: run.pageSize },
-        },
-        { signal: ctx.signal },
-      );
-      if (!result.ok) {
-        const reason =
-          result.kind === 'forbidden'
-            ? `missing scope or permission: ${result.message}`
-            : `${result.kind}: ${result.message}`;
-        await repo.endOperation(op, 'failed', reason, clock.now());
-        ctx.log.warn(
-          { runId: run.id, operationId: op.operationId, params: op.paramsKey, kind: result.kind },
-          'bootstrap operation failed',
-        );
-        return;
-      }
-      const items = itemsOf(result.body, rule);
-      const byId = new Map<string, unknown>();
-      for (const item of items) {
-        const id = idOf(item, rule);
-        if (id !== undefined) byId.set(id, item);
-      }
-      const lastPage =
-        sizeParam === undefined || result.headers['last-page'] === 'true' || items.length < run.pageSize;
-      const children = expandChildren(plan, rule.entityType, [...byId.keys()]).map((c: PlannedOperation) => ({
-        ...c,
-        id: newId('bop'),
-        workspaceId: run.workspaceId,
-      }));
-      const now = clock.now();
-      const saved = await withTransaction(db, async (tx) => {
-        if (!(await repo.savePage(op, page, byId.size, lastPage, now, tx))) return false;
-        await deps.cache.upsertMany(
-          run.workspaceId,
-          rule.entityType,
-          [...byId].map(([id, data]) => ({ id, data })),
-          now,
-          tx,
-        );
-        await enqueueOperations(tx, run.id, run.workspaceId, await repo.addOperations(run.id, children, tx));
-        return true;
-      });
-      if (!saved) {
-        ctx.log.warn(
-          { runId: run.id, operationRowId: op.id, page },
-          'bootstrap page already saved by another worker; stopping',
-        );
-        return;
-      }
-      if (children.length > 0) deps.wake?.();
-      if (lastPage) return;
+    // Lists not paged by query (single objects, body-paged searches) are read with one call.
+    if (pageSizeParam(spec.pagination) === undefined) {
+      const result = await api.call(op.operationId, input, { signal: ctx.signal });
+      if (!result.ok) return failed(result.kind, result.message);
+      await savePage(run, op, rule, { page: op.nextPage, items: itemsOf(result.body, rule), lastPage: true });
+      return;
     }
+    // Each page is saved before the next is asked for, so a retry resumes at op.nextPage.
+    let last = false;
+    try {
+      for await (const page of api.pages(op.operationId, input, {
+        signal: ctx.signal,
+        pageSize: run.pageSize,
+        firstPage: op.nextPage,
+        maxPages: MAX_PAGES_PER_OPERATION - op.nextPage + 1,
+        items: (body) => itemsOf(body, rule),
+      })) {
+        if (!(await savePage(run, op, rule, page))) {
+          ctx.log.warn(
+            { runId: run.id, operationRowId: op.id, page: page.page },
+            'bootstrap page already saved by another worker; stopping',
+          );
+          return;
+        }
+        last = page.lastPage;
+      }
+    } catch (err) {
+      const f = err instanceof AppError ? (err.details as ClockifyFailure | undefined) : undefined;
+      if (f?.ok !== false) throw err;
+      return failed(f.kind, f.message);
+    }
+    if (!last)
+      await repo.endOperation(op, 'failed', `stopped after ${MAX_PAGES_PER_OPERATION} pages`, clock.now());
   }
 
   /** Job bootstrap.operation. Idempotent: a finished operation is not fetched again; a half-done one resumes. */

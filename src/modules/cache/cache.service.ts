@@ -1,13 +1,17 @@
 import { AppError } from '../../platform/errors.js';
+import type { Tx } from '../../store/tx.js';
 import { ENTITY_TYPES } from '../bootstrap/bootstrap.plan.js';
 import type { InstallationsService } from '../installations/installations.service.js';
 import type { CacheRepo } from './cache.repo.js';
 
 const KNOWN = new Set(ENTITY_TYPES);
 
-/** Reads of the entity cache for the admin API. Always scoped by the caller's workspace. */
+/**
+ * The entity cache: reads for the admin API (always scoped by the caller's workspace) and the writes
+ * of a bootstrap run, which it makes inside its own page transaction.
+ */
 export function createCacheService(deps: {
-  repo: Pick<CacheRepo, 'list' | 'countsByType'>;
+  repo: Pick<CacheRepo, 'list' | 'countsByType' | 'upsertMany' | 'dropOlderThan'>;
   installations: Pick<InstallationsService, 'requireInstalled'>;
 }) {
   return {
@@ -37,6 +41,19 @@ export function createCacheService(deps: {
     },
 
     counts: (workspaceId: string) => deps.repo.countsByType(workspaceId),
+
+    /** A page of entities read from Clockify (ids unique within the page). */
+    storePage: (
+      workspaceId: string,
+      entityType: string,
+      items: { id: string; data: unknown }[],
+      at: Date,
+      tx?: Tx,
+    ): Promise<number> => deps.repo.upsertMany(workspaceId, entityType, items, at, tx),
+
+    /** Entries neither read from Clockify nor changed by a webhook since `before` (types limited when given). */
+    dropOlderThan: (workspaceId: string, before: Date, entityTypes?: string[], tx?: Tx): Promise<number> =>
+      deps.repo.dropOlderThan(workspaceId, before, entityTypes, tx),
   };
 }
 export type CacheService = ReturnType<typeof createCacheService>;

@@ -55,23 +55,27 @@ export type EventFilter = {
  * as arrays, which a server receives in binary form (store/pg-binary-array.ts): the raw bodies as bytes,
  * no base64, no JSON document to parse, no escaping in the driver.
  */
-const INSERT_BATCH_NAME = 'ingest_insert_batch_v3';
-const INSERT_BATCH = `
+const INSERT_BATCH_NAME = 'ingest_insert_batch_v4';
+/**
+ * `liveWorkspaces` is the installations module's SELECT (installations.repo.ts, liveWorkspacesSql): the
+ * text that reads `installation` lives with its owner; this statement only embeds it.
+ */
+const insertBatchSql = (liveWorkspaces: string) => `
         WITH input AS (
           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                                $8::bytea[], $9::text[], $10::text[], $11::text[], $12::text[])
             AS u(id, workspace_id, source_kind, source_key, event_type, dedup_key, content_type,
                  body, headers, verification, job_id, received_at)
         ),
+        ws AS (${liveWorkspaces}),
         -- Whether the workspace (and custom source) may store, checked once per distinct pair in the batch.
         ok AS (
-          SELECT p.workspace_id, p.source_kind, p.source_key, (i.status = 'ACTIVE') AS active
+          SELECT p.workspace_id, p.source_kind, p.source_key, ws.active
           FROM (SELECT DISTINCT workspace_id, source_kind, source_key FROM input) p
-          JOIN installation i ON i.workspace_id = p.workspace_id AND i.status <> 'DELETED'
+          JOIN ws ON ws.workspace_id = p.workspace_id
           LEFT JOIN webhook_source s
             ON p.source_kind = 'custom' AND s.id = p.source_key AND s.workspace_id = p.workspace_id
-          WHERE p.source_kind = 'clockify'
-             OR (s.enabled AND COALESCE(i.settings->>'webhooks_accept_custom', 'true') <> 'false')
+          WHERE p.source_kind = 'clockify' OR (s.enabled AND ws.accept_custom)
         ),
         eligible AS (
           SELECT u.*, ok.active FROM input u JOIN ok USING (workspace_id, source_kind, source_key)
@@ -187,7 +191,15 @@ export type StatusUpdate = { id: string; status: EventStatus; error: string | nu
 
 type BatchSql = Pick<Sql, 'prepared' | 'textArray' | 'byteaArray'>;
 
-export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
+export function createEventsRepo(
+  db: PrismaClient,
+  sql: BatchSql,
+  fragments: {
+    /** SQL selecting (workspace_id, active, accept_custom) of live installations among the given ids. */
+    liveWorkspaces: (workspaceIds: string) => string;
+  },
+) {
+  const INSERT_BATCH = insertBatchSql(fragments.liveWorkspaces('SELECT workspace_id FROM input'));
   return {
     /**
      * Stores a batch of events and their event.process jobs in ONE statement (so one implicit
@@ -312,12 +324,13 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
      * Deletes events (and quarantine entries) older than each workspace's retention, workspace by workspace
      * and in chunks, so it rides the (workspace_id, received_at) index and never holds long locks.
      */
-    async pruneExpired(now: Date, batch = 5_000): Promise<number> {
-      const workspaces = await db.$queryRaw<{ workspace_id: string; days: number }[]>`
-        SELECT workspace_id, COALESCE(NULLIF(settings->>'webhooks_log_retention_days', '')::int, 30) AS days
-        FROM installation`;
+    async pruneExpired(
+      retention: readonly { workspaceId: string; days: number }[],
+      now: Date,
+      batch = 5_000,
+    ): Promise<number> {
       let total = 0;
-      for (const { workspace_id: ws, days } of workspaces) {
+      for (const { workspaceId: ws, days } of retention) {
         const cutoff = new Date(now.getTime() - days * 86_400_000);
         for (;;) {
           // The pruned events stop being counted live: their count moves into the counters, in the same
@@ -469,10 +482,6 @@ export function createEventsRepo(db: PrismaClient, sql: BatchSql) {
         total += row?.n ?? 0;
         if ((row?.n ?? 0) < chunk) return total;
       }
-    },
-
-    jobsOf(workspaceId: string, jobIds: string[]) {
-      return db.job.findMany({ where: { workspaceId, id: { in: jobIds } }, orderBy: { createdAt: 'asc' } });
     },
   };
 }

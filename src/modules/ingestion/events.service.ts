@@ -1,3 +1,4 @@
+import type { JobRecords } from '../../jobs/job-records.js';
 import type { JobContext } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
@@ -9,6 +10,7 @@ import type { SourcesRepo } from './sources.repo.js';
 
 type Deps = {
   repo: EventsRepo;
+  jobs: Pick<JobRecords, 'byIds'>;
   sources: Pick<SourcesRepo, 'list'>;
   clock: Clock;
   /** Filled by features at start-up (flows, cache refresh); read at each run, so late registration works. */
@@ -87,7 +89,7 @@ export function createEventsService(deps: Deps) {
     async get(workspaceId: string, id: string): Promise<EventDetail> {
       const e = await repo.get(workspaceId, id);
       if (e === null) throw new AppError('NOT_FOUND', `No event ${id} in this workspace`);
-      const jobs = e.jobId === null ? [] : await repo.jobsOf(workspaceId, [e.jobId]);
+      const jobs = e.jobId === null ? [] : await deps.jobs.byIds(workspaceId, [e.jobId]);
       return {
         ...summary(e),
         body: bodyView(e.body),

@@ -1,4 +1,3 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Clock } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto.js';
 import { AppError } from '../../platform/errors.js';
@@ -15,7 +14,8 @@ import type { IngestBatcher } from './ingest-batcher.js';
 import { redactHeaders } from './redact-headers.js';
 import { slackChallenge } from './slack-challenge.js';
 import type { RuntimeSource } from './sources.service.js';
-import type { TtlCache } from './ttl-cache.js';
+import type { TtlCache } from '../../platform/ttl-cache.js';
+import type { InstallationsService } from '../installations/installations.service.js';
 import { type RawHeaders, headerLookup } from './verify/headers.js';
 import { verifySource } from './verify/verify-source.js';
 
@@ -28,12 +28,9 @@ export type IngestReply =
 /** Rejections kept per source (the quarantine); older ones are dropped as new ones arrive. */
 export const QUARANTINE_SIZE = 50;
 
-/** A Clockify workspace as the webhook endpoint sees it: live or not, and the token hashes per event. */
-type ClockifyWorkspace = { live: boolean; hashes: Map<string, Set<string>> };
-const isLive = (ws: ClockifyWorkspace) => ws.live;
-
 type Deps = {
-  db: PrismaClient;
+  /** Whether a workspace is live, and its webhook token hashes by event (cached by installations). */
+  installations: Pick<InstallationsService, 'webhookAuth'>;
   events: Pick<EventsRepo, 'recordRejection'>;
   batcher: IngestBatcher;
   verifier: ClockifyTokenVerifier;
@@ -43,7 +40,6 @@ type Deps = {
     sources: TtlCache<RuntimeSource | null>;
     /** sha256(token) → verified claims. Webhook tokens never expire; RSA verification is the costly part. */
     tokens: TtlCache<ClockifyClaims>;
-    workspaces: TtlCache<ClockifyWorkspace>;
   };
 };
 
@@ -86,30 +82,8 @@ function reply(outcome: InsertOutcome): IngestReply {
 export function createIngestService(deps: Deps) {
   const { caches, clock } = deps;
 
-  async function clockifyWorkspace(workspaceId: string, fresh: boolean): Promise<ClockifyWorkspace> {
-    // Only live workspaces are cached: an unknown one is asked again (it may be installing right now).
-    if (!fresh)
-      return caches.workspaces.getOrLoad(workspaceId, () => loadClockifyWorkspace(workspaceId), isLive);
-    const ws = await loadClockifyWorkspace(workspaceId);
-    if (isLive(ws)) caches.workspaces.set(workspaceId, ws);
-    return ws;
-  }
-
-  async function loadClockifyWorkspace(workspaceId: string): Promise<ClockifyWorkspace> {
-    const inst = await deps.db.installation.findUnique({ where: { workspaceId }, select: { status: true } });
-    const rows = await deps.db.clockifyWebhookToken.findMany({
-      where: { workspaceId },
-      select: { event: true, tokenHash: true },
-    });
-    const hashes = new Map<string, Set<string>>();
-    for (const r of rows) {
-      if (r.event === null) continue;
-      const set = hashes.get(r.event) ?? new Set<string>();
-      set.add(r.tokenHash);
-      hashes.set(r.event, set);
-    }
-    return { live: inst !== null && inst.status !== 'DELETED', hashes };
-  }
+  const clockifyWorkspace = (workspaceId: string, fresh: boolean) =>
+    deps.installations.webhookAuth(workspaceId, fresh);
 
   async function quarantine(
     workspaceId: string,

@@ -35,21 +35,5 @@ export const webhookStatsFoldJob = definePeriodicJob('webhooks.stats.fold', {
   maxAttempts: 5,
 });
 
-/**
- * After DELETED: removes the webhooks the gateway registered through Clockify's API. Best effort:
- * Clockify may already have revoked the token (then there is nothing we can do, and nothing to do).
- */
-export const clockifyWebhooksDeregisterJob = defineJob('clockify.webhooks.deregister', {
-  schema: z.object({
-    workspaceId: z.string(),
-    apiUrl: z.string(),
-    webhookIds: z.array(z.string()),
-    /** Installation token ciphertext (AES-256-GCM), scrubbed from the row once the job has run. */
-    tokenEncrypted: z.string().optional(),
-  }),
-  leaseSeconds: 120,
-  maxAttempts: 3,
-});
-
 /** The start of the retention slot `at` falls in (hourly). */
 export const retentionSlot = (at: Date): Date => slotOf(at, RETENTION_INTERVAL_MS);

@@ -3,7 +3,6 @@ import type { Cipher } from '../../platform/crypto.js';
 import { AppError } from '../../platform/errors.js';
 import { randomId } from '../../platform/ids.js';
 import type { InstallationsService } from '../installations/installations.service.js';
-import { readSettings } from '../installations/settings.js';
 import { type DedupRule, DedupRule as DedupRuleSchema, defaultDedupRule } from './dedup-key.js';
 import type {
   CreateSourceBody,
@@ -13,7 +12,7 @@ import type {
 } from './ingestion.schemas.js';
 import { type Scheme, type SourceSecrets, SourceVerification, secretSchema } from './source-config.js';
 import type { SourcesRepo, StoredSource } from './sources.repo.js';
-import type { TtlCache } from './ttl-cache.js';
+import type { TtlCache } from '../../platform/ttl-cache.js';
 import { generateSecret } from './verify/generate-secret.js';
 
 /** What the webhook endpoint needs to know about a source, with its secrets decrypted (memory only). */
@@ -187,8 +186,7 @@ export function createSourcesService(deps: Deps) {
       const dedupRule = DedupRuleSchema.safeParse(s.dedupRule);
       if (!verification.success || !dedupRule.success)
         throw new Error(`source ${id} holds an unreadable configuration`);
-      const installed = s.installationStatus !== null && s.installationStatus !== 'DELETED';
-      const acceptCustom = installed && readSettings(s.installationSettings).webhooks.acceptCustom;
+      const acceptCustom = s.workspaceLive && s.acceptCustom;
       const secrets =
         s.secretEncrypted === null
           ? undefined

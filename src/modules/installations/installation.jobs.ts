@@ -19,3 +19,19 @@ export const workspacePurgeJob = defineJob('workspace.purge', {
   // It waits for the workspace's running jobs to finish; retry soon, then less often.
   backoffSeconds: (attemptsMade) => Math.min(2 ** attemptsMade, 300),
 });
+
+/**
+ * After DELETED: removes the webhooks the gateway registered through Clockify's API. Best effort:
+ * Clockify may already have revoked the token (then there is nothing we can do, and nothing to do).
+ */
+export const clockifyWebhooksDeregisterJob = defineJob('clockify.webhooks.deregister', {
+  schema: z.object({
+    workspaceId: z.string(),
+    apiUrl: z.string(),
+    webhookIds: z.array(z.string()),
+    /** Installation token ciphertext (AES-256-GCM), scrubbed from the row once the job has run. */
+    tokenEncrypted: z.string().optional(),
+  }),
+  leaseSeconds: 120,
+  maxAttempts: 3,
+});

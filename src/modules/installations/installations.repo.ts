@@ -69,6 +69,55 @@ export function createInstallationsRepo(db: PrismaClient) {
       return db.clockifyWebhookToken.count({ where: { workspaceId } });
     },
 
+    /** The hashes of the workspace's webhook tokens, by event (a path without an event has none). */
+    async webhookTokenHashes(workspaceId: string): Promise<Map<string, Set<string>>> {
+      const rows = await db.clockifyWebhookToken.findMany({
+        where: { workspaceId },
+        select: { event: true, tokenHash: true },
+      });
+      const byEvent = new Map<string, Set<string>>();
+      for (const r of rows) {
+        if (r.event === null) continue;
+        const set = byEvent.get(r.event) ?? new Set<string>();
+        set.add(r.tokenHash);
+        byEvent.set(r.event, set);
+      }
+      return byEvent;
+    },
+
+    /** The events that already have a webhook token (declared in the manifest or registered). */
+    async webhookTokenEvents(workspaceId: string): Promise<Set<string | null>> {
+      const rows = await db.clockifyWebhookToken.findMany({
+        where: { workspaceId },
+        select: { event: true },
+      });
+      return new Set(rows.map((r) => r.event));
+    },
+
+    /** One webhook the gateway registered through Clockify's API (or found there), by path. */
+    async saveWebhookToken(workspaceId: string, token: Required<WebhookTokenInput>): Promise<void> {
+      const { path, ...row } = token;
+      await db.clockifyWebhookToken.upsert({
+        where: { workspaceId_path: { workspaceId, path } },
+        create: { id: newId('wht'), workspaceId, path, ...row },
+        update: row,
+      });
+    },
+
+    /** Ids (at Clockify) of the webhooks the gateway registered for the workspace through the API. */
+    async registeredWebhookIds(workspaceId: string, tx: Tx | PrismaClient = db): Promise<string[]> {
+      const rows = await tx.clockifyWebhookToken.findMany({
+        where: { workspaceId, clockifyWebhookId: { not: null } },
+        select: { clockifyWebhookId: true },
+      });
+      return rows.flatMap((r) => (r.clockifyWebhookId === null ? [] : [r.clockifyWebhookId]));
+    },
+
+    /** Every installation's stored settings (retention jobs read their per-workspace values). */
+    allSettings(): Promise<{ workspaceId: string; settings: unknown }[]> {
+      return db.installation.findMany({ select: { workspaceId: true, settings: true } });
+    },
+
     async setStatus(workspaceId: string, status: InstallationStatus, at: Date): Promise<void> {
       await db.installation.update({ where: { workspaceId }, data: { status, statusChangedAt: at } });
     },
@@ -84,7 +133,6 @@ export function createInstallationsRepo(db: PrismaClient) {
         data: { status: 'DELETED', tokenEncrypted: null, deletedAt: at, statusChangedAt: at },
       });
       await tx.clockifyWebhookToken.deleteMany({ where: { workspaceId } });
-      await tx.adminApiKey.deleteMany({ where: { workspaceId } });
     },
 
     /** Removes the installation row (and its cascade) only if it is still the deletion being purged. */
@@ -97,3 +145,18 @@ export function createInstallationsRepo(db: PrismaClient) {
   };
 }
 export type InstallationsRepo = ReturnType<typeof createInstallationsRepo>;
+
+/**
+ * For the ingest batch statement (src/modules/ingestion/events.repo.ts), which must stay ONE statement:
+ * a SELECT over `installation` giving, for each workspace named in `workspaceIds` (a SQL expression
+ * yielding workspace ids) that is installed and not deleted, whether it is ACTIVE and whether it accepts
+ * custom webhooks (its setting, or the setting's default). Kept here so the text that reads the table
+ * lives with its owner.
+ */
+export function liveWorkspacesSql(workspaceIds: string, acceptCustomByDefault: boolean): string {
+  return `SELECT i.workspace_id, (i.status = 'ACTIVE') AS active,
+            COALESCE(i.settings->>'webhooks_accept_custom', '${String(acceptCustomByDefault)}') <> 'false'
+              AS accept_custom
+          FROM installation i
+          WHERE i.workspace_id IN (${workspaceIds}) AND i.status <> 'DELETED'`;
+}

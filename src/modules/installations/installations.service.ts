@@ -1,13 +1,25 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { JobRecords } from '../../jobs/job-records.js';
 import { enqueue } from '../../jobs/queue.js';
 import type { JobContext } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
 import { type Cipher, sha256Hex } from '../../platform/crypto.js';
 import { AppError } from '../../platform/errors.js';
+import { createTtlCache } from '../../platform/ttl-cache.js';
+import type { Db } from '../../store/database.js';
 import { type Tx, withTransaction } from '../../store/tx.js';
 import { readClaimsUnverified } from '../auth/clockify-token.js';
-import { installationSetupJob, workspacePurgeJob } from './installation.jobs.js';
-import type { InstallationsRepo, StoredInstallation, WebhookTokenInput } from './installations.repo.js';
+import { type ClockifyConnection, clockifyBaseUrls } from './clockify-connection.js';
+import {
+  clockifyWebhooksDeregisterJob,
+  installationSetupJob,
+  workspacePurgeJob,
+} from './installation.jobs.js';
+import {
+  type InstallationsRepo,
+  type StoredInstallation,
+  type WebhookTokenInput,
+  liveWorkspacesSql,
+} from './installations.repo.js';
 import type {
   DeletedPayload,
   InstallationView,
@@ -16,28 +28,36 @@ import type {
   StatusChangedPayload,
 } from './installations.schemas.js';
 import { applySettingsUpdate, defaultSettings, readSettings } from './settings.js';
-
-/** Something a later feature does once a workspace is installed (bootstrap, webhook registration). */
-export type InstalledHook = (workspaceId: string, ctx: JobContext) => Promise<void>;
-/** Deletes one kind of workspace data created before `before`; returns the rows removed. */
-export type WorkspacePurger = (workspaceId: string, before: Date, tx: Tx) => Promise<number>;
+import type { DeletionStep, SetupStep, WorkspacePurger } from './workspace-lifecycle.js';
 
 type Deps = {
-  db: PrismaClient;
+  db: Db;
   repo: InstallationsRepo;
   cipher: Cipher;
   clock: Clock;
-  onInstalled?: InstalledHook[];
-  purgers?: WorkspacePurger[];
-  /** Run inside the DELETED transaction, before the credentials are removed (e.g. to schedule clean-up at Clockify). */
-  onDeleting?: ((workspaceId: string, tx: Tx) => Promise<void>)[];
+  jobs: Pick<JobRecords, 'countRunning'>;
+  /** Other modules' credentials that go in the DELETED transaction (admin API keys). */
+  deletionSteps: readonly DeletionStep[];
 };
+
+/** A Clockify workspace as the webhook endpoint sees it: live or not, and its token hashes by event. */
+export type WebhookAuth = { live: boolean; hashes: Map<string, Set<string>> };
+const isLive = (ws: WebhookAuth) => ws.live;
 
 const URL_CLAIMS = ['backendUrl', 'reportsUrl', 'ptoUrl', 'locationsUrl', 'screenshotsUrl'] as const;
 const WEBHOOK_PATH = /\/webhooks\/clockify\/([A-Z_]+)\/?$/;
 
 export function createInstallationsService(deps: Deps) {
   const { db, repo, cipher, clock } = deps;
+  // Webhook tokens per workspace, for the webhook hot path: a request costs no query. Only live workspaces
+  // are cached (an unknown one may be installing right now); this instance evicts on every change, and the
+  // 2 s TTL bounds how long another instance's change goes unseen (the insert re-checks the installation).
+  const webhookAuthCache = createTtlCache<WebhookAuth>({ max: 10_000, ttlMs: 2_000 });
+  async function loadWebhookAuth(workspaceId: string): Promise<WebhookAuth> {
+    const inst = await repo.get(workspaceId);
+    if (inst === null || inst.status === 'DELETED') return { live: false, hashes: new Map() };
+    return { live: true, hashes: await repo.webhookTokenHashes(workspaceId) };
+  }
 
   async function requireInstalled(workspaceId: string): Promise<StoredInstallation> {
     const inst = await repo.get(workspaceId);
@@ -112,6 +132,7 @@ export function createInstallationsService(deps: Deps) {
         );
         return row;
       });
+      webhookAuthCache.delete(body.workspaceId);
       return view(inst);
     },
 
@@ -144,22 +165,27 @@ export function createInstallationsService(deps: Deps) {
       if (inst.status !== 'DELETED') {
         const now = clock.now();
         await withTransaction(db, async (tx) => {
-          for (const hook of deps.onDeleting ?? []) await hook(body.workspaceId, tx);
+          await scheduleDeregistration(body.workspaceId, tx);
           await repo.markDeleted(body.workspaceId, now, tx);
+          for (const step of deps.deletionSteps) await step.run(body.workspaceId, tx);
           await enqueue(tx, workspacePurgeJob, {
             workspaceId: body.workspaceId,
             deletedAt: now.toISOString(),
           });
         });
+        webhookAuthCache.delete(body.workspaceId);
       }
       return { workspaceId: body.workspaceId, status: 'DELETED' };
     },
 
-    /** Job handler for installation.setup. */
-    async runSetup(workspaceId: string, ctx: JobContext): Promise<void> {
+    /** Job handler for installation.setup: every module's set-up step, in order. */
+    async runSetup(workspaceId: string, steps: readonly SetupStep[], ctx: JobContext): Promise<void> {
       const inst = await repo.get(workspaceId);
       if (inst === null || inst.status === 'DELETED') return; // uninstalled before setup ran
-      for (const hook of deps.onInstalled ?? []) await hook(workspaceId, ctx);
+      for (const step of steps) {
+        await step.run(workspaceId, ctx);
+        webhookAuthCache.delete(workspaceId); // a step may have added webhook tokens
+      }
     },
 
     /**
@@ -169,12 +195,13 @@ export function createInstallationsService(deps: Deps) {
     async purge(
       workspaceId: string,
       deletedAt: Date,
+      purgers: readonly WorkspacePurger[],
     ): Promise<{ rows: number; installationRemoved: boolean }> {
-      const running = await db.job.count({ where: { workspaceId, status: 'running' } });
+      const running = await deps.jobs.countRunning(workspaceId);
       if (running > 0) throw new Error(`workspace ${workspaceId} still has ${running} running job(s)`);
       let rows = 0;
-      for (const purger of deps.purgers ?? []) {
-        rows += await withTransaction(db, (tx) => purger(workspaceId, deletedAt, tx));
+      for (const purger of purgers) {
+        rows += await withTransaction(db, (tx) => purger.purge(workspaceId, deletedAt, tx));
       }
       const installationRemoved = await withTransaction(db, (tx) =>
         repo.deleteIfStillDeleted(workspaceId, deletedAt, tx),
@@ -182,16 +209,78 @@ export function createInstallationsService(deps: Deps) {
       return { rows, installationRemoved };
     },
 
-    /** The installation token, for the Clockify client. Null when not installed or deleted. */
-    async installationToken(workspaceId: string): Promise<string | null> {
-      const inst = await repo.get(workspaceId);
-      return inst?.tokenEncrypted ? cipher.decrypt(inst.tokenEncrypted) : null;
-    },
-
     async settingsOf(workspaceId: string) {
       return readSettings((await requireInstalled(workspaceId)).settings);
     },
+
+    /** Every installation's typed settings (retention jobs apply each workspace's own values). */
+    async allSettings() {
+      return (await repo.allSettings()).map((r) => ({
+        workspaceId: r.workspaceId,
+        settings: readSettings(r.settings),
+      }));
+    },
+
+    /**
+     * For ingestion's one-statement batch insert: SQL selecting (workspace_id, active, accept_custom) of the
+     * live installations among `workspaceIds` (see liveWorkspacesSql), with this module's setting default.
+     */
+    liveWorkspacesSql: (workspaceIds: string): string =>
+      liveWorkspacesSql(workspaceIds, readSettings(undefined).webhooks.acceptCustom),
+
+    /** Whether the workspace is installed and not deleted (a credential for any other is no credential). */
+    async isLive(workspaceId: string): Promise<boolean> {
+      const inst = await repo.get(workspaceId);
+      return inst !== null && inst.status !== 'DELETED';
+    },
+
+    /**
+     * The workspace's Clockify connection, read once: base URLs (see clockifyBaseUrls), the installation
+     * token and the workspace's rate. Null when it is not installed, deleted, or has no token.
+     */
+    async clockifyConnection(workspaceId: string): Promise<ClockifyConnection | null> {
+      const inst = await repo.get(workspaceId);
+      if (inst === null || inst.status === 'DELETED' || inst.tokenEncrypted === null) return null;
+      return {
+        workspaceId,
+        token: cipher.decrypt(inst.tokenEncrypted),
+        ...clockifyBaseUrls({ apiUrl: inst.apiUrl, apiUrls: (inst.apiUrls ?? {}) as Record<string, string> }),
+        ratePerSecond: readSettings(inst.settings).bootstrap.maxRequestsPerSecond,
+      };
+    },
+
+    /**
+     * For the Clockify webhook endpoint: whether the workspace is live and its token hashes by event, from a
+     * short cache. `fresh` reads the database (a token just registered may not be cached yet).
+     */
+    async webhookAuth(workspaceId: string, fresh = false): Promise<WebhookAuth> {
+      if (!fresh) return webhookAuthCache.getOrLoad(workspaceId, () => loadWebhookAuth(workspaceId), isLive);
+      const auth = await loadWebhookAuth(workspaceId);
+      if (isLive(auth)) webhookAuthCache.set(workspaceId, auth);
+      return auth;
+    },
   };
+
+  /** Inside the DELETED transaction, while the token still exists: schedule removing our API-made webhooks. */
+  async function scheduleDeregistration(workspaceId: string, tx: Tx): Promise<void> {
+    const inst = await repo.get(workspaceId, tx);
+    const webhookIds = await repo.registeredWebhookIds(workspaceId, tx);
+    if (inst?.tokenEncrypted == null || webhookIds.length === 0) return;
+    await enqueue(
+      tx,
+      clockifyWebhooksDeregisterJob,
+      {
+        workspaceId,
+        apiUrl: clockifyBaseUrls({
+          apiUrl: inst.apiUrl,
+          apiUrls: (inst.apiUrls ?? {}) as Record<string, string>,
+        }).apiUrl,
+        webhookIds,
+        tokenEncrypted: inst.tokenEncrypted,
+      },
+      { workspaceId },
+    );
+  }
 }
 export type InstallationsService = ReturnType<typeof createInstallationsService>;
 

@@ -1,13 +1,13 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { ClockifyResult } from '../../integrations/clockify/clockify.errors.js';
+import { CLOCKIFY_WEBHOOK_EVENTS, clockifyWebhookPath } from '../../integrations/clockify/webhook-events.js';
 import type { JobContext } from '../../jobs/runner.js';
 import { sha256Hex } from '../../platform/crypto.js';
-import { newId } from '../../platform/ids.js';
-import { clockifyWebhookPath } from '../../integrations/clockify/webhook-events.js';
+import type { ClockifyConnection } from './clockify-connection.js';
+import type { InstallationsRepo } from './installations.repo.js';
 
 /** The slice of the Clockify client registration needs (connect → call), so tests can use the fake Clockify. */
 export type ClockifyCaller = {
-  connect(conn: { workspaceId: string; token: string; apiUrl: string }): {
+  connect(conn: ClockifyConnection): {
     call(
       operationId: string,
       input?: { pathParams?: Record<string, string>; body?: unknown },
@@ -20,19 +20,14 @@ export type WebhookRegistrar = {
   /** installation.setup hook: registers every configured event that has no token row yet. */
   register(workspaceId: string, ctx: JobContext): Promise<{ registered: string[]; reused: string[] }>;
   /** Best effort, after DELETED: deletes the given Clockify webhooks. */
-  deregister(
-    input: { workspaceId: string; apiUrl: string; token: string; webhookIds: string[] },
-    ctx: JobContext,
-  ): Promise<number>;
+  deregister(input: { conn: ClockifyConnection; webhookIds: string[] }, ctx: JobContext): Promise<number>;
 };
 
 type Deps = {
-  db: PrismaClient;
+  repo: Pick<InstallationsRepo, 'webhookTokenEvents' | 'saveWebhookToken'>;
   clockify: ClockifyCaller;
-  installations: {
-    installationToken(workspaceId: string): Promise<string | null>;
-    requireInstalled(workspaceId: string): Promise<{ apiUrl: string }>;
-  };
+  /** The workspace's Clockify connection; null when it is not installed (or was deleted). */
+  connection(workspaceId: string): Promise<ClockifyConnection | null>;
   publicBaseUrl: string;
   /** Events to register through the API (the ones the manifest does not declare). */
   events: readonly string[];
@@ -51,18 +46,13 @@ export function createWebhookRegistrar(deps: Deps): WebhookRegistrar {
 
   return {
     async register(workspaceId, ctx) {
-      const token = await deps.installations.installationToken(workspaceId);
-      if (token === null) return { registered: [], reused: [] };
-      const { apiUrl } = await deps.installations.requireInstalled(workspaceId);
-      const have = new Set(
-        (
-          await deps.db.clockifyWebhookToken.findMany({ where: { workspaceId }, select: { event: true } })
-        ).map((r) => r.event),
-      );
+      const conn = await deps.connection(workspaceId);
+      if (conn === null) return { registered: [], reused: [] };
+      const have = await deps.repo.webhookTokenEvents(workspaceId);
       const wanted = deps.events.filter((e) => !have.has(e));
       if (wanted.length === 0) return { registered: [], reused: [] };
 
-      const api = deps.clockify.connect({ workspaceId, token, apiUrl });
+      const api = deps.clockify.connect(conn);
       const listed = await api.call('getWebhooks', {}, { signal: ctx.signal });
       // Without the list we could create a second webhook for an event: retry the job later instead.
       if (!listed.ok) throw new Error(`could not list the workspace's webhooks (${listed.kind})`);
@@ -112,17 +102,12 @@ export function createWebhookRegistrar(deps: Deps): WebhookRegistrar {
           hook = r.body;
           registered.push(event);
         }
-        const path = clockifyWebhookPath(event);
-        const row = {
+        // One row per event at once, so a retry after a partial failure skips what is done.
+        await deps.repo.saveWebhookToken(workspaceId, {
+          path: clockifyWebhookPath(event),
           event,
           tokenHash: sha256Hex(String(hook.authToken)),
           clockifyWebhookId: typeof hook.id === 'string' ? hook.id : null,
-        };
-        // One row per event at once, so a retry after a partial failure skips what is done.
-        await deps.db.clockifyWebhookToken.upsert({
-          where: { workspaceId_path: { workspaceId, path } },
-          create: { id: newId('wht'), workspaceId, path, ...row },
-          update: row,
         });
       }
       ctx.log.info(
@@ -136,11 +121,7 @@ export function createWebhookRegistrar(deps: Deps): WebhookRegistrar {
     },
 
     async deregister(input, ctx) {
-      const api = deps.clockify.connect({
-        workspaceId: input.workspaceId,
-        token: input.token,
-        apiUrl: input.apiUrl,
-      });
+      const api = deps.clockify.connect(input.conn);
       let deleted = 0;
       for (const webhookId of input.webhookIds) {
         const r = await api.call('deleteWebhook', { pathParams: { webhookId } }, { signal: ctx.signal });
@@ -150,4 +131,19 @@ export function createWebhookRegistrar(deps: Deps): WebhookRegistrar {
       return deleted;
     },
   };
+}
+
+/** Splits the 51 events into manifest-declared and API-registered, from config. */
+export function planClockifyWebhooks(
+  manifestEvents: readonly string[],
+  registerEvents: 'rest' | 'none' | readonly string[],
+) {
+  const manifest = CLOCKIFY_WEBHOOK_EVENTS.filter((e) => manifestEvents.includes(e));
+  const register =
+    registerEvents === 'none'
+      ? []
+      : registerEvents === 'rest'
+        ? CLOCKIFY_WEBHOOK_EVENTS.filter((e) => !manifest.includes(e))
+        : CLOCKIFY_WEBHOOK_EVENTS.filter((e) => registerEvents.includes(e) && !manifest.includes(e));
+  return { manifest, register };
 }

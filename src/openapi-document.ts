@@ -1,6 +1,6 @@
 import pino from 'pino';
-import { buildApp } from '../app.js';
-import { loadConfig } from '../config/env.js';
+import { buildApp } from './app.js';
+import { loadConfig } from './config/env.js';
 
 /**
  * Our own API's OpenAPI document, generated from the route schemas. The app is built with stub

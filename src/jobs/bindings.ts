@@ -1,0 +1,18 @@
+import type { z } from 'zod';
+import type { JobDefinition } from './catalog.js';
+import type { PeriodicJob } from './periodic.js';
+import type { JobContext, JobHandler } from './runner.js';
+
+/** A job type and its handler, as a module hands it to the composition root. */
+export type JobBinding = { def: JobDefinition; handler: JobHandler };
+
+/** Pairs a definition with its handler, keeping the payload type between them. */
+export function bindJob<S extends z.ZodType>(
+  def: JobDefinition<string, S>,
+  handler: JobHandler<S>,
+): JobBinding {
+  return { def, handler };
+}
+
+/** A task that runs once per slot of its job's interval, on whichever instance claims it. */
+export type PeriodicTask = { job: PeriodicJob; run: (ctx: JobContext) => Promise<void> };
