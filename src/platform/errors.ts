@@ -43,7 +43,6 @@ export class AppError extends Error {
   }
 }
 
-export const isAppError = (err: unknown): err is AppError => err instanceof AppError;
 
 /** The one JSON error shape every answer of ours uses (docs/errors.md). */
 export type ErrorEnvelope = {
