@@ -221,14 +221,19 @@ describe('safe-http: caps and classification', () => {
     if (r.kind === 'response') expect(r.body.length).toBe(1_000);
   });
 
-  it('times out a server that never answers', async () => {
+  it('times out a server that never answers, never later than the policy allows', async () => {
     const rec = await receiver(() => undefined);
-    const r = await local(rec.port, { timeoutMs: 150 }).send({
-      method: 'GET',
-      url: `http://127.0.0.1:${rec.port}/`,
-    });
+    const http = local(rec.port, { timeoutMs: 150 });
+    const url = `http://127.0.0.1:${rec.port}/`;
+    const r = await http.send({ method: 'GET', url });
     expect(r).toMatchObject({ kind: 'timeout', address: `127.0.0.1:${rec.port}` });
     expect(r.latencyMs).toBeGreaterThanOrEqual(140);
+    // A caller asking for longer (or for nonsense) still gets the policy's limit.
+    for (const timeoutMs of [60_000, -1, Number.NaN]) {
+      const again = await http.send({ method: 'GET', url, timeoutMs });
+      expect(again, String(timeoutMs)).toMatchObject({ kind: 'timeout' });
+      expect(again.latencyMs).toBeLessThan(10_000);
+    }
   });
 
   it('times out a body that stalls, and says which status had arrived', async () => {

@@ -243,7 +243,11 @@ export function createSafeHttp(policy: OutboundPolicy, options: SafeHttpOptions 
     const invalid = validate(req);
     if (invalid) return { kind: 'invalid', ...invalid, latencyMs: elapsed() };
 
-    const timeoutMs = Math.min(req.timeoutMs ?? policy.timeoutMs, policy.timeoutMs);
+    const asked = req.timeoutMs;
+    const timeoutMs =
+      asked !== undefined && Number.isFinite(asked) && asked > 0
+        ? Math.min(Math.ceil(asked), policy.timeoutMs)
+        : policy.timeoutMs;
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     const fail = (
