@@ -44,7 +44,6 @@ export class AppError extends Error {
   }
 }
 
-
 /** The one JSON error shape every answer of ours uses (docs/errors.md). */
 export type ErrorEnvelope = {
   error: { code: ErrorCode; message: string; requestId: string; details?: unknown };
