@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { CLOCKIFY_WEBHOOK_EVENTS, DEFAULT_MANIFEST_EVENTS } from '../integrations/clockify/webhook-events.js';
+import {
+  DEFAULT_OUTBOUND_POLICY,
+  type OutboundPolicy,
+  parseCidrList,
+  parsePortList,
+} from '../platform/safe-http/policy.js';
 
 const DEFAULT_PUBLIC_KEY_PATH = 'keys/clockify-public-key.pem';
 
@@ -12,6 +18,52 @@ const optionalString = z
   .trim()
   .transform((v) => (v === '' ? undefined : v))
   .optional();
+
+// ── Outbound HTTP to URLs a workspace admin chose (docs/outbound-http.md) ──────────────────────────
+const outboundInt = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const OUTBOUND_ENV = {
+  /** CIDRs or addresses that may be called although not public (e.g. 127.0.0.1 for a local demo). */
+  OUTBOUND_ALLOW_CIDRS: z.string().default(''),
+  OUTBOUND_ALLOW_HTTP: optionalString.pipe(z.stringbool().optional()),
+  OUTBOUND_ALLOWED_PORTS: z.string().default(DEFAULT_OUTBOUND_POLICY.allowedPorts.toString()),
+  OUTBOUND_CONNECT_TIMEOUT_MS: outboundInt(100, 60_000, DEFAULT_OUTBOUND_POLICY.connectTimeoutMs),
+  OUTBOUND_TIMEOUT_MS: outboundInt(100, 300_000, DEFAULT_OUTBOUND_POLICY.timeoutMs),
+  OUTBOUND_MAX_REQUEST_BYTES: outboundInt(1_024, 50 * 1_048_576, DEFAULT_OUTBOUND_POLICY.maxRequestBytes),
+  OUTBOUND_MAX_RESPONSE_BYTES: outboundInt(1_024, 50 * 1_048_576, DEFAULT_OUTBOUND_POLICY.maxResponseBytes),
+  OUTBOUND_MAX_HEADERS: outboundInt(1, 1_000, DEFAULT_OUTBOUND_POLICY.maxHeaders),
+  OUTBOUND_MAX_HEADER_BYTES: outboundInt(1_024, 65_536, DEFAULT_OUTBOUND_POLICY.maxHeaderBytes),
+};
+
+/** Lists are checked even when another setting failed, so one start-up attempt reports every problem. */
+function outboundPolicyFromEnv(
+  env: Env | undefined,
+  raw: (name: string) => string | undefined,
+  problems: string[],
+): OutboundPolicy {
+  const cidrs = parseCidrList(raw('OUTBOUND_ALLOW_CIDRS') ?? '');
+  if (!cidrs.ok) problems.push(`OUTBOUND_ALLOW_CIDRS: ${cidrs.problem}`);
+  const ports = parsePortList(
+    raw('OUTBOUND_ALLOWED_PORTS') ?? DEFAULT_OUTBOUND_POLICY.allowedPorts.toString(),
+  );
+  if (!ports.ok) problems.push(`OUTBOUND_ALLOWED_PORTS: ${ports.problem}`);
+  if (env === undefined) return DEFAULT_OUTBOUND_POLICY;
+  if (env.OUTBOUND_CONNECT_TIMEOUT_MS > env.OUTBOUND_TIMEOUT_MS) {
+    problems.push('OUTBOUND_CONNECT_TIMEOUT_MS: must not exceed OUTBOUND_TIMEOUT_MS');
+  }
+  return Object.freeze({
+    allowCidrs: Object.freeze(cidrs.ok ? cidrs.value : []),
+    allowHttp: env.OUTBOUND_ALLOW_HTTP ?? false,
+    allowedPorts: ports.ok ? ports.value : DEFAULT_OUTBOUND_POLICY.allowedPorts,
+    connectTimeoutMs: env.OUTBOUND_CONNECT_TIMEOUT_MS,
+    timeoutMs: env.OUTBOUND_TIMEOUT_MS,
+    maxRequestBytes: env.OUTBOUND_MAX_REQUEST_BYTES,
+    maxResponseBytes: env.OUTBOUND_MAX_RESPONSE_BYTES,
+    maxHeaders: env.OUTBOUND_MAX_HEADERS,
+    maxHeaderBytes: env.OUTBOUND_MAX_HEADER_BYTES,
+  });
+}
+// ────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Every setting the process reads, in one place. `.env.example` documents each one. */
 export const EnvSchema = z.object({
@@ -57,6 +109,7 @@ export const EnvSchema = z.object({
   INGEST_BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(1),
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(200),
   INGEST_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(1),
+  ...OUTBOUND_ENV,
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -88,6 +141,8 @@ export type Config = Readonly<{
     batchMax: number;
     batchesInFlight: number;
   };
+  /** The SSRF policy for every call to an admin-chosen URL (flow HTTP actions, outbound webhooks). */
+  outbound: OutboundPolicy;
 }>;
 
 export class ConfigError extends Error {
@@ -163,6 +218,8 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
       ? registerText
       : eventList('CLOCKIFY_REGISTER_EVENTS', registerText);
 
+  const outbound = outboundPolicyFromEnv(env, raw, problems);
+
   if (problems.length > 0 || env === undefined) throw new ConfigError(problems);
 
   const dataDir = resolve(io.cwd, env.DATA_DIR);
@@ -193,6 +250,7 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
       batchMax: env.INGEST_BATCH_MAX,
       batchesInFlight: env.INGEST_BATCHES_IN_FLIGHT,
     },
+    outbound,
   });
 }
 

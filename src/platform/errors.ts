@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   HEADERS_TOO_LARGE: 431,
   INVALID_DEFINITION: 422,
   SETTINGS_INVALID: 422,
+  URL_NOT_ALLOWED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UPSTREAM_UNAVAILABLE: 502,
@@ -42,7 +43,6 @@ export class AppError extends Error {
     return ERROR_STATUS[this.code];
   }
 }
-
 
 /** The one JSON error shape every answer of ours uses (docs/errors.md). */
 export type ErrorEnvelope = {
