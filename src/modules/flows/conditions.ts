@@ -222,6 +222,8 @@ function applyOperator(
       return r.ok ? { result: r.matched } : { result: false, error: r.message };
     }
   }
+  // Only reachable with a group that skipped validation.
+  return { result: false, error: `unknown operator '${String(op).slice(0, 20)}'` };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -268,6 +270,24 @@ function forTrace(v: unknown): unknown {
 type Env = { ctx: FlowContext; view: Record<string, unknown>; exhaustive: boolean; timeZone?: string };
 
 function evaluateRule(rule: ConditionRule, env: Env, location: string): RuleTrace {
+  try {
+    return evaluateRuleUnsafe(rule, env, location);
+  } catch {
+    // Every path above returns a trace; this keeps a malformed, unvalidated rule from throwing.
+    return {
+      kind: 'rule',
+      location,
+      path: String(rule.path),
+      op: rule.op,
+      expected: undefined,
+      found: false,
+      result: false,
+      error: 'the rule could not be evaluated',
+    };
+  }
+}
+
+function evaluateRuleUnsafe(rule: ConditionRule, env: Env, location: string): RuleTrace {
   const ci = rule.caseInsensitive === true;
   let expected: unknown = rule.value;
   const base = { kind: 'rule' as const, location, path: rule.path, op: rule.op };

@@ -258,7 +258,15 @@ const FORBIDDEN_HEADERS = new Set([
 export const HttpActionFields = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']),
   url: z.string().min(1).max(2_048),
-  headers: z.record(HeaderName, z.string().max(8_192)).optional(),
+  headers: z
+    .record(
+      HeaderName,
+      z
+        .string()
+        .max(8_192)
+        .regex(/^[^\r\n\0]*$/, 'a header value cannot contain line breaks or NUL'),
+    )
+    .optional(),
   body: TemplatedValue.optional(),
 });
 export type HttpAction = ActionCommon & { type: 'http' } & z.output<typeof HttpActionFields>;

@@ -582,7 +582,8 @@ function step(value: unknown, seg: PathSegment, env: Env): Resolved {
     const idx = n < 0 ? value.length + n : n;
     if (idx < 0 || idx >= value.length)
       return { found: false, why: `it has ${value.length} items, no [${n}]` };
-    return { found: true, value: value[idx] as unknown };
+    const item = ownValue(value, String(idx));
+    return item.found ? item : { found: false, why: `[${n}] is empty` };
   }
   if (isRecord(value)) {
     const k = String(key);
@@ -833,6 +834,13 @@ function renderValue(value: unknown, env: Env, location: string, depth: number):
   if (depth > 32)
     throw new TemplateError('limit', 'the template value nests deeper than 32 levels', location, '');
   if (typeof value === 'string') return renderString(value, env, location);
+  if (Array.isArray(value) && value.length > env.budget.left)
+    throw new TemplateError(
+      'limit',
+      `the output is larger than ${env.limits.maxOutputChars} characters`,
+      location,
+      '',
+    );
   if (Array.isArray(value))
     return (value as unknown[]).map((v, i) => renderValue(v, env, joinLocation(location, i), depth + 1));
   if (isRecord(value)) {
@@ -945,8 +953,9 @@ export function listTemplates(
               ),
             },
       );
-    } else if (Array.isArray(v)) (v as unknown[]).forEach((x, i) => walk(x, joinLocation(at, i), depth + 1));
-    else if (isRecord(v)) for (const k of Object.keys(v)) walk(v[k], joinLocation(at, k), depth + 1);
+    } else if (Array.isArray(v)) {
+      if (v.length <= 100_000) (v as unknown[]).forEach((x, i) => walk(x, joinLocation(at, i), depth + 1));
+    } else if (isRecord(v)) for (const k of Object.keys(v)) walk(v[k], joinLocation(at, k), depth + 1);
   };
   walk(value, location, 0);
   return out;

@@ -193,9 +193,6 @@ function parseWith<T>(
 function preflight(input: unknown, l: FlowLimits): ValidationIssue[] {
   const out: ValidationIssue[] = [];
   if (!isRecord(input)) return [issue('', 'a flow definition is a JSON object')];
-  const size = jsonLength(input, l.maxDefinitionBytes * 2);
-  if (size > l.maxDefinitionBytes * 2)
-    return [issue('', `the definition is larger than ${l.maxDefinitionBytes} bytes`)];
   const stack: [unknown, string, number][] = [[input, '', 0]];
   let nodes = 0;
   while (stack.length > 0 && out.length < 50) {
@@ -209,6 +206,7 @@ function preflight(input: unknown, l: FlowLimits): ValidationIssue[] {
       continue;
     }
     if (Array.isArray(v)) {
+      if (v.length > 50_000) return [issue(at, 'the definition has too many values')];
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i] as unknown, joinPath(at, i), depth + 1]);
       continue;
     }
@@ -235,6 +233,9 @@ function preflight(input: unknown, l: FlowLimits): ValidationIssue[] {
     }
   }
   if (out.length > 0) return out;
+  // Counted before stringifying, so a huge definition is refused without building its JSON.
+  if (jsonLength(input, l.maxDefinitionBytes) > l.maxDefinitionBytes)
+    return [issue('', `the definition is larger than ${l.maxDefinitionBytes} bytes`)];
   let bytes: number;
   try {
     bytes = Buffer.byteLength(JSON.stringify(input), 'utf8');

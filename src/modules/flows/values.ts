@@ -33,10 +33,12 @@ export function jsonLength(value: unknown, max: number): number {
     else if (v === null || v === undefined) total += 4;
     else if (Array.isArray(v)) {
       total += 2 + Math.max(0, v.length - 1);
+      if (total > max) return Infinity; // before touching the items: a sparse array may claim any length
       for (const x of v as unknown[]) stack.push([x, depth + 1]);
     } else if (typeof v === 'object') {
       const keys = Object.keys(v);
       total += 2 + Math.max(0, keys.length - 1);
+      if (total > max) return Infinity;
       for (const k of keys) {
         total += k.length + 3;
         stack.push([(v as Record<string, unknown>)[k], depth + 1]);
