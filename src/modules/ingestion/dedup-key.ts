@@ -1,6 +1,6 @@
-import { JSONPath } from 'jsonpath-plus';
 import { z } from 'zod';
 import { sha256Hex } from '../../platform/crypto.js';
+import { checkJsonPath, firstJsonPathMatch } from '../../platform/jsonpath.js';
 import { HeaderName, type Scheme } from './source-config.js';
 import { type RawHeaders, headerLookup } from './verify/headers.js';
 
@@ -8,15 +8,18 @@ import { type RawHeaders, headerLookup } from './verify/headers.js';
  * Where an inbound event's identity comes from. Retries of one event must map to one key (invariant
  * 2: the unique index on (workspace, source, key) turns a sender's retry into a no-op).
  *
- * JSONPath runs with script evaluation disabled (`eval: false`), and filter/script expressions are
- * refused when the rule is saved, so a stored rule can never run code.
+ * JSONPath goes through the project's evaluator (src/platform/jsonpath.ts): script evaluation off,
+ * filter/script expressions refused when the rule is saved, work bounded; a stored rule never runs code.
  */
 export const JsonPathExpression = z
   .string()
   .min(2)
   .max(256)
   .startsWith('$', 'must start with $')
-  .refine((p) => !/[()]|\?/.test(p), 'filter and script expressions ((…), ?(…)) are not supported');
+  .superRefine((p, ctx) => {
+    const r = checkJsonPath(p);
+    if (!r.ok) ctx.addIssue({ code: 'custom', message: r.error.message });
+  });
 
 export const DedupRule = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -53,10 +56,11 @@ export function jsonPathId(path: string, json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   let found: unknown;
   try {
-    // `eval: false` makes jsonpath-plus throw on any script or filter instead of evaluating it.
-    const result: unknown = JSONPath({ path, json, eval: false, wrap: true });
-    found = Array.isArray(result) ? (result[0] as unknown) : undefined;
+    const match = firstJsonPathMatch(path, json);
+    found = match.found ? match.value : undefined;
   } catch {
+    // A path refused by the compiler (a rule stored before a check existed) or a document over the
+    // evaluator's limits: no id, so the caller falls back to the body hash.
     return undefined;
   }
   if (typeof found === 'string') return found.trim() === '' ? undefined : found;
