@@ -163,9 +163,7 @@ export function explain(
     case 'too-large':
       return 'Clockify answered, but the response was larger than the gateway accepts, so it was not read. Narrow the request (filters, a smaller page size).';
     case 'success':
-      return status === 204
-        ? 'Done (204 No Content).'
-        : `Clockify answered ${status ?? 'without a status'}.`;
+      return status === 204 ? 'Done (204 No Content).' : `Clockify answered ${status ?? 'without a status'}.`;
     case 'http-error':
       break;
   }
