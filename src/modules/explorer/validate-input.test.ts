@@ -47,6 +47,16 @@ describe('validateInput: path parameters', () => {
     expect(check('getProject', { pathParams: { workspaceId: 'ws1', projectId: 'p1' } }).ok).toBe(true);
   });
 
+  it('ignores the own workspace on an operation without one in its path, refuses a foreign one', () => {
+    expect(check('getLoggedUser', { pathParams: { workspaceId: 'ws1' } })).toEqual({
+      ok: true,
+      value: { pathParams: {}, query: {} },
+    });
+    expect(issuesOf(check('getLoggedUser', { pathParams: { workspaceId: 'ws2' } }))).toEqual([
+      "pathParams.workspaceId: must be this installation's workspace",
+    ]);
+  });
+
   it('reports a missing path parameter once', () => {
     expect(issuesOf(check('getProject', {}))).toEqual(['pathParams.projectId: required']);
   });
@@ -201,6 +211,27 @@ describe('validateInput: body', () => {
     const body = { name: 'Project', extra: 'kept though unknown' };
     const r = check('createNewProject', { body });
     expect(r.ok && r.value.body).toEqual(body);
+  });
+
+  it('quotes keys that are not plain names', () => {
+    const op = makeOperation({
+      method: 'POST',
+      requestBody: {
+        required: true,
+        contentType: 'application/json',
+        schema: {
+          type: 'object',
+          required: ['odd key'],
+          properties: { nested: { type: 'object', required: ['a.b'] } },
+        },
+      },
+    });
+    const r = createInputValidator().validate(
+      op,
+      { pathParams: { thingId: 't' }, body: { nested: {} } },
+      CTX,
+    );
+    expect(issuesOf(r)).toEqual(['body["odd key"]: required', 'body.nested["a.b"]: required']);
   });
 
   it('caps the number of issues', () => {

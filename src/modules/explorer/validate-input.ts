@@ -4,7 +4,8 @@
  * required`, `pathParams.projectId: required`), ready for a 422.
  *
  * Rules beyond the spec's schemas:
- * - `workspaceId` is the installation's: filled in when absent, an issue when it differs;
+ * - `workspaceId` is the installation's: filled in when absent, an issue when it differs (also on an
+ *   operation without a workspace in its path, where the installation's own id is ignored);
  * - a path value must stay inside its segment: no `/`, `\`, `?`, `#`, percent-escapes, `.`/`..`,
  *   whitespace or control characters, not empty, at most 200 characters (Clockify ids are 24 hex
  *   characters; the URL builder encodes anyway, this refuses the attempt instead of sending it);
@@ -96,7 +97,10 @@ function bodyPath(pointer: string, data: unknown): string {
     const key = unescapePointer(raw);
     if (Array.isArray(node) && /^\d+$/.test(key)) out += `[${key}]`;
     else out += /^[A-Za-z_$][\w$-]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-    node = isPlainObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[key] : undefined;
+    node =
+      (isPlainObject(node) || Array.isArray(node)) && Object.hasOwn(node, key)
+        ? (node as Record<string, unknown>)[key]
+        : undefined;
   }
   return out;
 }
@@ -180,8 +184,12 @@ export function createInputValidator(options: ValidatorOptions = {}): InputValid
     if (!isPlainObject(rawPath)) add('pathParams', 'must be an object');
     else {
       for (const name of Object.keys(rawPath)) {
-        if (!op.pathParams.includes(name) && rawPath[name] !== undefined)
-          add(`pathParams.${name}`, 'unknown parameter');
+        if (op.pathParams.includes(name) || rawPath[name] === undefined || rawPath[name] === null) continue;
+        // A client may send the workspace with every call; only a foreign one is a problem.
+        if (name === 'workspaceId') {
+          if (rawPath[name] !== context.workspaceId)
+            add(`pathParams.${name}`, "must be this installation's workspace");
+        } else add(`pathParams.${name}`, 'unknown parameter');
       }
       for (const name of op.pathParams) {
         let value = rawPath[name];
