@@ -206,7 +206,7 @@ function fixNode(node: Record<string, unknown>): Record<string, unknown> {
 
 export type SchemaCaps = { maxDepth: number; maxNodes: number };
 
-/** Enough for every Clockify request body; the largest report responses get cut. */
+/** Every schema of the 2026-05 spec fits whole (the sweep checks request bodies); a guard for a bigger one. */
 export const DEFAULT_SCHEMA_CAPS: SchemaCaps = { maxDepth: 12, maxNodes: 4_000 };
 
 /**
