@@ -200,7 +200,7 @@ export function createBootstrapRepo(db: PrismaClient) {
         where: { workspaceId, run: { createdAt: { lt: before } } },
       });
       const runs = await tx.bootstrapRun.deleteMany({ where: { workspaceId, createdAt: { lt: before } } });
-      const slots = await tx.rateLimitSlot.deleteMany({ where: { workspaceId } });
+      const slots = await tx.rateLimitSlot.deleteMany({ where: { key: workspaceId } });
       return ops.count + runs.count + slots.count;
     },
   };
