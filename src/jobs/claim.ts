@@ -52,27 +52,52 @@ export type ClaimOptions = {
 const BUCKET = `date_bin('5 minutes'::interval, run_at, '2000-01-01 00:00:00+00'::timestamptz)`;
 const NOW_BUCKET = `date_bin('5 minutes'::interval, now(), '2000-01-01 00:00:00+00'::timestamptz)`;
 
+/** A lane's claim priority: interactive, then retries on a `retriesFirst` claim, then normal, then retry. */
+const PRIO = (lane: string) =>
+  `CASE ${lane} WHEN 'interactive' THEN 0 WHEN 'normal' THEN 2 ELSE CASE WHEN $4 THEN 1 ELSE 3 END END`;
+
 /**
- * The (bucket, lane, key) triples with queued jobs due up to the current bucket, one index probe each (a
- * loose index scan), then up to `limit` due jobs of each triple in run_at order from the same index.
+ * How many (bucket, lane, key) triples one claim looks at. Up to this many keys with due work, every claim
+ * is exactly fair; past it, the keys of the oldest buckets (then lane, then key order) are considered first,
+ * so service falls back to first come, first served by five-minute bucket. Each triple costs one index
+ * probe (~5 µs on a server): 256 bound the walk to about a millisecond (bench/claim.bench.ts).
+ */
+export const MAX_KEYS_PER_CLAIM = 256;
+
+/**
+ * 1. `keys`: the (bucket, lane, key) triples with queued jobs up to the current bucket, one index probe
+ *    each (a loose index scan of job_claim_idx), each with its oldest run_at (the first index entry of the
+ *    triple, so no extra probe). Triples whose oldest job is not due yet are dropped.
+ * 2. `winners`: the keys whose turn it is: by lane priority, least recently served, oldest head; twice as
+ *    many as the claim needs, so a worker racing another for the same keys still finds unlocked jobs.
+ * 3. `candidates`: up to 2 × limit due jobs of each winner (of the names asked for), ranked within their
+ *    key (`r`): the 1st job of every winner comes before the 2nd of any.
  */
 const CANDIDATE_CTES = `
-  keys(b, lane, fair_key) AS (
-    (SELECT ${BUCKET}, lane, fair_key FROM job
+  keys(b, lane, fair_key, head_at, n) AS (
+    (SELECT ${BUCKET}, lane, fair_key, run_at, 1 FROM job
      WHERE status = 'queued' AND ${BUCKET} <= ${NOW_BUCKET}
-     ORDER BY 1, 2, 3 LIMIT 1)
+     ORDER BY 1, 2, 3, 4 LIMIT 1)
     UNION ALL
-    SELECT n.b, n.lane, n.fair_key FROM keys k CROSS JOIN LATERAL (
-      SELECT ${BUCKET} AS b, lane, fair_key FROM job
+    SELECT x.b, x.lane, x.fair_key, x.run_at, k.n + 1 FROM keys k CROSS JOIN LATERAL (
+      SELECT ${BUCKET} AS b, lane, fair_key, run_at FROM job
       WHERE status = 'queued' AND ${BUCKET} <= ${NOW_BUCKET}
         AND (${BUCKET}, lane, fair_key) > (k.b, k.lane, k.fair_key)
-      ORDER BY 1, 2, 3 LIMIT 1) n
+      ORDER BY 1, 2, 3, 4 LIMIT 1) x
+    WHERE k.n < ${MAX_KEYS_PER_CLAIM}
+  ),
+  winners AS (
+    SELECT h.lane, h.fair_key, ${PRIO('h.lane')} AS prio, COALESCE(f.served_at, '-infinity') AS served_at
+    FROM (SELECT lane, fair_key, min(head_at) AS head_at FROM keys WHERE head_at <= now() GROUP BY lane, fair_key) h
+    LEFT JOIN job_fairness f ON f.key = h.fair_key
+    ORDER BY 3, 4, h.head_at
+    LIMIT 2 * $3
   ),
   candidates AS (
-    SELECT c.id, c.run_at, k.fair_key,
-           CASE k.lane WHEN 'interactive' THEN 0 WHEN 'normal' THEN 2 ELSE CASE WHEN $4 THEN 1 ELSE 3 END END AS prio,
-           row_number() OVER (PARTITION BY k.lane, k.fair_key ORDER BY k.b, c.run_at) AS r
-    FROM keys k CROSS JOIN LATERAL (
+    SELECT c.id, c.run_at, w.fair_key, w.prio, w.served_at,
+           row_number() OVER (PARTITION BY w.lane, w.fair_key ORDER BY k.b, c.run_at) AS r
+    FROM winners w JOIN keys k ON k.lane = w.lane AND k.fair_key = w.fair_key AND k.head_at <= now()
+    CROSS JOIN LATERAL (
       SELECT id, run_at FROM job
       WHERE status = 'queued' AND ${BUCKET} = k.b AND lane = k.lane AND fair_key = k.fair_key
         AND run_at <= now() AND name = ANY($2::text[])
@@ -94,11 +119,10 @@ export const CLAIM_SQL = `
   ),
   ${CANDIDATE_CTES}
   locked AS (
-    SELECT j.id, j.fair_key, j.concurrency_key, j.concurrency_limit, c.prio, c.r, c.run_at,
-           COALESCE(f.served_at, '-infinity') AS served_at
-    FROM candidates c JOIN job j ON j.id = c.id LEFT JOIN job_fairness f ON f.key = c.fair_key
+    SELECT j.id, j.fair_key, j.concurrency_key, j.concurrency_limit, c.prio, c.r, c.served_at, c.run_at
+    FROM candidates c JOIN job j ON j.id = c.id
     WHERE j.status = 'queued' AND j.run_at <= now()
-    ORDER BY c.prio, c.r, COALESCE(f.served_at, '-infinity'), c.run_at
+    ORDER BY c.prio, c.r, c.served_at, c.run_at
     LIMIT GREATEST(0, $3 - (SELECT count(*) FROM expired))
     FOR UPDATE OF j SKIP LOCKED
   ),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineJob } from '../../src/jobs/catalog.js';
+import { MAX_KEYS_PER_CLAIM } from '../../src/jobs/claim.js';
 import { claim, complete, enqueue } from '../../src/jobs/queue.js';
 import type { Database } from '../../src/store/database.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -101,6 +102,24 @@ describe('fair claiming by key', () => {
     const now = (await enqueue(db.prisma, work, { n: 3 }, { workspaceId: 'ws-now' }))!;
     const claimed = await claim(db.sql, 'w', [work.name], 5);
     expect(claimed.map((j) => j.id)).toEqual([now]);
+  });
+
+  it('still serves every key when more keys have due work than one claim looks at', async () => {
+    const keys = MAX_KEYS_PER_CLAIM + 44;
+    await db.sql.query(
+      `INSERT INTO job (id, workspace_id, fair_key, name, payload, status, run_at, max_attempts, lease_seconds)
+       SELECT 'job_k' || lpad(k::text, 4, '0'), 'ws-' || k, 'ws-' || k, $1, jsonb_build_object('n', k), 'queued',
+              now() - interval '1 second', 3, 20
+       FROM generate_series(1, $2::int) k`,
+      [work.name, keys],
+    );
+    const seen = new Set<string>();
+    for (let i = 0; i < keys; i++) {
+      const jobs = await claim(db.sql, 'w', [work.name], 16);
+      if (jobs.length === 0) break;
+      for (const j of jobs) seen.add(j.workspace_id!);
+    }
+    expect(seen.size).toBe(keys);
   });
 
   it('drains a backlog to the end, every job once', async () => {
