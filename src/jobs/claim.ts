@@ -9,14 +9,15 @@
  * 4. the `normal` lane (first attempts);
  * 5. the `retry` lane, on every other claim.
  *
- * Within a lane, jobs are taken round robin across fairness keys: the 1st due job of every key, then the
- * 2nd of every key …, the oldest first within a round. A key's backlog therefore never delays another
- * key's next job by more than one claim. To find the keys without reading their backlogs, the statement
- * walks `job_claim_idx` (five-minute bucket of run_at, lane, fair_key, run_at) WHERE status = 'queued'
- * with a recursive CTE, one index probe per (bucket, lane, key) due so far (a loose index scan), then
- * reads at most 2 × `limit` jobs of each from the same index. Buckets after the current one are never
- * visited, so keys whose jobs are all due later (a cache refresh next week) cost nothing. The cost grows
- * with the number of keys that have due work, not with the size of any backlog (bench/claim.bench.ts).
+ * Within a lane, keys take turns: the keys with due work are ordered by when a job of theirs was last
+ * claimed (`job_fairness`, never first), then by their oldest due job; the 1st job of each of them comes
+ * before the 2nd of any. A key's backlog therefore never delays another key's next job by more than one
+ * claim, however old that backlog is. To find the keys without reading their backlogs, the statement walks
+ * `job_claim_idx` (five-minute bucket of run_at, lane, fair_key, run_at) WHERE status = 'queued' with a
+ * recursive CTE: one index probe per (bucket, lane, key) due so far (a loose index scan), at most
+ * MAX_KEYS_PER_CLAIM of them. Buckets after the current one are never visited, so keys whose jobs are all
+ * due later (a cache refresh next week) cost nothing. The cost grows with the number of keys that have due
+ * work (bounded by the cap), not with the size of any backlog (bench/claim.bench.ts).
  *
  * Candidates are read without locks, then locked in claim order with SKIP LOCKED, skipped rows not
  * counting towards the limit, so two workers claiming at once take different jobs (a job another worker
