@@ -73,6 +73,9 @@ export const MAX_KEYS_PER_CLAIM = 256;
  *    many as the claim needs, so a worker racing another for the same keys still finds unlocked jobs.
  * 3. `candidates`: up to 2 × limit due jobs of each winner (of the names asked for), ranked within their
  *    key (`r`): the 1st job of every winner comes before the 2nd of any.
+ * The walk does not look at job names: a key whose due jobs are all of names this worker does not run
+ * can take a winner's place without yielding a job. Every worker registers every job type (deps.ts), so
+ * that only happens in tests that run a few names.
  */
 const CANDIDATE_CTES = `
   keys(b, lane, fair_key, head_at, n) AS (
