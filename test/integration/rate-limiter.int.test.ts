@@ -74,6 +74,7 @@ describe('PostgreSQL rate limiter', () => {
 
   it('makes acquire wait for the reserved slot, reports the wait, and lets a waiting caller abort', async () => {
     const waits: number[] = [];
+    const grants: Grant[] = [];
     let clockMs = 0;
     const a = createRateLimiter({
       db: db.prisma,
@@ -82,12 +83,18 @@ describe('PostgreSQL rate limiter', () => {
         clockMs += ms;
       },
       monotonicMs: () => clockMs,
+      onGrant: (_, g) => void grants.push(g),
     });
     const reported: number[] = [];
     for (let i = 0; i < 3; i++) reported.push(await a.acquire('ws-acquire', 5));
-    // The first call is due at once; the next ones wait about 200 ms each on the database clock.
+    // Each call sleeps until its slot (rounded up to whole ms), the slots 200 ms apart on the database
+    // clock; the first is due at once. (How long the next ones wait depends on how fast the database
+    // answered in between, so the waits are checked against the grants, not against 200 ms.)
+    expect(grants).toHaveLength(3);
+    expect(waits).toEqual(grants.map((g) => Math.ceil(g.waitUs / 1000)));
     expect(waits[0]).toBeLessThanOrEqual(1);
-    expect(waits[2]).toBeGreaterThan(150);
+    expect(grants[1]!.slotUs - grants[0]!.slotUs).toBeGreaterThanOrEqual(200_000);
+    expect(grants[2]!.slotUs - grants[1]!.slotUs).toBeGreaterThanOrEqual(200_000);
     expect(reported).toEqual(waits);
 
     const real = createRateLimiter({ db: db.prisma });
