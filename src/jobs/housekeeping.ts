@@ -8,7 +8,7 @@ const DAY_MS = 86_400_000;
  */
 export const jobsPruneJob = definePeriodicJob('jobs.prune', {
   intervalMs: 60 * 60 * 1_000,
-  leaseSeconds: 300,
+  leaseSeconds: 20,
   maxAttempts: 5,
 });
 

@@ -5,24 +5,29 @@ import type { Sql as PlainSql } from '../store/database.js';
 import type { Tx } from '../store/tx.js';
 import type { JobDefinition } from './catalog.js';
 
-export type EnqueueOptions = { workspaceId?: string | null; runAt?: Date; dedupeKey?: string };
+export { type ClaimOptions, type ClaimedJob, type Lane, claim } from './claim.js';
 
-export type ClaimedJob = {
-  id: string;
-  name: string;
-  payload: unknown;
-  workspace_id: string | null;
-  attempts: number;
-  max_attempts: number;
-  lease_seconds: number;
+export type EnqueueOptions = {
+  workspaceId?: string | null;
+  runAt?: Date;
+  dedupeKey?: string;
+  /**
+   * `interactive` for work a person is waiting on (an admin's "send test", "retry now"): claimed before
+   * everything else. Default `normal`. (`retry` is the queue's own: a job requeued after a failed attempt.)
+   */
+  lane?: 'interactive' | 'normal';
+  /** Jobs are claimed round robin across fairness keys. Default: the workspace id ('' without one). */
+  fairnessKey?: string;
+  /** At most `limit` jobs with this key run at once, across all instances (e.g. one outbound endpoint). */
+  concurrency?: { key: string; limit: number };
 };
 
 type Sql = Pick<PrismaClient, '$queryRaw' | '$executeRaw'> | Tx;
 
 /**
  * Adds a job. Call it with the transaction that makes the change the job is about (transactional outbox):
- * the job exists if and only if that change committed. With a dedupe key, a second enqueue is a no-op
- * and returns null.
+ * the job exists if and only if that change committed. The payload is parsed with the definition's
+ * schema first. With a dedupe key, a second enqueue is a no-op and returns null.
  */
 export async function enqueue<S extends z.ZodType>(
   db: Sql,
@@ -31,74 +36,58 @@ export async function enqueue<S extends z.ZodType>(
   opts: EnqueueOptions = {},
 ): Promise<string | null> {
   const parsed = def.schema.parse(payload);
+  const { concurrency } = opts;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency.limit) || concurrency.limit < 1))
+    throw new Error(`job ${def.name}: concurrency limit must be a whole number ≥ 1`);
   const id = newSortableId('job');
+  const workspaceId = opts.workspaceId ?? null;
   const rows = await db.$queryRaw<{ id: string }[]>`
-    INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds, dedupe_key)
-    VALUES (${id}, ${opts.workspaceId ?? null}, ${def.name}, ${JSON.stringify(parsed)}::jsonb, 'queued',
-            ${opts.runAt ?? new Date()}, ${def.maxAttempts}, ${def.leaseSeconds}, ${opts.dedupeKey ?? null})
+    INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds, dedupe_key,
+                     lane, fair_key, concurrency_key, concurrency_limit)
+    VALUES (${id}, ${workspaceId}, ${def.name}, ${JSON.stringify(parsed)}::jsonb, 'queued',
+            ${opts.runAt ?? new Date()}, ${def.maxAttempts}, ${def.leaseSeconds}, ${opts.dedupeKey ?? null},
+            ${opts.lane ?? 'normal'}::"JobLane", ${opts.fairnessKey ?? workspaceId ?? ''},
+            ${concurrency?.key ?? null}, ${concurrency?.limit ?? null}::int)
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id`;
   return rows[0]?.id ?? null;
 }
 
 /**
- * Plain SQL for the worker's own statements (claim, complete, fail, heartbeat): no Prisma per job, and
- * each statement prepared once per connection on a server.
+ * The worker's own statements (complete, fail, reschedule, heartbeat) are plain SQL prepared once per
+ * connection, like the claim. Each one that ends a run gives the job's concurrency slot back in the same
+ * statement, and only when it really ended the holder's run (so exactly once).
  */
 type Query = Pick<PlainSql, 'prepared'>;
 
-const CLAIM = `
-  WITH expired AS (
-    SELECT id FROM job
-    WHERE status = 'running' AND locked_until < now() AND name = ANY($2::text[])
-    ORDER BY locked_until LIMIT $3 FOR UPDATE SKIP LOCKED
-  ), due AS (
-    SELECT id FROM job
-    WHERE status = 'queued' AND run_at <= now() AND name = ANY($2::text[])
-    ORDER BY run_at LIMIT $3 FOR UPDATE SKIP LOCKED
-  ), picked AS (
-    SELECT id FROM expired UNION ALL SELECT id FROM due LIMIT $3
+/** Appended to a statement whose CTE `done` returns the finished job's concurrency_key. */
+const RELEASE_SLOT = `,
+  released AS (
+    UPDATE job_concurrency c SET running = GREATEST(c.running - 1, 0), updated_at = now()
+    FROM done WHERE c.key = done.concurrency_key
+    RETURNING 1
   )
-  UPDATE job SET
-    status = 'running',
-    locked_by = $1,
-    locked_until = now() + (lease_seconds * interval '1 second'),
-    attempts = attempts + 1,
-    updated_at = now()
-  WHERE id IN (SELECT id FROM picked)
-  RETURNING id, name, payload, workspace_id, attempts, max_attempts, lease_seconds`;
-
-/**
- * Claims up to `limit` due jobs: first those running with an expired lease (their worker died), then
- * queued ones whose run_at has passed, oldest first. Each kind is read in index order and stops after
- * `limit` rows, so a claim costs the same with a backlog of a million jobs as with ten (a single query
- * over both kinds had to sort the whole backlog: 36 ms a claim at 100 000 queued jobs, 0.25 ms now).
- * SKIP LOCKED lets any number of workers poll at once.
- */
-export async function claim(
-  sql: Query,
-  workerId: string,
-  names: string[],
-  limit: number,
-): Promise<ClaimedJob[]> {
-  if (names.length === 0 || limit <= 0) return [];
-  return sql.prepared<ClaimedJob>('job_claim_v2', CLAIM, [workerId, names, limit]);
-}
+  SELECT id FROM done`;
 
 /** Only the lease holder may finish a job. False means the lease was lost: log it, never throw. */
 export async function complete(sql: Query, jobId: string, workerId: string): Promise<boolean> {
   const rows = await sql.prepared(
-    'job_complete_v1',
-    `UPDATE job SET status = 'succeeded', locked_by = NULL, locked_until = NULL, last_error = NULL,
-                    finished_at = now(), updated_at = now()
-     WHERE id = $1 AND locked_by = $2 AND status = 'running'
-     RETURNING id`,
+    'job_complete_v2',
+    `WITH done AS (
+       UPDATE job SET status = 'succeeded', locked_by = NULL, locked_until = NULL, last_error = NULL,
+                      finished_at = now(), updated_at = now()
+       WHERE id = $1 AND locked_by = $2 AND status = 'running'
+       RETURNING id, concurrency_key
+     )${RELEASE_SLOT}`,
     [jobId, workerId],
   );
   return rows.length === 1;
 }
 
-/** Records a failure: back to `queued` at retryAt, or `dead` when retryAt is null. */
+/**
+ * Records a failed attempt: back to `queued` in the retry lane, due at retryAt, or `dead` when retryAt is
+ * null. The attempt stays counted.
+ */
 export async function fail(
   sql: Query,
   jobId: string,
@@ -110,25 +99,47 @@ export async function fail(
   const rows =
     retryAt === null
       ? await sql.prepared(
-          'job_fail_dead_v1',
-          `UPDATE job SET status = 'dead', locked_by = NULL, locked_until = NULL, last_error = $3,
-                          finished_at = now(), updated_at = now()
-           WHERE id = $1 AND locked_by = $2 AND status = 'running'
-           RETURNING id`,
+          'job_fail_dead_v2',
+          `WITH done AS (
+             UPDATE job SET status = 'dead', locked_by = NULL, locked_until = NULL, last_error = $3,
+                            finished_at = now(), updated_at = now()
+             WHERE id = $1 AND locked_by = $2 AND status = 'running'
+             RETURNING id, concurrency_key
+           )${RELEASE_SLOT}`,
           [jobId, workerId, message],
         )
       : await sql.prepared(
-          'job_fail_retry_v1',
-          `UPDATE job SET status = 'queued', locked_by = NULL, locked_until = NULL, last_error = $3,
-                          run_at = $4::timestamptz, updated_at = now()
-           WHERE id = $1 AND locked_by = $2 AND status = 'running'
-           RETURNING id`,
+          'job_fail_retry_v2',
+          `WITH done AS (
+             UPDATE job SET status = 'queued', lane = 'retry', locked_by = NULL, locked_until = NULL,
+                            last_error = $3, run_at = $4::timestamptz, updated_at = now()
+             WHERE id = $1 AND locked_by = $2 AND status = 'running'
+             RETURNING id, concurrency_key
+           )${RELEASE_SLOT}`,
           [jobId, workerId, message, retryAt.toISOString()],
         );
   return rows.length === 1;
 }
 
-/** Extends the lease of a long-running job. False means another worker has taken it over. */
+/**
+ * Puts a claimed job back, due at `at`, WITHOUT using an attempt (the claim counted one; this gives it
+ * back) and in the lane it was in: it waited for something (a rate limit, a slot) and did not run.
+ */
+export async function reschedule(sql: Query, jobId: string, workerId: string, at: Date): Promise<boolean> {
+  const rows = await sql.prepared(
+    'job_reschedule_v1',
+    `WITH done AS (
+       UPDATE job SET status = 'queued', attempts = GREATEST(attempts - 1, 0), locked_by = NULL,
+                      locked_until = NULL, run_at = $3::timestamptz, updated_at = now()
+       WHERE id = $1 AND locked_by = $2 AND status = 'running'
+       RETURNING id, concurrency_key
+     )${RELEASE_SLOT}`,
+    [jobId, workerId, at.toISOString()],
+  );
+  return rows.length === 1;
+}
+
+/** Extends the lease of a running job. False means another worker has taken it over. */
 export async function heartbeat(sql: Query, jobId: string, workerId: string): Promise<boolean> {
   const rows = await sql.prepared(
     'job_heartbeat_v1',
@@ -140,12 +151,31 @@ export async function heartbeat(sql: Query, jobId: string, workerId: string): Pr
   return rows.length === 1;
 }
 
-/** Puts a dead (or failed) job back in the queue with a fresh attempt budget. */
-export async function redrive(db: Sql, jobId: string, workspaceId: string): Promise<boolean> {
+/**
+ * Puts a dead (or failed) job back in the queue with a fresh attempt budget, due now. An admin asked for
+ * it, so by default it goes to the interactive lane.
+ */
+export async function redrive(
+  db: Sql,
+  jobId: string,
+  workspaceId: string,
+  lane: 'interactive' | 'normal' = 'interactive',
+): Promise<boolean> {
   const n = await db.$executeRaw`
     UPDATE job SET status = 'queued', attempts = 0, run_at = now(), last_error = NULL, finished_at = NULL,
-                   updated_at = now()
+                   lane = ${lane}::"JobLane", updated_at = now()
     WHERE id = ${jobId} AND workspace_id = ${workspaceId} AND status IN ('dead', 'failed')`;
+  return n === 1;
+}
+
+/**
+ * "Retry now": a queued job of the workspace waiting for its next attempt (or scheduled later) becomes due
+ * now, in the interactive lane. Its attempts are unchanged. False when it is not queued.
+ */
+export async function runNow(db: Sql, jobId: string, workspaceId: string): Promise<boolean> {
+  const n = await db.$executeRaw`
+    UPDATE job SET run_at = LEAST(run_at, now()), lane = 'interactive', updated_at = now()
+    WHERE id = ${jobId} AND workspace_id = ${workspaceId} AND status = 'queued'`;
   return n === 1;
 }
 
@@ -153,6 +183,7 @@ export async function redrive(db: Sql, jobId: string, workspaceId: string): Prom
  * Deletes finished jobs: succeeded ones finished before `succeededBefore`, dead ones before `deadBefore`.
  * Queued and running jobs are never touched. In chunks, so a large backlog never holds one long
  * transaction. (`run_at` never follows `finished_at`, so its condition only lets the index narrow the scan.)
+ * Also drops concurrency rows idle for an hour (no job of theirs running) and fairness rows idle for a day.
  */
 export async function pruneFinished(
   db: Sql,
@@ -169,6 +200,13 @@ export async function pruneFinished(
            OR (status = 'dead' AND run_at < ${deadBefore} AND finished_at < ${deadBefore})
         LIMIT ${chunk})`;
     total += n;
-    if (n < chunk) return total;
+    if (n < chunk) break;
   }
+  // A claim that takes a slot meanwhile either sees the row gone and inserts it again, or makes this
+  // delete's re-check of `running = 0` fail: no slot is lost either way.
+  await db.$executeRaw`
+    DELETE FROM job_concurrency WHERE running = 0 AND updated_at < now() - interval '1 hour'`;
+  // A key not served for a day counts as never served: it goes first next time, as it would anyway.
+  await db.$executeRaw`DELETE FROM job_fairness WHERE served_at < now() - interval '1 day'`;
+  return total;
 }

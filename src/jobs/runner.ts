@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Clock } from '../platform/clock.js';
 import { randomId } from '../platform/ids.js';
-import { type JobDefinition, PermanentJobError } from './catalog.js';
 import type { Sql } from '../store/database.js';
-import { type ClaimedJob, claim, complete, fail, heartbeat } from './queue.js';
+import { type JobDefinition, PermanentJobError, Reschedule, RetryAt } from './catalog.js';
+import { type ClaimedJob, claim, complete, fail, heartbeat, reschedule } from './queue.js';
 
 export type JobContext = {
   jobId: string;
@@ -39,8 +39,11 @@ export class JobRegistry {
   }
 }
 
+/** Of every runner's claims, the share that takes due retries before first attempts (see claim.ts). */
+export const DEFAULT_RETRY_SHARE = 0.25;
+
 export type RunnerOptions = {
-  /** Plain SQL: the worker's claim, complete, fail and heartbeat statements. */
+  /** Plain SQL: the worker's claim, complete, fail, reschedule and heartbeat statements. */
   sql: Pick<Sql, 'prepared'>;
   registry: JobRegistry;
   log: Logger;
@@ -48,6 +51,10 @@ export type RunnerOptions = {
   concurrency: number;
   pollIntervalMs: number;
   random?: () => number;
+  /** Share of claims that serve the retry lane before first attempts (0..1). Default 0.25. */
+  retryShare?: number;
+  /** How far a job whose concurrency key is full is pushed back, ms. Default 1 000. */
+  capWaitMs?: number;
 };
 
 export type Runner = {
@@ -62,6 +69,8 @@ export type Runner = {
 export function createRunner(opts: RunnerOptions): Runner {
   const workerId = `${hostname()}:${process.pid}:${randomId(6)}`;
   const random = opts.random ?? Math.random;
+  const retryShare = Math.min(1, Math.max(0, opts.retryShare ?? DEFAULT_RETRY_SHARE));
+  let retryCredit = 0;
   const inFlight = new Map<string, Promise<void>>();
   let shutdown = new AbortController();
   let running = false;
@@ -77,11 +86,21 @@ export function createRunner(opts: RunnerOptions): Runner {
 
   async function execute(job: ClaimedJob): Promise<void> {
     const entry = opts.registry.get(job.name);
-    const log = opts.log.child({ jobId: job.id, job: job.name, attempt: job.attempts });
+    const log = opts.log.child({ jobId: job.id, job: job.name, attempt: job.attempts, lane: job.lane });
     if (entry === undefined) return; // claim() only asks for registered names
+    if (job.attempts > job.max_attempts) {
+      // Taken over after its worker died during the last attempt: a job that kills its worker must not
+      // be retried forever.
+      await fail(opts.sql, job.id, workerId, 'lease expired during the last attempt', null).catch(
+        (err: unknown) => log.error({ err }, 'could not record job failure'),
+      );
+      log.error('job lease expired during its last attempt; dead');
+      return;
+    }
     const lost = new AbortController();
     const signal = AbortSignal.any([shutdown.signal, lost.signal]);
-    // Renew the lease at half its length, so a long job keeps it and a dead worker loses it.
+    // Renew the lease every third of its length: a live worker survives two missed beats, a dead one
+    // loses its jobs within one lease.
     const beat = setInterval(
       () => {
         heartbeat(opts.sql, job.id, workerId)
@@ -90,7 +109,7 @@ export function createRunner(opts: RunnerOptions): Runner {
           })
           .catch((err: unknown) => log.warn({ err }, 'job heartbeat failed'));
       },
-      (job.lease_seconds * 1_000) / 2,
+      (job.lease_seconds * 1_000) / 3,
     );
     const started = Date.now();
     try {
@@ -106,31 +125,52 @@ export function createRunner(opts: RunnerOptions): Runner {
       if (ok) log.info({ durationMs: Date.now() - started }, 'job succeeded');
       else log.warn('job finished after its lease was lost');
     } catch (err) {
-      const permanent = err instanceof PermanentJobError || (err instanceof Error && err.name === 'ZodError');
-      const exhausted = job.attempts >= job.max_attempts;
-      const retryAt =
-        permanent || exhausted
-          ? null
-          : new Date(
-              opts.clock.now().getTime() +
-                entry.def.backoffSeconds(job.attempts) * 1_000 * (0.9 + random() * 0.2),
-            );
-      const message = err instanceof Error ? err.message : String(err);
-      await fail(opts.sql, job.id, workerId, message, retryAt).catch((e: unknown) =>
-        log.error({ err: e }, 'could not record job failure'),
-      );
-      if (retryAt === null) log.error({ err }, 'job failed permanently');
-      else log.warn({ err, nextRunAt: retryAt }, 'job failed, retry scheduled');
+      await settle(job, entry.def, err, log);
     } finally {
       clearInterval(beat);
     }
+  }
+
+  /** Records how an attempt that threw ends: rescheduled (not counted), retried, or dead. */
+  async function settle(job: ClaimedJob, def: JobDefinition, err: unknown, log: Logger): Promise<void> {
+    const recorded = (p: Promise<boolean>) =>
+      p.catch((e: unknown) => {
+        log.error({ err: e }, 'could not record job outcome');
+        return false;
+      });
+    if (err instanceof Reschedule) {
+      await recorded(reschedule(opts.sql, job.id, workerId, err.at));
+      log.info({ nextRunAt: err.at, reason: err.reason }, 'job rescheduled');
+      return;
+    }
+    const permanent = err instanceof PermanentJobError || (err instanceof Error && err.name === 'ZodError');
+    const exhausted = job.attempts >= job.max_attempts;
+    const retryAt =
+      permanent || exhausted
+        ? null
+        : err instanceof RetryAt
+          ? err.at
+          : new Date(
+              opts.clock.now().getTime() + def.backoffSeconds(job.attempts) * 1_000 * (0.9 + random() * 0.2),
+            );
+    const message = err instanceof Error ? err.message : String(err);
+    await recorded(fail(opts.sql, job.id, workerId, message, retryAt));
+    if (retryAt === null) log.error({ err }, 'job failed permanently');
+    else log.warn({ err, nextRunAt: retryAt }, 'job failed, retry scheduled');
   }
 
   /** Claims what there is room for. True when it filled every free slot: more may be waiting. */
   async function tick(): Promise<boolean> {
     const free = opts.concurrency - inFlight.size;
     if (free <= 0) return false;
-    const jobs = await claim(opts.sql, workerId, opts.registry.names(), free);
+    // Credit for the retry lane's reserved share: every 1/share-th claim serves due retries first.
+    retryCredit += retryShare;
+    const retriesFirst = retryCredit >= 1;
+    if (retriesFirst) retryCredit -= 1;
+    const jobs = await claim(opts.sql, workerId, opts.registry.names(), free, {
+      retriesFirst,
+      capWaitMs: opts.capWaitMs ?? 1_000,
+    });
     for (const job of jobs) {
       const p = execute(job).finally(() => {
         inFlight.delete(job.id);
@@ -143,6 +183,11 @@ export function createRunner(opts: RunnerOptions): Runner {
 
   async function run(): Promise<void> {
     while (running) {
+      // Give the event loop a turn before every claim. On PGlite a query never waits for I/O (it resolves
+      // in the microtask queue), so a runner kept busy by jobs that enqueue jobs would otherwise starve
+      // timers and HTTP for as long as the work lasts.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!running) break;
       let full = false;
       missedWake = false;
       try {

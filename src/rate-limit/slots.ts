@@ -5,6 +5,6 @@ import type { Tx } from '../store/tx.js';
  * workspace purge. A key that is used again simply starts a new row.
  */
 export async function forgetRateLimitKey(key: string, tx: Tx): Promise<number> {
-  const n = await tx.$executeRaw`DELETE FROM rate_limit_slot WHERE workspace_id = ${key}`;
+  const n = await tx.$executeRaw`DELETE FROM rate_limit_slot WHERE key = ${key}`;
   return n;
 }

@@ -404,7 +404,7 @@ describe('admin API', () => {
     await installAgainstFake(t, fake, W.purge, FAST);
     await finishedRun(W.purge);
     expect(await t.db.prisma.cachedEntity.count({ where: { workspaceId: W.purge } })).toBeGreaterThan(0);
-    expect(await t.db.prisma.rateLimitSlot.count({ where: { workspaceId: W.purge } })).toBe(1);
+    expect(await t.db.prisma.rateLimitSlot.count({ where: { key: W.purge } })).toBe(1);
     await postLifecycle(t, '/lifecycle/deleted', {
       addonId: ADDON_ID,
       workspaceId: W.purge,
@@ -417,7 +417,7 @@ describe('admin API', () => {
     expect(await t.db.prisma.cachedEntity.count({ where: { workspaceId: W.purge } })).toBe(0);
     expect(await t.db.prisma.bootstrapRun.count({ where: { workspaceId: W.purge } })).toBe(0);
     expect(await t.db.prisma.bootstrapOperation.count({ where: { workspaceId: W.purge } })).toBe(0);
-    expect(await t.db.prisma.rateLimitSlot.count({ where: { workspaceId: W.purge } })).toBe(0);
+    expect(await t.db.prisma.rateLimitSlot.count({ where: { key: W.purge } })).toBe(0);
   });
 });
 

@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const echoJob = defineJob('test.echo', {
   schema: z.object({ n: z.number() }),
-  leaseSeconds: 30,
+  leaseSeconds: 20,
   maxAttempts: 3,
 });
 
@@ -70,7 +70,7 @@ describe('job queue', () => {
     const stuck = (await enqueue(db.prisma, echoJob, { n: 1 }, { runAt: new Date(now - 60_000) }))!;
     const newer = (await enqueue(db.prisma, echoJob, { n: 3 }, { runAt: new Date(now - 1_000) }))!;
     const older = (await enqueue(db.prisma, echoJob, { n: 2 }, { runAt: new Date(now - 2_000) }))!;
-    const other = defineJob('test.other', { schema: z.object({}), leaseSeconds: 30, maxAttempts: 1 });
+    const other = defineJob('test.other', { schema: z.object({}), leaseSeconds: 20, maxAttempts: 1 });
     await enqueue(db.prisma, other, {}, { runAt: new Date(now - 120_000) });
     expect((await claim(db.sql, 'dead-worker', ['test.echo'], 1)).map((j) => j.id)).toEqual([stuck]);
     // Its worker died; the job is no longer the oldest by run_at, but an expired lease goes first.
@@ -110,7 +110,7 @@ describe('job runner', () => {
     const registry = new JobRegistry().register(
       defineJob('test.flaky', {
         schema: z.object({ n: z.number() }),
-        leaseSeconds: 30,
+        leaseSeconds: 20,
         maxAttempts: 3,
         backoffSeconds: () => 0,
       }),
@@ -146,7 +146,7 @@ describe('job runner', () => {
   it('does not sleep through a job enqueued while it was claiming', async () => {
     const def = defineJob('test.quick', {
       schema: z.object({ n: z.number() }),
-      leaseSeconds: 30,
+      leaseSeconds: 20,
       maxAttempts: 1,
     });
     const done: number[] = [];
@@ -191,7 +191,7 @@ describe('job runner', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let finished = false;
-    const def = defineJob('test.slow', { schema: z.object({}), leaseSeconds: 30, maxAttempts: 1 });
+    const def = defineJob('test.slow', { schema: z.object({}), leaseSeconds: 20, maxAttempts: 1 });
     const registry = new JobRegistry().register(def, async () => {
       await gate;
       finished = true;

@@ -7,7 +7,7 @@ import { type TestApp, buildTestApp, manualClock } from '../helpers/build-test-a
 const DAY = 86_400_000;
 const echoJob = defineJob('test.echo', {
   schema: z.object({ n: z.number() }),
-  leaseSeconds: 30,
+  leaseSeconds: 20,
   maxAttempts: 3,
 });
 const clock = manualClock(new Date('2026-12-01T10:00:00.000Z'));

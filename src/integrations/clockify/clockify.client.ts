@@ -33,8 +33,8 @@ export type ClockifyConnection = ClockifyBaseUrls & {
 
 /** The one limiter method the client needs (a no-op in unit tests); `pause` shares a 429's Retry-After. */
 export type ClientLimiter = {
-  acquire(workspaceId: string, ratePerSecond: number, signal?: AbortSignal): Promise<void>;
-  pause?(workspaceId: string, seconds: number): Promise<void>;
+  acquire(key: string, ratePerSecond: number, signal?: AbortSignal): Promise<unknown>;
+  pause?(key: string, seconds: number): Promise<void>;
 };
 
 export type ClockifyClientOptions = {

@@ -1,5 +1,6 @@
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { JobDefinition } from '../../jobs/catalog.js';
+import { insertJobsParams, insertJobsSql } from '../../jobs/insert-sql.js';
 import { newId, newSortableId } from '../../platform/ids.js';
 import type { Sql } from '../../store/database.js';
 import type { Tx } from '../../store/tx.js';
@@ -55,7 +56,7 @@ export type EventFilter = {
  * as arrays, which a server receives in binary form (store/pg-binary-array.ts): the raw bodies as bytes,
  * no base64, no JSON document to parse, no escaping in the driver.
  */
-const INSERT_BATCH_NAME = 'ingest_insert_batch_v4';
+const INSERT_BATCH_NAME = 'ingest_insert_batch_v5';
 /**
  * `liveWorkspaces` is the installations module's SELECT (installations.repo.ts, liveWorkspacesSql): the
  * text that reads `installation` lives with its owner; this statement only embeds it.
@@ -91,17 +92,15 @@ const insertBatchSql = (liveWorkspaces: string) => `
           ON CONFLICT (workspace_id, source_key, dedup_key) DO NOTHING
           RETURNING id, workspace_id, job_id
         ),
-        jobs AS (
-          -- One event.process job per workspace per batch, not one per event: a job row and its five index
-          -- entries per event cost more than the event itself (bench/ingest.bench.ts, docs/ingestion.md).
-          INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds)
-          SELECT job_id, workspace_id, $13::text,
-                 jsonb_build_object('workspaceId', workspace_id, 'eventIds', jsonb_agg(id)),
-                 'queued', now(), $14::int, $15::int
-          FROM ins WHERE job_id IS NOT NULL
-          GROUP BY job_id, workspace_id
-          RETURNING id
-        )
+        -- One event.process job per workspace per batch, not one per event: a job row and its five index
+        -- entries per event cost more than the event itself (bench/ingest.bench.ts, docs/ingestion.md).
+        jobs AS (${insertJobsSql(
+          `SELECT job_id AS id, workspace_id,
+                  jsonb_build_object('workspaceId', workspace_id, 'eventIds', jsonb_agg(id)) AS payload
+           FROM ins WHERE job_id IS NOT NULL
+           GROUP BY job_id, workspace_id`,
+          13,
+        )})
         SELECT id, job_id FROM ins`;
 
 /** Moves up to $1 pending counter increments into the totals, in one statement (so exactly once). */
@@ -236,9 +235,7 @@ export function createEventsRepo(
           text((e) => JSON.stringify(e.verification)),
           sql.textArray(jobIds),
           text((e) => e.receivedAt.toISOString()),
-          job.name,
-          job.maxAttempts,
-          job.leaseSeconds,
+          ...insertJobsParams(job),
         ],
       );
       const byId = new Map(inserted.map((r) => [r.id, r.job_id]));

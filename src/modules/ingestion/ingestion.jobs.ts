@@ -11,7 +11,7 @@ export const STATS_FOLD_INTERVAL_MS = 60 * 1_000;
  */
 export const eventProcessJob = defineJob('event.process', {
   schema: z.object({ workspaceId: z.string(), eventIds: z.array(z.string()).min(1).max(1_000) }),
-  leaseSeconds: 120,
+  leaseSeconds: 20,
   maxAttempts: 10,
 });
 
@@ -21,7 +21,7 @@ export const eventProcessJob = defineJob('event.process', {
  */
 export const webhookRetentionJob = definePeriodicJob('webhooks.retention', {
   intervalMs: RETENTION_INTERVAL_MS,
-  leaseSeconds: 300,
+  leaseSeconds: 20,
   maxAttempts: 5,
 });
 
@@ -31,7 +31,7 @@ export const webhookRetentionJob = definePeriodicJob('webhooks.retention', {
  */
 export const webhookStatsFoldJob = definePeriodicJob('webhooks.stats.fold', {
   intervalMs: STATS_FOLD_INTERVAL_MS,
-  leaseSeconds: 120,
+  leaseSeconds: 20,
   maxAttempts: 5,
 });
 

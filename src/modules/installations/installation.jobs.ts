@@ -7,14 +7,14 @@ import { defineJob } from '../../jobs/catalog.js';
  */
 export const installationSetupJob = defineJob('installation.setup', {
   schema: z.object({ workspaceId: z.string() }),
-  leaseSeconds: 120,
+  leaseSeconds: 20,
   maxAttempts: 8,
 });
 
 /** Runs after DELETED: removes every row the workspace left behind, in batches. */
 export const workspacePurgeJob = defineJob('workspace.purge', {
   schema: z.object({ workspaceId: z.string(), deletedAt: z.iso.datetime() }),
-  leaseSeconds: 300,
+  leaseSeconds: 20,
   maxAttempts: 20,
   // It waits for the workspace's running jobs to finish; retry soon, then less often.
   backoffSeconds: (attemptsMade) => Math.min(2 ** attemptsMade, 300),
@@ -32,6 +32,6 @@ export const clockifyWebhooksDeregisterJob = defineJob('clockify.webhooks.deregi
     /** Installation token ciphertext (AES-256-GCM), scrubbed from the row once the job has run. */
     tokenEncrypted: z.string().optional(),
   }),
-  leaseSeconds: 120,
+  leaseSeconds: 20,
   maxAttempts: 3,
 });

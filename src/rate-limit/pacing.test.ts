@@ -7,7 +7,8 @@ import {
   pauseUntil,
   reserveSlot,
   slotIntervalUs,
-} from './token-bucket.js';
+  withinQueue,
+} from './pacing.js';
 
 const ONE = 1_000_000;
 
@@ -129,5 +130,42 @@ describe('window counters', () => {
     // Full bucket of 10 spent at t = 0.9 s, refilled 10 more by t = 1.9 s.
     const classic = [...new Array<number>(10).fill(900_000), ...new Array<number>(10).fill(1_000_000)];
     expect(maxInSlidingWindow(classic)).toBe(20);
+  });
+});
+
+describe('withinQueue (priority)', () => {
+  it('lets background calls book only while fewer than queueSlots slots are ahead', () => {
+    expect(withinQueue(undefined, 0, 10, 4)).toBe(true);
+    expect(withinQueue({ nextSlotUs: 400_000 }, 0, 10, 4)).toBe(true);
+    expect(withinQueue({ nextSlotUs: 400_001 }, 0, 10, 4)).toBe(false);
+    expect(withinQueue({ nextSlotUs: 10 ** 12 }, 0, 10, Infinity)).toBe(true);
+  });
+
+  it('keeps an interactive call within queueSlots + 1 periods of a busy key, and the sum under the rate', () => {
+    // Twenty background callers ask every 10 ms for two simulated seconds; each books only when the queue
+    // has room. An interactive call arrives every 350 ms and always books.
+    const rate = 10;
+    const interval = slotIntervalUs(rate);
+    let state: PacingState | undefined;
+    const grants: number[] = [];
+    let worstInteractiveWait = 0;
+    for (let now = 0; now < 2 * ONE; now += 10_000) {
+      for (let caller = 0; caller < 20; caller++) {
+        if (!withinQueue(state, now, rate, 4)) break;
+        const r = reserveSlot(state, now, rate);
+        state = r.state;
+        grants.push(r.slotUs);
+      }
+      if (now % 350_000 === 0) {
+        const r = reserveSlot(state, now, rate);
+        state = r.state;
+        grants.push(r.slotUs);
+        worstInteractiveWait = Math.max(worstInteractiveWait, r.waitUs);
+      }
+    }
+    expect(worstInteractiveWait).toBeGreaterThan(3 * interval);
+    expect(worstInteractiveWait).toBeLessThanOrEqual(5 * interval);
+    expect(maxInSlidingWindow(grants)).toBeLessThanOrEqual(rate);
+    expect(maxInAlignedWindow(grants)).toBeLessThanOrEqual(rate);
   });
 });

@@ -1,21 +1,25 @@
 /**
- * Rate-limit maths for calls to Clockify, as pure functions over integer microseconds.
+ * Pacing maths for the rate limiter, as pure functions over integer microseconds (rate-limiter.ts keeps the
+ * state in PostgreSQL and applies the same rule in SQL).
  *
- * Requirement: for one workspace, no one-second window (aligned or sliding) may hold more than `rate`
- * calls, summed over every gateway instance. A classic token bucket with capacity = rate does not meet
- * that: a full bucket spends `rate` tokens at the end of one second and refills `rate` more in the
- * next, so a sliding window straddling the boundary sees up to 2 × rate.
+ * Requirement: for one key (a workspace's Clockify calls, an outbound endpoint), no one-second window
+ * (aligned or sliding) may hold more than `rate` calls, summed over every gateway instance. A classic
+ * token bucket with capacity = rate does not meet that: a full bucket spends `rate` tokens at the end of
+ * one second and refills `rate` more in the next, so a sliding window straddling the boundary sees up to
+ * 2 × rate. (This file was token-bucket.ts; it never was one.)
  *
  * So we pace instead (GCRA with zero burst tolerance): each call reserves the slot
  * `max(now, nextSlot)` and moves `nextSlot` to `slot + interval`, with `interval = ceil(1e6 / rate)` µs.
  * Consecutive grants are at least `interval` apart, so `rate + 1` grants span at least
  * `rate × interval ≥ 1 s`: any half-open window [t, t + 1 s) holds at most `rate` grants. The ceiling
  * keeps that true when 1e6 / rate is not an integer. Because the state is one number updated
- * atomically (in PostgreSQL, see rate-limiter.ts), the bound holds across instances too.
+ * atomically (in PostgreSQL, see rate-limiter.ts), the bound holds across instances too. Priority does not
+ * change this: an interactive call takes the next slot like any other; background calls are only kept from
+ * booking slots far ahead (`withinQueue`), so there is never a long line in front of it.
  *
- * The cost is no burst: a quiet workspace's first `rate` calls are spread over a second instead of
- * going out at once. For a bootstrap that makes thousands of calls that is irrelevant, and it is what
- * keeps us under Clockify's limit without relying on its 429s.
+ * The cost is no burst: a quiet key's first `rate` calls are spread over a second instead of going out at
+ * once. For a bootstrap that makes thousands of calls that is irrelevant, and it is what keeps us under
+ * Clockify's limit without relying on its 429s.
  */
 
 /** Clockify's documented limit per add-on per workspace. */
@@ -39,6 +43,19 @@ export function slotIntervalUs(rate: number): number {
 export type PacingState = { nextSlotUs: number };
 
 export type Reservation = { slotUs: number; waitUs: number; state: PacingState };
+
+/**
+ * Whether a background call made at `nowUs` may book its slot: only while fewer than `queueSlots` slots are
+ * booked ahead of now, so an interactive call never finds more than that many in front of it.
+ */
+export function withinQueue(
+  state: PacingState | undefined,
+  nowUs: number,
+  rate: number,
+  queueSlots: number,
+): boolean {
+  return (state?.nextSlotUs ?? nowUs) <= nowUs + queueSlots * slotIntervalUs(rate);
+}
 
 /** Reserves the next slot for a call made at `nowUs`. No burst: an idle limiter grants `now`. */
 export function reserveSlot(state: PacingState | undefined, nowUs: number, rate: number): Reservation {

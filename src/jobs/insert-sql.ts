@@ -1,0 +1,40 @@
+/**
+ * Jobs inserted by a caller's own hot statement. The ingest batch writes its events and their
+ * event.process jobs in ONE statement (one round trip, one commit per batch: docs/ingestion.md); a separate
+ * enqueue would double its cost. src/jobs stays the only writer of `job` by owning the text of that insert:
+ * the caller embeds it as a data-modifying CTE and appends the parameters.
+ *
+ *   jobs AS (${insertJobsSql(`SELECT job_id AS id, workspace_id, jsonb_build_object(…) AS payload FROM ins`, 13)})
+ *   …params, ...insertJobsParams(eventProcessJob)
+ *
+ * The payload is built in SQL, so it is not parsed with the definition's schema here (enqueue does that);
+ * the runner parses it on the way out, and a payload that does not match makes the job dead at once.
+ */
+import type { JobDefinition } from './catalog.js';
+
+/**
+ * The body of a CTE that inserts one queued job of a definition per row of `source`, due now, in the
+ * `normal` lane, its fairness key the workspace. `source` is any SQL query yielding the columns
+ * `id text` (a `newSortableId('job')`), `workspace_id text` (may be null) and `payload jsonb`.
+ * The fragment uses the parameters `$firstParam` … `$firstParam + 2`; pass `insertJobsParams(def)` there.
+ * It returns `id` of each inserted job. The text depends only on its arguments, so a statement built
+ * from it can be prepared once.
+ */
+export function insertJobsSql(source: string, firstParam: number): string {
+  if (!Number.isInteger(firstParam) || firstParam < 1)
+    throw new Error('firstParam must be a whole number ≥ 1');
+  const [name, maxAttempts, leaseSeconds] = [firstParam, firstParam + 1, firstParam + 2].map((n) => `$${n}`);
+  return `
+          INSERT INTO job (id, workspace_id, fair_key, name, payload, status, run_at, max_attempts, lease_seconds, lane)
+          SELECT s.id, s.workspace_id, COALESCE(s.workspace_id, ''), ${name}::text, s.payload, 'queued', now(),
+                 ${maxAttempts}::int, ${leaseSeconds}::int, 'normal'
+          FROM (${source}) s
+          RETURNING id`;
+}
+
+/** The parameter values `insertJobsSql` expects, in order. */
+export function insertJobsParams(
+  def: JobDefinition,
+): [name: string, maxAttempts: number, leaseSeconds: number] {
+  return [def.name, def.maxAttempts, def.leaseSeconds];
+}
