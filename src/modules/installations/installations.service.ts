@@ -67,6 +67,17 @@ export function createInstallationsService(deps: Deps) {
     return inst;
   }
 
+  /**
+   * A lifecycle hook must be for the add-on that is installed: the body's `addonId` (which the route has
+   * already matched with the token's) must be the stored installation's. A deleted installation is
+   * history: a new INSTALLED may replace it.
+   */
+  function requireSameAddon(inst: StoredInstallation | null, addonId: string): void {
+    if (inst !== null && inst.status !== 'DELETED' && inst.addonId !== addonId) {
+      throw new AppError('SIGNATURE_INVALID', 'Lifecycle call for another add-on than the installed one');
+    }
+  }
+
   async function view(inst: StoredInstallation): Promise<InstallationView> {
     return {
       workspaceId: inst.workspaceId,
@@ -105,6 +116,7 @@ export function createInstallationsService(deps: Deps) {
       });
       const now = clock.now();
       const inst = await withTransaction(db, async (tx) => {
+        requireSameAddon(await repo.get(body.workspaceId, tx), body.addonId);
         const row = await repo.upsert(
           {
             workspaceId: body.workspaceId,
@@ -137,13 +149,14 @@ export function createInstallationsService(deps: Deps) {
     },
 
     async statusChanged(body: StatusChangedPayload): Promise<InstallationView> {
-      await requireInstalled(body.workspaceId);
+      requireSameAddon(await requireInstalled(body.workspaceId), body.addonId);
       await repo.setStatus(body.workspaceId, body.status, clock.now());
       return view(await requireInstalled(body.workspaceId));
     },
 
     async settingsUpdated(body: SettingsUpdatedPayload): Promise<InstallationView> {
       const inst = await requireInstalled(body.workspaceId);
+      requireSameAddon(inst, body.addonId);
       const result = applySettingsUpdate(inst.settings, body.settings);
       if (!result.ok) {
         throw new AppError(
@@ -162,6 +175,7 @@ export function createInstallationsService(deps: Deps) {
       const inst = await repo.get(body.workspaceId);
       if (inst === null)
         throw new AppError('INSTALLATION_NOT_FOUND', `Workspace ${body.workspaceId} has no installation`);
+      requireSameAddon(inst, body.addonId);
       if (inst.status !== 'DELETED') {
         const now = clock.now();
         await withTransaction(db, async (tx) => {
