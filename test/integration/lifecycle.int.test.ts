@@ -58,6 +58,55 @@ describe('INSTALLED', () => {
     expect(await countRows(workspaceId)).toEqual({ installations: 1, tokens: 1, jobs: 1 });
   });
 
+  it('changes nothing when the same INSTALLED is delivered again (settings, status, tokens, set-up)', async () => {
+    const { workspaceId, body } = await install(t);
+    // What the set-up and the admins did after the first delivery: webhooks registered through the API,
+    // settings changed, the add-on deactivated.
+    for (const event of ['EXPENSE_CREATED', 'TAG_DELETED']) {
+      await t.db.prisma.clockifyWebhookToken.create({
+        data: {
+          id: `wht_${hexId()}`,
+          workspaceId,
+          path: `/webhooks/clockify/${event}`,
+          event,
+          tokenHash: `hash-${event}`,
+          clockifyWebhookId: `hook-${event}`,
+        },
+      });
+    }
+    const settings = [{ id: 'cache_ttl_days', value: 14 }];
+    expect(
+      (await postLifecycle(t, '/lifecycle/settings-updated', { addonId: ADDON_ID, workspaceId, settings }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await postLifecycle(t, '/lifecycle/status-changed', {
+          addonId: ADDON_ID,
+          workspaceId,
+          status: 'INACTIVE',
+        })
+      ).statusCode,
+    ).toBe(200);
+    const state = async () => ({
+      installation: await t.db.prisma.installation.findUniqueOrThrow({ where: { workspaceId } }),
+      tokens: await t.db.prisma.clockifyWebhookToken.findMany({
+        where: { workspaceId },
+        orderBy: { path: 'asc' },
+      }),
+      jobs: await t.db.prisma.job.findMany({ where: { workspaceId }, orderBy: { id: 'asc' } }),
+      runs: await t.db.prisma.bootstrapRun.count({ where: { workspaceId } }),
+    });
+    const before = await state();
+    expect(before.tokens).toHaveLength(3);
+
+    const res = await postLifecycle(t, '/lifecycle/installed', body);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ workspaceId, status: 'INACTIVE' });
+    expect(await state()).toEqual(before);
+    expect((await t.deps.installations.settingsOf(workspaceId)).cache.ttlDays).toBe(14);
+  });
+
   it('replaces tokens on a reinstall without duplicating rows', async () => {
     const { workspaceId } = await install(t);
     const again = await installedPayload(t, workspaceId);

@@ -94,6 +94,14 @@ export function createInstallationsService(deps: Deps) {
     };
   }
 
+  function isSameInstallation(
+    existing: StoredInstallation | null,
+    authToken: string,
+  ): existing is StoredInstallation {
+    if (existing === null || existing.status === 'DELETED' || existing.tokenEncrypted === null) return false;
+    return cipher.decrypt(existing.tokenEncrypted) === authToken;
+  }
+
   return {
     requireInstalled,
     view,
@@ -116,7 +124,12 @@ export function createInstallationsService(deps: Deps) {
       });
       const now = clock.now();
       const inst = await withTransaction(db, async (tx) => {
-        requireSameAddon(await repo.get(body.workspaceId, tx), body.addonId);
+        const existing = await repo.getForUpdate(body.workspaceId, tx);
+        requireSameAddon(existing, body.addonId);
+        // Clockify retries deliveries. The same installation token means the same installation: its state
+        // since then (webhooks registered through the API, settings, status, set-up progress) is kept as
+        // it is. A new token is a reinstall, below.
+        if (isSameInstallation(existing, body.authToken)) return existing;
         const row = await repo.upsert(
           {
             workspaceId: body.workspaceId,
@@ -132,7 +145,7 @@ export function createInstallationsService(deps: Deps) {
           tx,
         );
         await repo.replaceWebhookTokens(body.workspaceId, dedupeByPath(tokens), tx);
-        // A replayed INSTALLED carries the same token: the dedupe key makes the replay trigger nothing new.
+        // One set-up per installation token (a replay that raced the first delivery's commit adds none).
         await enqueue(
           tx,
           installationSetupJob,
