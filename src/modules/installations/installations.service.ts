@@ -44,6 +44,14 @@ type Deps = {
 export type WebhookAuth = { live: boolean; hashes: Map<string, Set<string>> };
 const isLive = (ws: WebhookAuth) => ws.live;
 
+/**
+ * Names one installation (one installation token) without the token: the set-up job's dedupe key and the
+ * bootstrap it starts use it, so each happens once per installation however often INSTALLED or the
+ * set-up is retried.
+ */
+export const installationKeyOf = (installationToken: string): string =>
+  sha256Hex(installationToken).slice(0, 32);
+
 const URL_CLAIMS = ['backendUrl', 'reportsUrl', 'ptoUrl', 'locationsUrl', 'screenshotsUrl'] as const;
 const WEBHOOK_PATH = /\/webhooks\/clockify\/([A-Z_]+)\/?$/;
 
@@ -152,7 +160,7 @@ export function createInstallationsService(deps: Deps) {
           { workspaceId: body.workspaceId },
           {
             workspaceId: body.workspaceId,
-            dedupeKey: `installation.setup:${body.workspaceId}:${sha256Hex(body.authToken).slice(0, 32)}`,
+            dedupeKey: `installation.setup:${body.workspaceId}:${installationKeyOf(body.authToken)}`,
           },
         );
         return row;
