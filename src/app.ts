@@ -15,6 +15,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { adminAuthHook } from './http/plugins/admin-auth.js';
 import { registerErrorHandler } from './http/plugins/error-handler.js';
 import { lazyRequestLogger } from './http/plugins/lazy-request-logger.js';
+import { registerRequestGuards } from './http/plugins/request-guards.js';
 import { adminRoutes } from './http/routes/admin.routes.js';
 import { bootstrapRoutes } from './http/routes/bootstrap.routes.js';
 import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps) {
     reply.header('x-request-id', req.id);
     done();
   });
+  registerRequestGuards(app);
   // During shutdown, a response to a request that was already running closes its keep-alive
   // connection; otherwise close() would wait for the client's idle timeout.
   let closing = false;

@@ -1,0 +1,28 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../platform/errors.js';
+import { findInputProblems } from '../../platform/storable-text.js';
+
+/**
+ * Checks every route's parsed input (body, query, path parameters) in one place, after the route's own
+ * schema: text PostgreSQL cannot store (a NUL, an unpaired surrogate) and JSON nested deeper than
+ * MAX_JSON_DEPTH are a 400 naming the field, before any handler can write them. Raw bodies (inbound
+ * webhooks keep their exact bytes) are not parsed here; their limits apply where they are processed.
+ */
+export function inputProblemOf(req: FastifyRequest): AppError | null {
+  const issues = [
+    ...(Buffer.isBuffer(req.body) ? [] : findInputProblems(req.body, 'body')),
+    ...findInputProblems(req.query, 'query'),
+    ...findInputProblems(req.params, 'params'),
+  ];
+  const first = issues[0];
+  if (first === undefined) return null;
+  return new AppError('VALIDATION_FAILED', `${first.path}: ${first.message}`, { details: { issues } });
+}
+
+export function registerRequestGuards(app: FastifyInstance): void {
+  // Callback style, like the app's other per-request hooks: an async hook costs a promise per request.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const problem = inputProblemOf(req);
+    done(problem ?? undefined);
+  });
+}
