@@ -4,6 +4,7 @@ import {
   findInputProblems,
   isStorableText,
   jsonNestingDepth,
+  storableJson,
   storableText,
 } from './storable-text.js';
 
@@ -76,5 +77,24 @@ describe('jsonNestingDepth', () => {
     const text = JSON.stringify(nested(500));
     expect(jsonNestingDepth(Buffer.from(text))).toBe(500);
     expect(jsonNestingDepth(Buffer.from(text), 10)).toBe(11);
+  });
+});
+
+describe('storableJson', () => {
+  it('returns the value itself when every string can be stored', () => {
+    const v = { a: ['x', 1, null, { b: '💥' }] };
+    expect(storableJson(v)).toBe(v);
+  });
+
+  it('replaces unstorable strings and keys, keeping "__proto__" a plain key', () => {
+    const v = JSON.parse('{"n\\u0000":"\\ud800","__proto__":{"x":"ok"},"list":["\\u0000"]}') as unknown;
+    const out = storableJson(v) as Record<string, unknown>;
+    expect(out).toEqual({ 'n\uFFFD': '\uFFFD', ['__proto__']: { x: 'ok' }, list: ['\uFFFD'] });
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toContain('__proto__');
+  });
+
+  it('refuses values nested beyond the limit', () => {
+    expect(() => storableJson(nested(MAX_JSON_DEPTH + 1))).toThrow(RangeError);
   });
 });

@@ -28,10 +28,16 @@ export const UNSTORABLE_MESSAGE =
   'contains a NUL character or an unpaired UTF-16 surrogate, which cannot be stored';
 export const TOO_DEEP_MESSAGE = `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`;
 
-const fieldPath = (base: string, key: string | number): string =>
-  typeof key === 'number' || /^[A-Za-z_$][\w$-]*$/.test(key)
-    ? `${base}.${key}`
-    : `${base}[${JSON.stringify(key)}]`;
+const pathStep = (key: string | number): string =>
+  typeof key === 'number' || /^[A-Za-z_$][\w$-]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+
+/** One value on the walk's stack; its path is only spelled out when it is reported. */
+type Frame = { value: unknown; key: string | number | null; parent: Frame | null; enclosing: number };
+const pathOf = (root: string, f: Frame): string => {
+  const steps: string[] = [];
+  for (let x: Frame | null = f; x !== null && x.key !== null; x = x.parent) steps.push(pathStep(x.key));
+  return root + steps.reverse().join('');
+};
 
 /**
  * The strings (and object keys) in a parsed value that cannot be stored, and the arrays or objects nested
@@ -46,29 +52,31 @@ export function findInputProblems(
   const maxDepth = opts.maxDepth ?? MAX_JSON_DEPTH;
   const maxIssues = opts.maxIssues ?? 20;
   const issues: InputProblem[] = [];
-  // [value, path, number of arrays/objects enclosing it]
-  const stack: [unknown, string, number][] = [[value, root, 0]];
+  const stack: Frame[] = [{ value, key: null, parent: null, enclosing: 0 }];
   while (stack.length > 0 && issues.length < maxIssues) {
-    const [v, path, enclosing] = stack.pop()!;
+    const f = stack.pop()!;
+    const v = f.value;
     if (typeof v === 'string') {
-      if (!isStorableText(v)) issues.push({ path, message: UNSTORABLE_MESSAGE });
+      if (!isStorableText(v)) issues.push({ path: pathOf(root, f), message: UNSTORABLE_MESSAGE });
       continue;
     }
     if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) continue;
-    if (enclosing + 1 > maxDepth) {
-      issues.push({ path, message: TOO_DEEP_MESSAGE });
+    if (f.enclosing + 1 > maxDepth) {
+      issues.push({ path: pathOf(root, f), message: TOO_DEEP_MESSAGE });
       continue;
     }
+    const enclosing = f.enclosing + 1;
     if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], fieldPath(path, i), enclosing + 1]);
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], key: i, parent: f, enclosing });
       continue;
     }
     const entries: [string, unknown][] = Object.entries(v);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, child] = entries[i]!;
-      const childPath = fieldPath(path, key);
-      if (!isStorableText(key)) issues.push({ path: childPath, message: `its name ${UNSTORABLE_MESSAGE}` });
-      stack.push([child, childPath, enclosing + 1]);
+      const frame: Frame = { value: child, key, parent: f, enclosing };
+      if (!isStorableText(key))
+        issues.push({ path: pathOf(root, frame), message: `its name ${UNSTORABLE_MESSAGE}` });
+      stack.push(frame);
     }
   }
   return issues.slice(0, maxIssues);
@@ -97,4 +105,23 @@ export function jsonNestingDepth(raw: Uint8Array, stopAt = Number.MAX_SAFE_INTEG
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return max;
+}
+
+/**
+ * A parsed JSON value whose strings and keys can all be stored (each NUL and unpaired surrogate replaced
+ * by U+FFFD); the value itself when nothing needed replacing. Throws a RangeError beyond `maxDepth`.
+ */
+export function storableJson(value: unknown, maxDepth = MAX_JSON_DEPTH): unknown {
+  const problems = findInputProblems(value, '$', { maxDepth, maxIssues: 1 });
+  if (problems.length === 0) return value;
+  if (problems[0]!.message === TOO_DEEP_MESSAGE) throw new RangeError(`The value ${TOO_DEEP_MESSAGE}`);
+  // Depth is bounded by now, so plain recursion is safe. fromEntries defines keys as own properties
+  // (a "__proto__" key stays a key).
+  const copy = (v: unknown): unknown => {
+    if (typeof v === 'string') return storableText(v);
+    if (typeof v !== 'object' || v === null) return v;
+    if (Array.isArray(v)) return v.map(copy);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [storableText(k), copy(x)]));
+  };
+  return copy(value);
 }
