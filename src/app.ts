@@ -65,6 +65,9 @@ export async function buildApp(deps: AppDeps) {
         : `req_${randomUUID()}`;
     },
     return503OnClosing: true,
+    // Node answers an HTTP/1.1 request without Host with a bare 400 itself; our guard answers it in the
+    // error envelope instead (src/http/plugins/request-guards.ts).
+    http: { requireHostHeader: false },
     // Errors Fastify raises before routing (a URL that is not valid percent-encoding) get our envelope too.
     frameworkErrors: (error, req, reply) => {
       void (reply as unknown as FastifyReply)
