@@ -44,7 +44,7 @@ export function rawRequest(port: number, request: string): Promise<RawResponse> 
  */
 export function writeWholeBodyThenRead(
   port: number,
-  opts: { path: string; bodyBytes: number; headers?: Record<string, string> },
+  opts: { path: string; bodyBytes: number; headers?: Record<string, string>; chunked?: boolean },
 ): Promise<RawResponse> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -60,7 +60,7 @@ export function writeWholeBodyThenRead(
         host: 'gateway.test',
         'content-type': 'application/json',
         ...opts.headers,
-        'content-length': String(opts.bodyBytes),
+        ...(opts.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(opts.bodyBytes) }),
       };
       socket.write(
         `POST ${opts.path} HTTP/1.1\r\n${Object.entries(headers)
@@ -68,18 +68,24 @@ export function writeWholeBodyThenRead(
           .join('')}\r\n`,
       );
       const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const frame = (data: Buffer) =>
+        opts.chunked
+          ? Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')])
+          : data;
       const pump = () => {
         while (written < opts.bodyBytes && error === null && !socket.destroyed) {
           const n = Math.min(chunk.length, opts.bodyBytes - written);
           written += n;
-          if (!socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+          if (!socket.write(frame(n === chunk.length ? chunk : chunk.subarray(0, n)))) {
             socket.once('drain', pump);
             return;
           }
         }
         // Done writing (or broken): now read the answer, and say we are done.
         socket.resume();
-        if (!socket.destroyed) socket.end();
+        if (socket.destroyed) return;
+        if (opts.chunked) socket.end('0\r\n\r\n');
+        else socket.end();
       };
       pump();
     });

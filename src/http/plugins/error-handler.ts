@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode, errorEnvelope, sqlStateOf } from '../../platform/errors.js';
+import { lingerBeforeClose } from '../client-error.js';
 
 /** Fastify's own error codes that are the client's fault, mapped into our catalogue. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -66,6 +67,12 @@ export function toAppError(err: unknown): AppError {
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     const e = toAppError(err);
+    if (e.code === 'PAYLOAD_TOO_LARGE') {
+      // The sender may still be writing the body: answer, then drain (bounded) before closing, so it
+      // reads the 413 rather than a connection reset (docs/ingestion.md, "Limits").
+      reply.header('connection', 'close');
+      lingerBeforeClose(req.raw.socket);
+    }
     const serverFault = e.status >= 500;
     if (serverFault) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.warn({ code: e.code, reason: e.message }, 'request rejected');
