@@ -44,7 +44,13 @@ export function rawRequest(port: number, request: string): Promise<RawResponse> 
  */
 export function writeWholeBodyThenRead(
   port: number,
-  opts: { path: string; bodyBytes: number; headers?: Record<string, string>; chunked?: boolean },
+  opts: {
+    path: string;
+    bodyBytes: number;
+    headers?: Record<string, string>;
+    chunked?: boolean;
+    method?: string;
+  },
 ): Promise<RawResponse> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -63,7 +69,7 @@ export function writeWholeBodyThenRead(
         ...(opts.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(opts.bodyBytes) }),
       };
       socket.write(
-        `POST ${opts.path} HTTP/1.1\r\n${Object.entries(headers)
+        `${opts.method ?? 'POST'} ${opts.path} HTTP/1.1\r\n${Object.entries(headers)
           .map(([k, v]) => `${k}: ${v}\r\n`)
           .join('')}\r\n`,
       );
