@@ -15,6 +15,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { adminAuthHook } from './http/plugins/admin-auth.js';
 import { registerErrorHandler } from './http/plugins/error-handler.js';
 import { lazyRequestLogger } from './http/plugins/lazy-request-logger.js';
+import { registerRequestGuards } from './http/plugins/request-guards.js';
 import { adminRoutes } from './http/routes/admin.routes.js';
 import { bootstrapRoutes } from './http/routes/bootstrap.routes.js';
 import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
@@ -64,6 +65,9 @@ export async function buildApp(deps: AppDeps) {
         : `req_${randomUUID()}`;
     },
     return503OnClosing: true,
+    // Node answers an HTTP/1.1 request without Host with a bare 400 itself; our guard answers it in the
+    // error envelope instead (src/http/plugins/request-guards.ts).
+    http: { requireHostHeader: false },
     // Errors Fastify raises before routing (a URL that is not valid percent-encoding) get our envelope too.
     frameworkErrors: (error, req, reply) => {
       void (reply as unknown as FastifyReply)
@@ -88,6 +92,7 @@ export async function buildApp(deps: AppDeps) {
     reply.header('x-request-id', req.id);
     done();
   });
+  registerRequestGuards(app);
   // During shutdown, a response to a request that was already running closes its keep-alive
   // connection; otherwise close() would wait for the client's idle timeout.
   let closing = false;

@@ -31,3 +31,42 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   }
   socket.destroy(err);
 }
+
+/**
+ * How much of a rejected body the gateway still reads (and discards) before it closes the connection:
+ * enough for any sender that is finishing a body a few times over the largest limit (10 MiB), not
+ * enough to make a body limit meaningless.
+ */
+export const LINGER_BOUNDS = { maxBytes: 16 * 1_048_576, maxMs: 10_000, checkEveryMs: 50 };
+
+const lingering = new WeakSet<Socket>();
+
+/**
+ * Makes the connection close gracefully after a response that rejected a body the client is still
+ * sending (413). Node closes a `Connection: close` response's socket as soon as the response is written
+ * (`destroySoon`); bytes still arriving then make the kernel answer with a reset, which can reach the
+ * sender before it has read the response, so it sees a network error and retries. Instead: send FIN
+ * after the response, keep reading and discarding what arrives until the sender finishes (its FIN), and
+ * close at once past `bounds` (bytes or time), so the limit keeps its protection.
+ */
+export function lingerBeforeClose(socket: Socket, bounds = LINGER_BOUNDS): void {
+  if (lingering.has(socket)) return;
+  lingering.add(socket);
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    if (this.writable) this.end(); // FIN once the response is flushed
+    if (this.readableEnded) {
+      this.destroy();
+      return;
+    }
+    // Node's HTTP parser consumes the socket itself (no 'data' events), so count with bytesRead.
+    const fromBytes = this.bytesRead;
+    const until = Date.now() + bounds.maxMs;
+    const check = setInterval(() => {
+      if (this.bytesRead - fromBytes > bounds.maxBytes || Date.now() > until) this.destroy();
+    }, bounds.checkEveryMs);
+    check.unref();
+    this.once('close', () => clearInterval(check));
+    this.once('end', () => this.destroy());
+    this.resume(); // read and discard (Node's HTTP parser reads on its own; a plain socket may be paused)
+  };
+}

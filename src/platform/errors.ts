@@ -58,3 +58,40 @@ export function errorEnvelope(
 ): ErrorEnvelope {
   return { error: { code, message, requestId, ...(details !== undefined ? { details } : {}) } };
 }
+
+/** The driver's error inside Prisma's wrapper (driver adapters put it in `meta.driverAdapterError.cause`). */
+type DbErrorFields = { code?: unknown; message?: unknown; detail?: unknown };
+function driverErrorOf(e: object): DbErrorFields | undefined {
+  const meta = (e as { meta?: { driverAdapterError?: { cause?: unknown } } }).meta;
+  const cause = meta?.driverAdapterError?.cause;
+  return typeof cause === 'object' && cause !== null ? cause : undefined;
+}
+
+// Five characters, but not one of Prisma's own codes (P1000–P6999), which share the shape.
+const isSqlState = (c: unknown): c is string =>
+  typeof c === 'string' && /^[0-9A-Z]{5}$/.test(c) && !/^P[1-9]\d{3}$/.test(c);
+
+/** The SQLSTATE of a database error, however the driver (pg, PGlite) or Prisma wrapped it. */
+export function sqlStateOf(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    const o = e as { code?: unknown; meta?: { code?: unknown }; cause?: unknown };
+    for (const c of [driverErrorOf(o)?.code, o.meta?.code, o.code]) if (isSqlState(c)) return c;
+    e = o.cause;
+  }
+  return undefined;
+}
+
+/**
+ * A one-line reason for an error, for logs and stored error columns: the database's own message and
+ * detail when it is a database error (Prisma's message for those can read "Message: `undefined`").
+ */
+export function errorReason(err: unknown): string {
+  const state = sqlStateOf(err);
+  if (state !== undefined && typeof err === 'object' && err !== null) {
+    const d: DbErrorFields = driverErrorOf(err) ?? err;
+    const message = typeof d.message === 'string' ? d.message : '';
+    const detail = typeof d.detail === 'string' ? ` (${d.detail})` : '';
+    if (message !== '') return `database error ${state}: ${message}${detail}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

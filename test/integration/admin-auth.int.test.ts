@@ -75,6 +75,29 @@ describe('admin authentication', () => {
     expect(res.json().error).toMatchObject({ code: 'UNAUTHENTICATED', requestId: expect.any(String) });
   });
 
+  // Every name Clockify gives owners and admins (openapi.json: the role enums of GET /v1/workspaces and
+  // GetUsersRequestV1 say WORKSPACE_ADMIN and OWNER; add-on user tokens have been seen with ADMIN).
+  it.each(['OWNER', 'ADMIN', 'WORKSPACE_ADMIN'])('lets %s write', async (role) => {
+    const headers = bearer(await userToken(t, wsA, role));
+    expect((await get('/ui/me', headers)).json()).toMatchObject({ canWrite: true, role });
+    const name = `by ${role}`;
+    const res = await t.app.inject({ method: 'POST', url: '/ui/api-keys', headers, payload: { name } });
+    expect(res.statusCode).toBe(201);
+    expect(await t.db.prisma.adminApiKey.count({ where: { workspaceId: wsA, name } })).toBe(1);
+  });
+
+  it.each(['USER', 'TEAM_MANAGER', 'PROJECT_MANAGER', 'owner', 'WORKSPACE_OWNER'])(
+    'lets %s read but not write',
+    async (role) => {
+      const headers = bearer(await userToken(t, wsA, role));
+      expect((await get('/ui/me', headers)).json()).toMatchObject({ canWrite: false, role });
+      const name = `by ${role}`;
+      const res = await t.app.inject({ method: 'POST', url: '/ui/api-keys', headers, payload: { name } });
+      expect(res.statusCode).toBe(403);
+      expect(await t.db.prisma.adminApiKey.count({ where: { workspaceId: wsA, name } })).toBe(0);
+    },
+  );
+
   it('lets a plain user read but not write', async () => {
     const headers = bearer(await userToken(t, wsA, 'USER'));
     expect((await get('/ui/installation', headers)).statusCode).toBe(200);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -57,6 +58,7 @@ function signed(config: SourceVerification, secret: string, body: string, at = c
   return {
     ...signRequest(config, secret, body, { now: at, id }),
     'X-GitHub-Delivery': id,
+    'X-Shopify-Event-Id': id,
     'X-Shopify-Webhook-Id': id,
   };
 }
@@ -181,6 +183,42 @@ describe('custom source endpoint', () => {
   let ws: string;
   beforeAll(async () => {
     ws = (await install(t)).workspaceId;
+  });
+
+  it('stores one Shopify event delivered twice: same X-Shopify-Event-Id, a new X-Shopify-Webhook-Id', async () => {
+    const src = await createSource(ws, { verification: { scheme: 'shopify' } });
+    const config = SourceVerification.parse({ scheme: 'shopify' });
+    const body = uniqueBody();
+    const delivery = (webhookId: string) => ({
+      ...signRequest(config, src.secret!, body, { now: clock.now(), id: webhookId }),
+      'X-Shopify-Topic': 'orders/create',
+      'X-Shopify-Event-Id': 'evt-shopify-1',
+      'X-Shopify-Webhook-Id': webhookId,
+    });
+    const first = await send(src.id, body, delivery('wh-delivery-1'));
+    expect(first.statusCode, first.body).toBe(202);
+    const again = await send(src.id, body, delivery('wh-delivery-2'));
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toEqual({ eventId: first.json<{ eventId: string }>().eventId, duplicate: true });
+    expect(await t.db.prisma.webhookEvent.count({ where: { sourceKey: src.id } })).toBe(1);
+  });
+
+  it('moves Shopify sources still on the old default rule (X-Shopify-Webhook-Id) to X-Shopify-Event-Id', async () => {
+    const oldRule = { kind: 'header', header: 'X-Shopify-Webhook-Id' };
+    const kept = { kind: 'jsonpath', path: '$.id' };
+    const shopify = await createSource(ws, { verification: { scheme: 'shopify' }, dedupRule: oldRule });
+    const chosen = await createSource(ws, { verification: { scheme: 'shopify' }, dedupRule: kept });
+    const github = await createSource(ws, {
+      verification: { scheme: 'github' },
+      dedupRule: { kind: 'header', header: 'X-Shopify-Webhook-Id' },
+    });
+    const sql = readFileSync('prisma/migrations/20261202090000_shopify_dedup_event_id/migration.sql', 'utf8');
+    await t.db.sql.query(sql);
+    const ruleOf = async (id: string) =>
+      (await t.db.prisma.webhookSource.findUniqueOrThrow({ where: { id } })).dedupRule;
+    expect(await ruleOf(shopify.id)).toEqual({ kind: 'header', header: 'X-Shopify-Event-Id' });
+    expect(await ruleOf(chosen.id)).toEqual(kept);
+    expect(await ruleOf(github.id)).toEqual({ kind: 'header', header: 'X-Shopify-Webhook-Id' });
   });
 
   it('answers Slack’s url_verification with the challenge after verifying it, storing nothing', async () => {

@@ -13,6 +13,7 @@ let t: TestApp;
 let fake: FakeClockify;
 const workspaceId = hexId();
 let installToken: string;
+let installedBody: Record<string, unknown>;
 
 beforeAll(async () => {
   t = await buildTestApp({ env: { CLOCKIFY_REGISTER_EVENTS: 'rest' } });
@@ -40,6 +41,7 @@ const rest = CLOCKIFY_WEBHOOK_EVENTS.filter((e) => !DEFAULT_MANIFEST_EVENTS.incl
 describe('registering the events the manifest does not declare', () => {
   it('registers the other 41 events through Clockify’s API at install, once, and accepts their deliveries', async () => {
     const body = await installedPayload(t, workspaceId, { authToken: installToken, apiUrl: fake.apiUrl });
+    installedBody = body;
     expect((await postLifecycle(t, '/lifecycle/installed', body)).statusCode).toBe(200);
     t.deps.runner.start();
     try {
@@ -102,6 +104,25 @@ describe('registering the events the manifest does not declare', () => {
     expect(
       (await postClockify(t, { event: 'EXPENSE_UPDATED', token, body: { workspaceId } })).statusCode,
     ).toBe(401);
+  });
+
+  it('keeps the registered webhooks working when Clockify delivers the same INSTALLED again', async () => {
+    const tokensBefore = await t.db.prisma.clockifyWebhookToken.findMany({
+      where: { workspaceId },
+      orderBy: { path: 'asc' },
+    });
+    expect(tokensBefore).toHaveLength(42); // the manifest's one in this payload + the 41 registered
+    expect((await postLifecycle(t, '/lifecycle/installed', installedBody)).statusCode).toBe(200);
+    expect(
+      await t.db.prisma.clockifyWebhookToken.findMany({ where: { workspaceId }, orderBy: { path: 'asc' } }),
+    ).toEqual(tokensBefore);
+    const hook = fake.data.get(workspaceId)!.webhooks.find((w) => w.webhookEvent === 'TAG_DELETED')!;
+    const res = await postClockify(t, {
+      event: 'TAG_DELETED',
+      token: String(hook.authToken),
+      body: samplePayload('TAG_DELETED', workspaceId),
+    });
+    expect(res.statusCode, res.body).toBe(202);
   });
 
   it('reuses a webhook Clockify already has for our URL instead of creating a second one', async () => {

@@ -58,6 +58,55 @@ describe('INSTALLED', () => {
     expect(await countRows(workspaceId)).toEqual({ installations: 1, tokens: 1, jobs: 1 });
   });
 
+  it('changes nothing when the same INSTALLED is delivered again (settings, status, tokens, set-up)', async () => {
+    const { workspaceId, body } = await install(t);
+    // What the set-up and the admins did after the first delivery: webhooks registered through the API,
+    // settings changed, the add-on deactivated.
+    for (const event of ['EXPENSE_CREATED', 'TAG_DELETED']) {
+      await t.db.prisma.clockifyWebhookToken.create({
+        data: {
+          id: `wht_${hexId()}`,
+          workspaceId,
+          path: `/webhooks/clockify/${event}`,
+          event,
+          tokenHash: `hash-${event}`,
+          clockifyWebhookId: `hook-${event}`,
+        },
+      });
+    }
+    const settings = [{ id: 'cache_ttl_days', value: 14 }];
+    expect(
+      (await postLifecycle(t, '/lifecycle/settings-updated', { addonId: ADDON_ID, workspaceId, settings }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await postLifecycle(t, '/lifecycle/status-changed', {
+          addonId: ADDON_ID,
+          workspaceId,
+          status: 'INACTIVE',
+        })
+      ).statusCode,
+    ).toBe(200);
+    const state = async () => ({
+      installation: await t.db.prisma.installation.findUniqueOrThrow({ where: { workspaceId } }),
+      tokens: await t.db.prisma.clockifyWebhookToken.findMany({
+        where: { workspaceId },
+        orderBy: { path: 'asc' },
+      }),
+      jobs: await t.db.prisma.job.findMany({ where: { workspaceId }, orderBy: { id: 'asc' } }),
+      runs: await t.db.prisma.bootstrapRun.count({ where: { workspaceId } }),
+    });
+    const before = await state();
+    expect(before.tokens).toHaveLength(3);
+
+    const res = await postLifecycle(t, '/lifecycle/installed', body);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ workspaceId, status: 'INACTIVE' });
+    expect(await state()).toEqual(before);
+    expect((await t.deps.installations.settingsOf(workspaceId)).cache.ttlDays).toBe(14);
+  });
+
   it('replaces tokens on a reinstall without duplicating rows', async () => {
     const { workspaceId } = await install(t);
     const again = await installedPayload(t, workspaceId);
@@ -153,6 +202,133 @@ describe('lifecycle token verification', () => {
     }
     expect(await t.db.prisma.installation.findUniqueOrThrow({ where: { workspaceId } })).toEqual(before);
   });
+});
+
+describe('lifecycle authority (tokens a workspace member can obtain)', () => {
+  /** A user token as Clockify puts it in every member's add-on iframe (PLATFORM.md §4). */
+  const userTokenOf = (workspaceId: string, workspaceRole: string, addonId = ADDON_ID) =>
+    t.sign(
+      {
+        workspaceId,
+        addonId,
+        user: `member-${workspaceRole.toLowerCase()}`,
+        workspaceRole,
+        language: 'EN',
+        theme: 'DEFAULT',
+        backendUrl: 'https://api.clockify.test/api',
+      },
+      { addonKey: ADDON_KEY, expiresInS: 1_800 },
+    );
+  const snapshot = async (workspaceId: string) => ({
+    installation: await t.db.prisma.installation.findUnique({ where: { workspaceId } }),
+    tokens: await t.db.prisma.clockifyWebhookToken.findMany({
+      where: { workspaceId },
+      orderBy: { path: 'asc' },
+    }),
+    jobs: await t.db.prisma.job.count({ where: { workspaceId } }),
+  });
+  const lifecycleCalls = async (workspaceId: string, addonId = ADDON_ID): Promise<[string, unknown][]> => [
+    ['/lifecycle/installed', await installedPayload(t, workspaceId, { addonId })],
+    ['/lifecycle/status-changed', { addonId, workspaceId, status: 'INACTIVE' }],
+    ['/lifecycle/settings-updated', { addonId, workspaceId, settings: [{ id: 'cache_ttl_days', value: 9 }] }],
+    ['/lifecycle/deleted', { addonId, workspaceId, asUser: 'member' }],
+    ['/lifecycle/uninstalled', { addonId, workspaceId }],
+  ];
+  const postWith = (path: string, body: unknown, header: string, token: string) =>
+    t.app.inject({ method: 'POST', url: path, headers: { [header]: token }, payload: body as object });
+
+  const members = ['USER', 'TEAM_MANAGER', 'PROJECT_MANAGER', 'SOMETHING_NEW'].flatMap((role) =>
+    ['x-addon-lifecycle-token', 'clockify-signature'].map((header) => [role, header] as const),
+  );
+  it.each(members)(
+    'refuses a %s user token in %s on every lifecycle route with 401 and changes nothing',
+    async (role, header) => {
+      const { workspaceId } = await install(t);
+      const before = await snapshot(workspaceId);
+      const token = await userTokenOf(workspaceId, role);
+      for (const [path, body] of await lifecycleCalls(workspaceId)) {
+        const res = await postWith(path, body, header, token);
+        expect(res.statusCode, `${path}: ${res.body}`).toBe(401);
+        expect(res.json().error).toMatchObject({ code: 'SIGNATURE_INVALID', requestId: expect.any(String) });
+      }
+      expect(await snapshot(workspaceId)).toEqual(before);
+    },
+  );
+
+  it.each(['OWNER', 'ADMIN', 'WORKSPACE_ADMIN'])(
+    'does not refuse the claims a genuine lifecycle token might carry (workspaceRole %s, user, exp, URLs)',
+    async (role) => {
+      const { workspaceId } = await install(t);
+      const token = await userTokenOf(workspaceId, role);
+      const res = await postWith(
+        '/lifecycle/status-changed',
+        { addonId: ADDON_ID, workspaceId, status: 'INACTIVE' },
+        'x-addon-lifecycle-token',
+        token,
+      );
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({ workspaceId, status: 'INACTIVE' });
+    },
+  );
+
+  it('refuses a token or body naming another add-on than the stored installation, and changes nothing', async () => {
+    const { workspaceId } = await install(t);
+    const before = await snapshot(workspaceId);
+    const otherAddon = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+    // The token names the other add-on (and the body agrees with the token)…
+    const token = await t.sign(
+      { workspaceId, addonId: otherAddon },
+      { addonKey: ADDON_KEY, expiresInS: 300 },
+    );
+    for (const [path, body] of await lifecycleCalls(workspaceId, otherAddon)) {
+      const res = await postWith(path, body, 'x-addon-lifecycle-token', token);
+      expect(res.statusCode, `${path}: ${res.body}`).toBe(401);
+      expect(res.json().error.code).toBe('SIGNATURE_INVALID');
+    }
+    // …or the token names no add-on and only the body does.
+    const anonymous = await t.sign({ workspaceId }, { addonKey: ADDON_KEY, expiresInS: 300 });
+    for (const [path, body] of await lifecycleCalls(workspaceId, otherAddon)) {
+      const res = await postWith(path, body, 'x-addon-lifecycle-token', anonymous);
+      expect(res.statusCode, `${path}: ${res.body}`).toBe(401);
+    }
+    expect(await snapshot(workspaceId)).toEqual(before);
+  });
+
+  const badInstallationTokens: [string, (ws: string) => Promise<string>][] = [
+    [
+      'signed by another key',
+      (ws) =>
+        createClockifySigner(generateKeyPair().privateKeyPem)(
+          { workspaceId: ws, addonId: ADDON_ID },
+          { addonKey: ADDON_KEY },
+        ),
+    ],
+    [
+      'for another workspace',
+      () => t.sign({ workspaceId: hexId(), addonId: ADDON_ID }, { addonKey: ADDON_KEY }),
+    ],
+    [
+      'for another add-on',
+      (ws) => t.sign({ workspaceId: ws, addonId: 'aaaaaaaaaaaaaaaaaaaaaaaa' }, { addonKey: ADDON_KEY }),
+    ],
+    ['a member’s user token', (ws) => userTokenOf(ws, 'USER')],
+    ['an admin’s 30-minute user token', (ws) => userTokenOf(ws, 'OWNER')],
+  ];
+  it.each(badInstallationTokens)(
+    'refuses an INSTALLED whose installation token is %s, and changes nothing',
+    async (_name, makeToken) => {
+      const { workspaceId } = await install(t);
+      const before = await snapshot(workspaceId);
+      const body = await installedPayload(t, workspaceId, { authToken: await makeToken(workspaceId) });
+      const res = await postLifecycle(t, '/lifecycle/installed', body);
+      expect(res.statusCode, res.body).toBe(401);
+      expect(res.json().error).toMatchObject({
+        code: 'SIGNATURE_INVALID',
+        message: expect.stringContaining('authToken'),
+      });
+      expect(await snapshot(workspaceId)).toEqual(before);
+    },
+  );
 });
 
 describe('malformed lifecycle requests', () => {

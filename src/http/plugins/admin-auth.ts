@@ -8,7 +8,7 @@ declare module 'fastify' {
     principal: Principal | null;
   }
   interface FastifyContextConfig {
-    /** 'write' routes need an OWNER/ADMIN user token or a write-enabled API key. Default 'read'. */
+    /** 'write' routes need an owner's or admin's user token or a write-enabled API key. Default 'read'. */
     access?: 'read' | 'write';
   }
 }

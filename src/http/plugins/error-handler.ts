@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { AppError, type ErrorCode, errorEnvelope } from '../../platform/errors.js';
+import { AppError, type ErrorCode, errorEnvelope, sqlStateOf } from '../../platform/errors.js';
+import { lingerBeforeClose } from '../client-error.js';
 
 /** Fastify's own error codes that are the client's fault, mapped into our catalogue. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -18,16 +19,6 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
  * UTF-8 in a string, a value too long for its column, text that is not a valid number or date.
  */
 const CLIENT_DATA_SQLSTATES = new Set(['22021', '22P05', '22001', '22P02', '22007', '22008']);
-
-/** The SQLSTATE of a database error, however the driver or Prisma wrapped it. */
-function sqlStateOf(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
-    const o = e as { code?: unknown; meta?: { code?: unknown }; cause?: unknown };
-    for (const c of [o.code, o.meta?.code]) if (typeof c === 'string' && /^[0-9A-Z]{5}$/.test(c)) return c;
-    e = o.cause;
-  }
-  return undefined;
-}
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -76,6 +67,12 @@ export function toAppError(err: unknown): AppError {
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     const e = toAppError(err);
+    if (e.code === 'PAYLOAD_TOO_LARGE') {
+      // The sender may still be writing the body: answer, then drain (bounded) before closing, so it
+      // reads the 413 rather than a connection reset (docs/ingestion.md, "Limits").
+      reply.header('connection', 'close');
+      lingerBeforeClose(req.raw.socket);
+    }
     const serverFault = e.status >= 500;
     if (serverFault) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.warn({ code: e.code, reason: e.message }, 'request rejected');

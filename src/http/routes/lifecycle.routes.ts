@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ClockifyClaims, ClockifyTokenVerifier } from '../../modules/auth/clockify-token.js';
+import { installationTokenRefusal, lifecycleTokenRefusal } from '../../modules/auth/lifecycle-token.js';
 import type { InstallationsService } from '../../modules/installations/installations.service.js';
 import {
   DeletedPayload,
@@ -45,6 +46,8 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<Opts> = async (
     const token = Array.isArray(header) ? header[0] : header;
     const result = await verifier.verify(token, clock.now());
     if (!result.ok) throw new AppError('SIGNATURE_INVALID', `Lifecycle token rejected (${result.reason})`);
+    const refusal = lifecycleTokenRefusal(result.claims);
+    if (refusal !== null) throw new AppError('SIGNATURE_INVALID', `Lifecycle token rejected (${refusal})`);
     req.lifecycleClaims = result.claims;
   });
 
@@ -76,6 +79,16 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<Opts> = async (
     },
     async (req) => {
       sameWorkspace(req, req.body);
+      const refusal = installationTokenRefusal(
+        await verifier.verify(req.body.authToken, clock.now()),
+        req.body,
+      );
+      if (refusal === 'malformed')
+        throw new AppError('VALIDATION_FAILED', 'body.authToken: not a JWT', {
+          details: { field: 'authToken' },
+        });
+      if (refusal !== null)
+        throw new AppError('SIGNATURE_INVALID', `Installation token in body.authToken rejected (${refusal})`);
       const v = await installations.installed(req.body);
       return { workspaceId: v.workspaceId, status: v.status };
     },

@@ -6,7 +6,7 @@ import { newId } from '../../platform/ids.js';
 import type { InstallationsService } from '../installations/installations.service.js';
 import type { ApiKeysRepo, StoredApiKey } from './api-keys.repo.js';
 import type { ClockifyTokenVerifier } from './clockify-token.js';
-import { type Principal, WRITE_ROLES } from './principal.js';
+import { type Principal, isOwnerOrAdmin } from './principal.js';
 
 export const API_KEY_PREFIX = 'gwk_';
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
@@ -73,7 +73,7 @@ export function createAdminAuthService(deps: Deps) {
       const role = claims.workspaceRole ?? null;
       return {
         workspaceId: claims.workspaceId,
-        canWrite: role !== null && WRITE_ROLES.has(role),
+        canWrite: isOwnerOrAdmin(role),
         via: 'user-token',
         userId: claims.user ?? null,
         role,

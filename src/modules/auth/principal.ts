@@ -8,5 +8,14 @@ export type Principal = {
   apiKeyId: string | null;
 };
 
-/** Clockify roles that may change configuration; everyone else may only read. */
-export const WRITE_ROLES = new Set(['OWNER', 'ADMIN']);
+/**
+ * Every name Clockify gives a workspace owner or admin (docs/adr/0004-admin-authentication.md):
+ * `OWNER` and `WORKSPACE_ADMIN` are the role enums of its API (`GET /v1/workspaces?roles=`,
+ * `GetUsersRequestV1.roles`, `RoleRequestV1.role`); `ADMIN` was accepted from the start and can name no
+ * other role. Exact names: a spelling Clockify does not use is not an owner's or an admin's.
+ */
+export const OWNER_OR_ADMIN_ROLES: ReadonlySet<string> = new Set(['OWNER', 'ADMIN', 'WORKSPACE_ADMIN']);
+
+/** Owners and admins may change configuration; every other role may only read. */
+export const isOwnerOrAdmin = (role: string | null | undefined): boolean =>
+  role !== null && role !== undefined && OWNER_OR_ADMIN_ROLES.has(role);

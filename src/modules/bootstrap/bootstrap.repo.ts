@@ -11,19 +11,34 @@ const TERMINAL_OPS = ['done', 'skipped', 'failed'] as const;
 export function createBootstrapRepo(db: PrismaClient) {
   return {
     /**
-     * Inserts a queued run, unless the workspace already has a queued or running one: the unique index
-     * on active_workspace_id decides, for every instance at once. Null means "one is active".
+     * Inserts a queued run, unless the workspace already has a queued or running one, or (with an
+     * `installKey`) a run for that installation already: the unique indexes on active_workspace_id and on
+     * (workspace_id, install_key) decide, for every instance at once. Null means "not inserted".
      */
     async insertRun(
-      input: { id: string; workspaceId: string; trigger: string; ratePerSecond: number; pageSize: number },
+      input: {
+        id: string;
+        workspaceId: string;
+        trigger: string;
+        ratePerSecond: number;
+        pageSize: number;
+        installKey?: string | null;
+      },
       tx: Db,
     ): Promise<string | null> {
       const rows = await tx.$queryRaw<{ id: string }[]>`
-        INSERT INTO bootstrap_run (id, workspace_id, active_workspace_id, status, trigger, rate_per_second, page_size, created_at, updated_at)
-        VALUES (${input.id}, ${input.workspaceId}, ${input.workspaceId}, 'queued', ${input.trigger}, ${input.ratePerSecond}, ${input.pageSize}, now(), now())
-        ON CONFLICT (active_workspace_id) DO NOTHING
+        INSERT INTO bootstrap_run (id, workspace_id, active_workspace_id, status, trigger, install_key, rate_per_second, page_size, created_at, updated_at)
+        VALUES (${input.id}, ${input.workspaceId}, ${input.workspaceId}, 'queued', ${input.trigger}, ${input.installKey ?? null}, ${input.ratePerSecond}, ${input.pageSize}, now(), now())
+        ON CONFLICT DO NOTHING
         RETURNING id`;
       return rows[0]?.id ?? null;
+    },
+
+    /** The run started for this installation (see insertRun), if any. */
+    runForInstallation(workspaceId: string, installKey: string, tx: Db = db): Promise<RunRow | null> {
+      return tx.bootstrapRun.findUnique({
+        where: { workspaceId_installKey: { workspaceId, installKey } },
+      });
     },
 
     activeRun(workspaceId: string, tx: Db = db): Promise<RunRow | null> {

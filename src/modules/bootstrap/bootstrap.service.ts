@@ -10,7 +10,7 @@ import { newId } from '../../platform/ids.js';
 import type { Db } from '../../store/database.js';
 import { type Tx, withTransaction } from '../../store/tx.js';
 import type { CacheService } from '../cache/cache.service.js';
-import type { InstallationsService } from '../installations/installations.service.js';
+import { type InstallationsService, installationKeyOf } from '../installations/installations.service.js';
 import { readSettings } from '../installations/settings.js';
 import { bootstrapOperationJob, bootstrapRunJob, cacheRefreshJob } from './bootstrap.jobs.js';
 import {
@@ -67,12 +67,23 @@ export function createBootstrapService(deps: Deps) {
     }
   }
 
-  async function trigger(workspaceId: string, by: BootstrapTrigger): Promise<{ runId: string }> {
+  async function trigger(
+    workspaceId: string,
+    by: BootstrapTrigger,
+    installKey: string | null = null,
+  ): Promise<{ runId: string }> {
     const settings = await deps.installations.settingsOf(workspaceId); // throws INSTALLATION_NOT_FOUND
     const id = newId('bsr');
     const inserted = await withTransaction(db, async (tx) => {
       const runId = await repo.insertRun(
-        { id, workspaceId, trigger: by, ratePerSecond: settings.bootstrap.maxRequestsPerSecond, pageSize },
+        {
+          id,
+          workspaceId,
+          trigger: by,
+          installKey,
+          ratePerSecond: settings.bootstrap.maxRequestsPerSecond,
+          pageSize,
+        },
         tx,
       );
       if (runId !== null)
@@ -393,11 +404,22 @@ export function createBootstrapService(deps: Deps) {
   }
 
   return {
-    trigger,
-    /** For the install hook: starts a run unless one is active (a reinstall during a run keeps it). */
+    trigger: (workspaceId: string, by: BootstrapTrigger) => trigger(workspaceId, by),
+    /**
+     * For the install hook (`by` = 'installed'): starts the installation's bootstrap unless a run is active
+     * (a reinstall during a run keeps it), and at most once per installation (token): installation.setup is
+     * retried when a later step fails, and a retry must not bootstrap the workspace again.
+     */
     async triggerIfIdle(workspaceId: string, by: BootstrapTrigger): Promise<string | null> {
+      let installKey: string | null = null;
+      if (by === 'installed') {
+        const connection = await deps.installations.clockifyConnection(workspaceId);
+        if (connection === null) return null; // uninstalled meanwhile
+        installKey = installationKeyOf(connection.token);
+        if ((await repo.runForInstallation(workspaceId, installKey)) !== null) return null;
+      }
       try {
-        return (await trigger(workspaceId, by)).runId;
+        return (await trigger(workspaceId, by, installKey)).runId;
       } catch (err) {
         if (err instanceof AppError && (err.code === 'CONFLICT' || err.code === 'INSTALLATION_NOT_FOUND'))
           return null;

@@ -121,7 +121,7 @@ describe('defaultDedupRule', () => {
     expect(defaultDedupRule('github')).toEqual({ kind: 'header', header: 'X-GitHub-Delivery' });
     expect(defaultDedupRule('stripe')).toEqual({ kind: 'jsonpath', path: '$.id' });
     expect(defaultDedupRule('slack')).toEqual({ kind: 'jsonpath', path: '$.event_id' });
-    expect(defaultDedupRule('shopify')).toEqual({ kind: 'header', header: 'X-Shopify-Webhook-Id' });
+    expect(defaultDedupRule('shopify')).toEqual({ kind: 'header', header: 'X-Shopify-Event-Id' });
     expect(defaultDedupRule('standard-webhooks')).toMatchObject({ kind: 'header', header: 'webhook-id' });
     for (const s of ['clickup', 'hmac', 'api-key', 'basic-auth', 'none'] as const)
       expect(defaultDedupRule(s)).toEqual({ kind: 'body-hash' });

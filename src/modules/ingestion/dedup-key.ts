@@ -89,7 +89,11 @@ export function dedupKey(rule: DedupRule, input: DedupInput): DedupKey {
     : { key: namespaced(prefix, id), fellBack: false };
 }
 
-/** What each scheme's senders use as a stable delivery id; retries reuse it. */
+/**
+ * What each provider documents as the identity its retries of one event share (the source per preset is
+ * in docs/ingestion.md, "Dedup keys"). Where a provider documents none, the body hash: a retry that
+ * resends the same bytes is still recognised.
+ */
 export function defaultDedupRule(scheme: Scheme): DedupRule {
   switch (scheme) {
     case 'standard-webhooks':
@@ -101,7 +105,8 @@ export function defaultDedupRule(scheme: Scheme): DedupRule {
     case 'slack':
       return { kind: 'jsonpath', path: '$.event_id' };
     case 'shopify':
-      return { kind: 'header', header: 'X-Shopify-Webhook-Id' };
+      // Duplicates of one event share X-Shopify-Event-Id; X-Shopify-Webhook-Id changes per delivery.
+      return { kind: 'header', header: 'X-Shopify-Event-Id' };
     case 'clickup':
     case 'hmac':
     case 'api-key':

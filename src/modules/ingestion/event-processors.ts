@@ -21,3 +21,11 @@ export type EventProcessor = {
   name: string;
   process(event: ProcessedEvent, ctx: JobContext): Promise<void>;
 };
+
+/**
+ * Thrown (by a processor, or while preparing an event for them) when this event can never be processed:
+ * retrying cannot help, so the event is marked `failed` at once with this message.
+ */
+export class UnprocessableEventError extends Error {
+  override readonly name = 'UnprocessableEventError';
+}

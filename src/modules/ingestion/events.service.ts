@@ -1,8 +1,14 @@
 import type { JobRecords } from '../../jobs/job-records.js';
 import type { JobContext } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
-import type { EventProcessor, ProcessedEvent } from './event-processors.js';
+import { AppError, errorReason, sqlStateOf } from '../../platform/errors.js';
+import {
+  MAX_JSON_DEPTH,
+  jsonNestingDepth,
+  storableJson,
+  storableText,
+} from '../../platform/storable-text.js';
+import { type EventProcessor, type ProcessedEvent, UnprocessableEventError } from './event-processors.js';
 import type { EventsRepo, StatusUpdate, StoredEvent } from './events.repo.js';
 import { eventProcessJob } from './ingestion.jobs.js';
 import type { EventDetail, EventSummary, ListEventsQuery } from './ingestion.schemas.js';
@@ -150,11 +156,14 @@ export function createEventsService(deps: Deps) {
 
     /**
      * Job handler for event.process: hands each event of the job to every processor, in order. Events
-     * already processed (by an earlier attempt) are skipped; an event whose processor throws keeps its
-     * error and fails the job, which is retried with backoff for the events still pending (processors
-     * must be idempotent). On the last attempt those events are marked failed. Statuses are written in
-     * one statement per `STATUS_FLUSH_EVENTS` events or `STATUS_FLUSH_MS`, and at the end: a crash in
-     * between only means those events are handed to the processors again on the retry.
+     * already processed (by an earlier attempt) are skipped. An event that can never be processed (see
+     * `cannotSucceed`: too deeply nested, a data error of the database, a stack overflow) is marked
+     * `failed` with its reason at once and does not fail the job. Any other error keeps the event
+     * `queued` with its error and fails the job, which is retried with backoff for the events still
+     * pending (processors must be idempotent); on the last attempt those are marked failed too. Either
+     * way the job's other events are processed. Statuses are written in one statement per
+     * `STATUS_FLUSH_EVENTS` events or `STATUS_FLUSH_MS`, and at the end: a crash in between only means
+     * those events are handed to the processors again on the retry.
      */
     async process(payload: { workspaceId: string; eventIds: string[] }, ctx: JobContext): Promise<void> {
       const events = await repo.getMany(payload.workspaceId, payload.eventIds);
@@ -168,23 +177,28 @@ export function createEventsService(deps: Deps) {
         flushedAt = clock.now().getTime();
       };
       for (const e of events) {
-        if (e.status === 'processed' || e.status === 'skipped') continue;
-        const event: ProcessedEvent = {
-          id: e.id,
-          workspaceId: e.workspaceId,
-          sourceKind: e.sourceKind,
-          sourceId: e.sourceKind === 'custom' ? e.sourceKey : null,
-          eventType: e.eventType,
-          payload: payloadOf(e),
-          receivedAt: e.receivedAt,
-        };
+        if (e.status === 'processed' || e.status === 'skipped' || e.status === 'failed') continue;
         try {
+          const event: ProcessedEvent = {
+            id: e.id,
+            workspaceId: e.workspaceId,
+            sourceKind: e.sourceKind,
+            sourceId: e.sourceKind === 'custom' ? e.sourceKey : null,
+            eventType: storableText(e.eventType),
+            payload: payloadOf(e),
+            receivedAt: e.receivedAt,
+          };
           for (const p of deps.processors) await p.process(event, ctx);
           pending.push({ id: e.id, status: 'processed', error: null });
         } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          pending.push({ id: e.id, status: last ? 'failed' : 'queued', error: message });
-          failures.push(`${e.id}: ${message}`);
+          const message = storableText(errorReason(err));
+          if (cannotSucceed(err)) {
+            pending.push({ id: e.id, status: 'failed', error: message });
+            ctx.log.warn({ eventId: e.id, reason: message }, 'event cannot be processed; marked failed');
+          } else {
+            pending.push({ id: e.id, status: last ? 'failed' : 'queued', error: message });
+            failures.push(`${e.id}: ${message}`);
+          }
         }
         if (pending.length >= STATUS_FLUSH_EVENTS || clock.now().getTime() - flushedAt >= STATUS_FLUSH_MS)
           await flush();
@@ -196,16 +210,39 @@ export function createEventsService(deps: Deps) {
 }
 export type EventsService = ReturnType<typeof createEventsService>;
 
-/** JSON bodies are parsed; anything else reaches processors as the raw text (UTF-8) or base64. */
+/**
+ * What processors get: JSON bodies parsed, anything else the raw text (UTF-8) or base64. Every string
+ * in it can be stored (NUL and unpaired surrogates become U+FFFD; the stored raw body keeps the exact
+ * bytes), and JSON is nested at most MAX_JSON_DEPTH deep, so processors may walk and store it freely.
+ * Ingest refuses deeper JSON; a deeper body stored before that limit existed cannot be processed.
+ */
 function payloadOf(e: StoredEvent): unknown {
   const text = e.body.toString('utf8');
   if (e.contentType?.includes('json')) {
+    if (jsonNestingDepth(e.body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+      throw new UnprocessableEventError(
+        `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels (docs/ingestion.md, "Limits")`,
+      );
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      parsed = JSON.parse(text) as unknown;
     } catch {
-      return text;
+      return storableText(text);
     }
+    return storableJson(parsed);
   }
   const v = bodyView(e.body);
-  return v.data;
+  return v.encoding === 'utf8' ? storableText(v.data) : v.data;
+}
+
+/**
+ * Failures that the same event would meet on every retry: the event says it cannot be processed, the
+ * JavaScript stack or another engine limit ran out (RangeError), or the database refused its data
+ * (SQLSTATE class 22 "data exception", 54 "program limit exceeded"). Anything else (a lost connection,
+ * a timeout, an upstream error) may pass on a retry.
+ */
+function cannotSucceed(err: unknown): boolean {
+  if (err instanceof UnprocessableEventError || err instanceof RangeError) return true;
+  const state = sqlStateOf(err);
+  return state !== undefined && (state.startsWith('22') || state.startsWith('54'));
 }

@@ -2,6 +2,12 @@ import type { Clock } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto.js';
 import { AppError } from '../../platform/errors.js';
 import {
+  MAX_JSON_DEPTH,
+  TOO_DEEP_MESSAGE,
+  jsonNestingDepth,
+  storableText,
+} from '../../platform/storable-text.js';
+import {
   type ClockifyClaims,
   type ClockifyTokenVerifier,
   readClaimsUnverified,
@@ -60,7 +66,17 @@ export function mediaTypeAllowed(allowed: readonly string[], type: string | null
 
 const signatureInvalid = (why: string) => new AppError('SIGNATURE_INVALID', `Webhook rejected (${why})`);
 
+/**
+ * JSON bodies must parse, and nest at most MAX_JSON_DEPTH deep: processing walks and stores them, and
+ * deeper JSON would exhaust the stack of JSON.stringify or PostgreSQL's jsonb parser on every attempt.
+ * Counted on the bytes first (cheap, stops early) so a hostile body is never parsed.
+ */
 function parseJson(raw: Buffer): unknown {
+  if (jsonNestingDepth(raw, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new AppError('VALIDATION_FAILED', `body: ${TOO_DEEP_MESSAGE} (docs/ingestion.md, "Limits")`, {
+      details: { issues: [{ path: 'body', message: TOO_DEEP_MESSAGE }] },
+    });
+  }
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch {
@@ -240,11 +256,11 @@ export function createIngestService(deps: Deps) {
 export type IngestService = ReturnType<typeof createIngestService>;
 
 /**
- * PostgreSQL text cannot hold a NUL character. Values taken from a sender's payload (event type, a
- * JSONPath dedup value) go into the batch statement shared with other senders' events, so one hostile
- * value must not fail everyone's batch: NUL becomes U+FFFD.
+ * PostgreSQL text cannot hold a NUL character or an unpaired surrogate. Values taken from a sender's
+ * payload (event type, a JSONPath dedup value) go into the batch statement shared with other senders'
+ * events, so one hostile value must not fail everyone's batch: each becomes U+FFFD.
  */
-export const storable = (value: string): string => value.replaceAll('\u0000', '\uFFFD');
+export const storable = storableText;
 
 /** Best-effort event type for custom sources: the provider's event header, else a `type`/`event` field. */
 function eventTypeOf(h: (name: string) => string | undefined, json: unknown): string | undefined {

@@ -29,7 +29,13 @@ export function createInstallationsRepo(db: PrismaClient) {
       return tx.installation.findUnique({ where: { workspaceId } });
     },
 
-    /** INSTALLED, first time or again: one row per workspace, tokens and settings replaced. */
+    /** The installation, its row locked until `tx` ends (concurrent INSTALLEDs of a workspace queue up). */
+    async getForUpdate(workspaceId: string, tx: Tx): Promise<StoredInstallation | null> {
+      await tx.$executeRaw`SELECT 1 FROM installation WHERE workspace_id = ${workspaceId} FOR UPDATE`;
+      return tx.installation.findUnique({ where: { workspaceId } });
+    },
+
+    /** INSTALLED with a new installation token (first install or reinstall): tokens and settings replaced. */
     async upsert(input: NewInstallation, tx: Tx): Promise<StoredInstallation> {
       const data = {
         addonId: input.addonId,

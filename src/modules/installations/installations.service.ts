@@ -44,6 +44,14 @@ type Deps = {
 export type WebhookAuth = { live: boolean; hashes: Map<string, Set<string>> };
 const isLive = (ws: WebhookAuth) => ws.live;
 
+/**
+ * Names one installation (one installation token) without the token: the set-up job's dedupe key and the
+ * bootstrap it starts use it, so each happens once per installation however often INSTALLED or the
+ * set-up is retried.
+ */
+export const installationKeyOf = (installationToken: string): string =>
+  sha256Hex(installationToken).slice(0, 32);
+
 const URL_CLAIMS = ['backendUrl', 'reportsUrl', 'ptoUrl', 'locationsUrl', 'screenshotsUrl'] as const;
 const WEBHOOK_PATH = /\/webhooks\/clockify\/([A-Z_]+)\/?$/;
 
@@ -67,6 +75,17 @@ export function createInstallationsService(deps: Deps) {
     return inst;
   }
 
+  /**
+   * A lifecycle hook must be for the add-on that is installed: the body's `addonId` (which the route has
+   * already matched with the token's) must be the stored installation's. A deleted installation is
+   * history: a new INSTALLED may replace it.
+   */
+  function requireSameAddon(inst: StoredInstallation | null, addonId: string): void {
+    if (inst !== null && inst.status !== 'DELETED' && inst.addonId !== addonId) {
+      throw new AppError('SIGNATURE_INVALID', 'Lifecycle call for another add-on than the installed one');
+    }
+  }
+
   async function view(inst: StoredInstallation): Promise<InstallationView> {
     return {
       workspaceId: inst.workspaceId,
@@ -81,6 +100,14 @@ export function createInstallationsService(deps: Deps) {
       updatedAt: inst.updatedAt.toISOString(),
       webhookCount: await repo.countWebhookTokens(inst.workspaceId),
     };
+  }
+
+  function isSameInstallation(
+    existing: StoredInstallation | null,
+    authToken: string,
+  ): existing is StoredInstallation {
+    if (existing === null || existing.status === 'DELETED' || existing.tokenEncrypted === null) return false;
+    return cipher.decrypt(existing.tokenEncrypted) === authToken;
   }
 
   return {
@@ -105,6 +132,12 @@ export function createInstallationsService(deps: Deps) {
       });
       const now = clock.now();
       const inst = await withTransaction(db, async (tx) => {
+        const existing = await repo.getForUpdate(body.workspaceId, tx);
+        requireSameAddon(existing, body.addonId);
+        // Clockify retries deliveries. The same installation token means the same installation: its state
+        // since then (webhooks registered through the API, settings, status, set-up progress) is kept as
+        // it is. A new token is a reinstall, below.
+        if (isSameInstallation(existing, body.authToken)) return existing;
         const row = await repo.upsert(
           {
             workspaceId: body.workspaceId,
@@ -120,14 +153,14 @@ export function createInstallationsService(deps: Deps) {
           tx,
         );
         await repo.replaceWebhookTokens(body.workspaceId, dedupeByPath(tokens), tx);
-        // A replayed INSTALLED carries the same token: the dedupe key makes the replay trigger nothing new.
+        // One set-up per installation token (a replay that raced the first delivery's commit adds none).
         await enqueue(
           tx,
           installationSetupJob,
           { workspaceId: body.workspaceId },
           {
             workspaceId: body.workspaceId,
-            dedupeKey: `installation.setup:${body.workspaceId}:${sha256Hex(body.authToken).slice(0, 32)}`,
+            dedupeKey: `installation.setup:${body.workspaceId}:${installationKeyOf(body.authToken)}`,
           },
         );
         return row;
@@ -137,13 +170,14 @@ export function createInstallationsService(deps: Deps) {
     },
 
     async statusChanged(body: StatusChangedPayload): Promise<InstallationView> {
-      await requireInstalled(body.workspaceId);
+      requireSameAddon(await requireInstalled(body.workspaceId), body.addonId);
       await repo.setStatus(body.workspaceId, body.status, clock.now());
       return view(await requireInstalled(body.workspaceId));
     },
 
     async settingsUpdated(body: SettingsUpdatedPayload): Promise<InstallationView> {
       const inst = await requireInstalled(body.workspaceId);
+      requireSameAddon(inst, body.addonId);
       const result = applySettingsUpdate(inst.settings, body.settings);
       if (!result.ok) {
         throw new AppError(
@@ -162,6 +196,7 @@ export function createInstallationsService(deps: Deps) {
       const inst = await repo.get(body.workspaceId);
       if (inst === null)
         throw new AppError('INSTALLATION_NOT_FOUND', `Workspace ${body.workspaceId} has no installation`);
+      requireSameAddon(inst, body.addonId);
       if (inst.status !== 'DELETED') {
         const now = clock.now();
         await withTransaction(db, async (tx) => {
