@@ -85,7 +85,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: ['node_modules', '^src/generated/'] },
-    includeOnly: '^(src|tools|test|bench|scripts)/',
+    includeOnly: '^(src|tools|test|bench|scripts|node_modules)/',
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js'] },
