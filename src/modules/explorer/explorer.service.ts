@@ -14,7 +14,12 @@ import type { Principal } from '../auth/principal.js';
 import type { InstallationsService } from '../installations/installations.service.js';
 import { readSettings } from '../installations/settings.js';
 import { type PreparedRequest, prepareRequest, requestEcho } from './build-request.js';
-import { type OperationDetail, describeOperation, executionBlocker } from './describe-operation.js';
+import {
+  type OperationDetail,
+  SENDABLE_CONTENT_TYPES,
+  describeOperation,
+  executionBlocker,
+} from './describe-operation.js';
 import type { CallFilter, CallOutcome, ExplorerRepo, StatusClass, StoredCall } from './explorer.repo.js';
 import type { ExplorerContext, ExplorerInput, InputIssue, ValidInput } from './explorer.types.js';
 import { type ClockifyFlowAction, asFlowAction } from './flow-action.js';
@@ -210,8 +215,10 @@ export function createExplorerService(deps: Deps) {
     callerSecret?: string,
   ): Promise<ExecuteResponse> {
     const op = operation(input.operationId);
-    const blocked = executionBlocker(op);
-    if (blocked !== undefined) throw inputInvalid([{ path: 'operationId', message: blocked }]);
+    // A multipart upload cannot be sent by the JSON client. An operation that refuses the add-on token is
+    // sent anyway: Clockify's 401 comes back as the result, with the explanation of why.
+    if (op.requestBody !== undefined && !SENDABLE_CONTENT_TYPES.has(op.requestBody.contentType))
+      throw inputInvalid([{ path: 'operationId', message: executionBlocker(op) ?? 'cannot be sent' }]);
     const { workspaceId } = principal;
     const { context, settings } = await contextOf(workspaceId);
     const value = validate(op, input, context);
