@@ -29,7 +29,11 @@ afterAll(async () => {
 });
 
 /** An id the fake has for the entity a path segment names, or undefined (keep the example's). */
-function knownId(collection: string, params: Record<string, string>, data: WorkspaceData): string | undefined {
+function knownId(
+  collection: string,
+  params: Record<string, string>,
+  data: WorkspaceData,
+): string | undefined {
   const first = (items: { id: string }[]) => items[0]?.id;
   switch (collection) {
     case 'projects':
@@ -102,7 +106,10 @@ describe('explorer sweep over every GET operation', () => {
       const result = res.json();
       // The fake saw exactly this call, and its answer is what the explorer returned.
       const seen = fake.stats.requests(ws).slice(before);
-      expect(seen.map((r) => r.operationId), op.operationId).toEqual([op.operationId]);
+      expect(
+        seen.map((r) => r.operationId),
+        op.operationId,
+      ).toEqual([op.operationId]);
       expect(result.status, op.operationId).toBe(seen[0]!.status);
       if (result.status < 200 || result.status >= 300)
         problems.push(`${op.operationId}: upstream ${result.status} ${result.explanation}`);

@@ -304,7 +304,7 @@ export const explorerRoutes: FastifyPluginAsyncZod<{ explorer: ExplorerService }
           'Send a stored call again with the same inputs and the same rules (a write needs confirm again)',
         security,
         params: IdParams,
-        body: z.strictObject({ confirm: z.string().max(2_000).nullable().optional() }).optional(),
+        body: z.strictObject({ confirm: z.string().max(2_000).nullable().optional() }).nullish(),
         response: { 200: ExecuteResult, ...authErrors, ...errors(400, 404, 422) },
       },
     },
