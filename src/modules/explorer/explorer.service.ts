@@ -141,8 +141,8 @@ type StoredInput = ValidInput & { redacted?: boolean };
 function storedInput(c: StoredCall): StoredInput {
   const raw = (typeof c.input === 'object' && c.input !== null ? c.input : {}) as Partial<StoredInput>;
   return {
-    pathParams: (raw.pathParams ?? {}) as Record<string, string>,
-    query: (raw.query ?? {}) as ValidInput['query'],
+    pathParams: (raw.pathParams ?? {}),
+    query: (raw.query ?? {}),
     ...(raw.body !== undefined ? { body: raw.body } : {}),
     ...(raw.redacted === true ? { redacted: true } : {}),
   };
