@@ -187,7 +187,11 @@ describe('execute', () => {
     expect(missing.json().explanation).toContain('projectId');
 
     fake.setFault({ operationId: 'getTags', status: 429, headers: { 'retry-after': '7' }, times: 1 });
+    const tagCalls = () => fake.stats.requests(W.main).filter((r) => r.operationId === 'getTags').length;
+    const tagCallsBefore = tagCalls();
     const limited = await execute(W.main, { operationId: 'getTags' });
+    // One attempt: the explorer shows the 429 instead of waiting it out and retrying.
+    expect(tagCalls()).toBe(tagCallsBefore + 1);
     expect(limited.statusCode).toBe(200);
     expect(limited.json()).toMatchObject({ status: 429, retryAfterS: 7, headers: { 'retry-after': '7' } });
     expect(limited.json().explanation).toMatch(/rate limit/i);
@@ -207,6 +211,24 @@ describe('execute', () => {
       status: 500,
       outcome: 'sent',
     });
+  });
+
+  it('returns a network failure as a result, recorded as network-error', async () => {
+    // An installation whose Clockify does not listen: nothing accepts connections on port 1.
+    const ws = hexId();
+    const { body } = await installAgainstFake(
+      t,
+      { apiUrl: 'http://127.0.0.1:1/api', reportsUrl: 'http://127.0.0.1:1/reports' },
+      ws,
+    );
+    tokens.set(ws, body.authToken);
+    const res = await execute(ws, { operationId: 'getTags' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ ok: false, status: null, outcome: 'network' });
+    expect(res.json().explanation).toMatch(/Could not reach Clockify/);
+    expectNoToken(res.body);
+    const row = await t.db.prisma.explorerCall.findFirst({ where: { workspaceId: ws } });
+    expect(row).toMatchObject({ outcome: 'network-error', status: null });
   });
 
   it('answers 422 by field for bad input, 404 for an unknown operation, and stores nothing', async () => {
