@@ -8,6 +8,7 @@ import { validateFlowDefinition } from './validate.js';
 import {
   WORKSPACE_ID,
   clockifySample,
+  clockifyValidator,
   eventOf,
   mustValidate,
   realCatalogue,
@@ -479,6 +480,15 @@ describe('dryRun: errors and stop/continue', () => {
       outcome: 'template_error',
       error: { code: 'operation', location: 'actions[0].operationId' },
     });
+  });
+
+  it("adapts the explorer's validator: issues by location, an unknown operation named", () => {
+    const validate = clockifyValidator(catalogue);
+    expect(validate('nope', {})).toEqual([{ path: 'operationId', message: "unknown operation 'nope'" }]);
+    expect(validate('createTask', { pathParams: { projectId: PROJECT }, body: {} })).toEqual([
+      { path: 'body.name', message: 'required' },
+    ]);
+    expect(validate('createTask', { pathParams: { projectId: PROJECT }, body: { name: 'x' } })).toEqual([]);
   });
 
   it('says when no validator was given, and survives a validator that throws', () => {

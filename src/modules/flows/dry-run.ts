@@ -71,6 +71,30 @@ export type ValidateClockifyRequest = (
   input: ClockifyRequestInput,
 ) => readonly RequestIssue[];
 
+/**
+ * Adapts the API explorer's validator (`createInputValidator()` of src/modules/explorer/validate-input.ts)
+ * to `ValidateClockifyRequest` for one workspace. Structural types: flows import nothing of the explorer.
+ */
+export function explorerRequestValidator<Op>(
+  catalogue: { get(operationId: string): Op | undefined },
+  validator: {
+    validate(
+      op: Op,
+      input: ClockifyRequestInput,
+      context: { workspaceId: string },
+    ): { ok: true } | { ok: false; issues: readonly RequestIssue[] };
+  },
+  workspaceId: string,
+): ValidateClockifyRequest {
+  return (operationId, input) => {
+    const op = catalogue.get(operationId);
+    if (op === undefined)
+      return [{ path: 'operationId', message: `unknown operation '${operationId.slice(0, 200)}'` }];
+    const r = validator.validate(op, input, { workspaceId });
+    return r.ok ? [] : r.issues;
+  };
+}
+
 export type DryRunInput = {
   /** A definition that passed `validateFlowDefinition`. */
   definition: FlowDefinition;

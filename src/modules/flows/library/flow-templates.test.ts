@@ -265,6 +265,18 @@ describe('the flow template library', () => {
     expect(list.find((t) => t.id === 'forward-new-invoices')?.actionTypes).toEqual(['http']);
   });
 
+  it('installs every template with only its required inputs', () => {
+    for (const t of FLOW_TEMPLATES) {
+      const caseInputs = CASES.find((c) => c.id === t.id)!.inputs;
+      const required = Object.fromEntries(
+        Object.entries(caseInputs).filter(([k]) => t.inputs.find((i) => i.name === k)?.required),
+      );
+      const json = install(t.id, required);
+      expect(json.enabled, t.id).toBe(false);
+      mustValidate(catalogue, json);
+    }
+  });
+
   for (const c of CASES) {
     it(`${c.id}: installs disabled, validates, and a dry run on a sample renders the expected request`, () => {
       const json = install(c.id, c.inputs);

@@ -8,7 +8,13 @@ import { type Catalogue, loadCatalogue } from '../../../integrations/clockify/ca
 import { createInputValidator } from '../../explorer/validate-input.js';
 import { type FlowContext, type FlowEvent, flowContextFor } from '../context.js';
 import type { FlowDefinition } from '../definition.js';
-import { type DryRunInput, type DryRunReport, type ValidateClockifyRequest, dryRun } from '../dry-run.js';
+import {
+  type DryRunInput,
+  type DryRunReport,
+  type ValidateClockifyRequest,
+  dryRun,
+  explorerRequestValidator,
+} from '../dry-run.js';
 import { validateFlowDefinition } from '../validate.js';
 
 export const WORKSPACE_ID = '5f11791a4e759e12c40733ba';
@@ -16,15 +22,10 @@ export const WORKSPACE_ID = '5f11791a4e759e12c40733ba';
 export const realCatalogue = (): Promise<Catalogue> => loadCatalogue();
 
 /** The explorer's ajv validator for one workspace, as the flows routes plug it into `dryRun`. */
-export function clockifyValidator(catalogue: Catalogue, workspaceId = WORKSPACE_ID): ValidateClockifyRequest {
-  const validator = createInputValidator();
-  return (operationId, input) => {
-    const op = catalogue.get(operationId);
-    if (op === undefined) return [{ path: 'operationId', message: 'unknown operation' }];
-    const r = validator.validate(op, input, { workspaceId });
-    return r.ok ? [] : r.issues;
-  };
-}
+export const clockifyValidator = (
+  catalogue: Catalogue,
+  workspaceId = WORKSPACE_ID,
+): ValidateClockifyRequest => explorerRequestValidator(catalogue, createInputValidator(), workspaceId);
 
 const SAMPLES = fileURLToPath(
   new URL('../../../../test/fixtures/clockify/webhook-samples/', import.meta.url),
