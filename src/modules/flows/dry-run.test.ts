@@ -575,6 +575,97 @@ describe('dryRun: other action types', () => {
   });
 });
 
+describe('dryRun: more branches', () => {
+  it('finds unknown values in arrays, nested `when` groups, list values and $.execution paths', () => {
+    const d = def({
+      actions: [
+        createTask,
+        {
+          id: 'w',
+          type: 'webhook',
+          endpointId: 'ep',
+          payload: { ids: ['{{ webhook.id }}', '{{ actions.task.body.id }}'] },
+          when: {
+            mode: 'ALL',
+            rules: [
+              { path: '$.webhook.billable', op: '==', value: true },
+              {
+                mode: 'ANY',
+                rules: [
+                  { path: '$.webhook.description', op: 'in', value: ['x', '{{ actions.task.body.name }}'] },
+                  { path: '$.execution.id', op: 'exists' },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const w = action(runDry(catalogue, d, event), 'w');
+    expect(w.when).toMatchObject({
+      result: 'unknown',
+      unknownRules: ['actions[1].when.rules[1].rules[0]', 'actions[1].when.rules[1].rules[1]'],
+    });
+    expect(w).toMatchObject({
+      outcome: 'may_run',
+      placeholders: [{ location: 'actions[1].payload.ids[1]', path: 'actions.task.body.id' }],
+      request: { type: 'webhook', payload: { ids: [entry.id, '⟨dry run: actions.task.body.id⟩'] } },
+    });
+  });
+
+  it('leaves a placeholder URL unchecked and sends a webhook without a payload as such', () => {
+    const d = def({
+      actions: [
+        createTask,
+        { ...notify, url: 'https://hooks.example.com/t/{{ actions.task.body.id }}', body: {} },
+        { id: 'bare', type: 'webhook', endpointId: 'ep' },
+      ],
+    });
+    const r = runDry(catalogue, d, event);
+    expect(action(r, 'notify').request).toMatchObject({
+      url: 'https://hooks.example.com/t/⟨dry run: actions.task.body.id⟩',
+      issues: [],
+    });
+    expect(action(r, 'bare').request).toEqual({ type: 'webhook', endpointId: 'ep' });
+  });
+
+  it('keeps non-text query and path values out of the URL and lets the validator name them', () => {
+    const d = def({
+      actions: [
+        {
+          ...createTask,
+          pathParams: { projectId: '{{ webhook.project }}' },
+          query: { 'contains-assignee': '{{ webhook.tagIds }}' },
+        },
+      ],
+    });
+    const req = runDry(catalogue, d, event).actions[0]!.request as {
+      path: string;
+      query: unknown;
+      validation: { issues: { path: string }[] };
+    };
+    // The array query value is sent repeated; the object path value is left out of the path.
+    expect(req.path).toBe(
+      `/v1/workspaces/${WORKSPACE_ID}/projects//tasks?contains-assignee=5f118b747db7a8637ffcaf33`,
+    );
+    expect(req.validation.issues.map((i) => i.path)).toContain('pathParams.projectId');
+  });
+
+  it('reports an action type missing from the registry it was given', () => {
+    const d = def();
+    const r = dryRun({
+      definition: { ...d, actions: [{ ...d.actions[0]!, type: 'slack' }] },
+      event,
+      context: flowContextFor(event),
+      catalogue,
+    });
+    expect(r.actions[0]).toMatchObject({
+      outcome: 'template_error',
+      error: { code: 'type', location: 'actions[0].type' },
+    });
+  });
+});
+
 describe('dryRun: hostile input stays bounded', () => {
   it('caps the output of one action and of all actions together', () => {
     const big = { ...entry, blob: 'x'.repeat(300_000) };
