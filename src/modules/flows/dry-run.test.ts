@@ -3,7 +3,13 @@ import { z } from 'zod';
 import type { Catalogue } from '../../integrations/clockify/catalogue.js';
 import { flowContextFor } from './context.js';
 import { type ActionTypeSpec, createActionRegistry } from './definition.js';
-import { type DryRunAction, dryRun, isPlaceholder, placeholderFor } from './dry-run.js';
+import {
+  DRY_RUN_MAX_OUTPUT_CHARS,
+  type DryRunAction,
+  dryRun,
+  isPlaceholder,
+  placeholderFor,
+} from './dry-run.js';
 import { validateFlowDefinition } from './validate.js';
 import {
   WORKSPACE_ID,
@@ -762,6 +768,59 @@ describe('dryRun: hostile input stays bounded', () => {
     expect(r.actions[0]!.request).toMatchObject({ body: { name: 'n' } });
     expect(validate).toHaveBeenCalledTimes(1);
     expect(cache).toHaveBeenCalledWith('project', PROJECT);
+  });
+
+  it('answers a bounded report for hostile event bodies without throwing', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 5_000; i++) deep = { description: deep, projectId: 'p' };
+    const cyclic: Record<string, unknown> = { projectId: 'p', description: 'c' };
+    cyclic.self = cyclic;
+    // Event bodies are parsed JSON: arrays are dense and there are no getters (a sparse array of 10^7
+    // holes makes jsonpath-plus walk every index; whole-object copies read accessors: neither is JSON).
+    const wide = Array.from({ length: 200_000 }, (_, i) => ({ description: i }));
+    const bodies: unknown[] = [
+      null,
+      'text',
+      12,
+      [],
+      deep,
+      cyclic,
+      { projectId: 'p', description: wide },
+      { projectId: 'p', description: 'x'.repeat(3_000_000) },
+      JSON.parse('{"projectId": "p", "description": {"__proto__": {"x": 1}}}'),
+      { projectId: { length: 1e12 }, description: ['{{ webhook.projectId }}'] },
+    ];
+    const d = def({
+      conditions: {
+        mode: 'ANY',
+        rules: [
+          { path: '$.webhook..description', op: 'contains', value: 'x' },
+          { path: '$.webhook.description', op: 'matches', value: '^(x+x+)+y$' },
+        ],
+      },
+      actions: [
+        createTask,
+        {
+          id: 'w',
+          type: 'webhook',
+          endpointId: 'ep',
+          payload: { all: '{{ webhook }}', d: '{{ webhook.description }}' },
+        },
+        { ...notify, body: { t: 'got {{ webhook.description | json }}' } },
+      ],
+    });
+    for (const body of bodies) {
+      const r = runDry(catalogue, d, eventOf('NEW_TIME_ENTRY', body));
+      expect(r.actions).toHaveLength(3);
+      for (const a of r.actions) expect(a.error === undefined || a.error.message.length < 2_000).toBe(true);
+      let size = 0;
+      try {
+        size = JSON.stringify(r).length;
+      } catch {
+        size = Infinity;
+      }
+      expect(size).toBeLessThan(2 * DRY_RUN_MAX_OUTPUT_CHARS + 200_000);
+    }
   });
 
   it('does not change the definition it was given', () => {
