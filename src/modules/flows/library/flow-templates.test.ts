@@ -299,9 +299,14 @@ describe('template conditions on events they must not act on', () => {
     expect(runDry(catalogue, d, eventOf('NEW_TIME_ENTRY', other)).matches).toBe(false);
   });
 
-  it('billable-project-entries leaves billable entries alone', () => {
+  it('billable-project-entries leaves billable and running entries alone', () => {
     const d = mustValidate(catalogue, install('billable-project-entries', { projectId: PROJECT }));
     expect(runDry(catalogue, d, eventOf('NEW_TIME_ENTRY', entry)).matches).toBe(false);
+    const interval = entry.timeInterval as Record<string, unknown>;
+    const running = { ...entry, billable: false, timeInterval: { ...interval, end: null } };
+    expect(runDry(catalogue, d, eventOf('NEW_TIME_ENTRY', running)).matches).toBe(false);
+    const noEnd = { ...entry, billable: false, timeInterval: { start: interval.start } };
+    expect(runDry(catalogue, d, eventOf('NEW_TIME_ENTRY', noEnd)).matches).toBe(false);
   });
 
   it('stop-long-timers stops only timers older than N hours, and listens to its watchdog source', () => {

@@ -61,7 +61,11 @@ const keepTimeEntry = {
   taskId: '{{ webhook.taskId | default: null }}',
 };
 
-const completedEntry = { path: '$.webhook.timeInterval.end', op: 'exists' } as const;
+/** A finished entry: `end` is there and not null (a running timer's is null; PUT without it would restart it). */
+const completedEntry = [
+  { path: '$.webhook.timeInterval.end', op: 'exists' },
+  { path: '$.webhook.timeInterval.end', op: '!=', value: null },
+] as const;
 
 export const FLOW_TEMPLATES: readonly FlowTemplate[] = [
   {
@@ -95,7 +99,7 @@ export const FLOW_TEMPLATES: readonly FlowTemplate[] = [
         rules: [
           { path: '$.webhook.projectId', op: '==', value: str(i.projectId) },
           { path: '$.webhook.tagIds[0]', op: 'not_exists' },
-          completedEntry,
+          ...completedEntry,
         ],
       },
       actions: [
@@ -135,7 +139,7 @@ export const FLOW_TEMPLATES: readonly FlowTemplate[] = [
         rules: [
           { path: '$.webhook.projectId', op: '==', value: str(i.projectId) },
           { path: '$.webhook.billable', op: '==', value: false },
-          completedEntry,
+          ...completedEntry,
         ],
       },
       actions: [
