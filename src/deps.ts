@@ -17,6 +17,7 @@ import { createAdminAuth, createApiKeys } from './modules/auth/auth.module.js';
 import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import { type BootstrapModule, createBootstrapModule } from './modules/bootstrap/bootstrap.module.js';
 import { type CacheModule, createCacheModule } from './modules/cache/cache.module.js';
+import { type DeliveryModule, createDeliveryModule } from './modules/delivery/delivery.module.js';
 import type { EventProcessor } from './modules/ingestion/event-processors.js';
 import { type IngestionModule, createIngestionModule } from './modules/ingestion/ingestion.module.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
@@ -27,6 +28,7 @@ import {
 import type { SetupStep, WorkspacePurger } from './modules/installations/workspace-lifecycle.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createCipher } from './platform/crypto.js';
+import { createSafeHttp } from './platform/safe-http/index.js';
 import { loggerOptions } from './platform/logger.js';
 import { createRateLimiter } from './rate-limit/rate-limiter.js';
 import { forgetRateLimitKey } from './rate-limit/slots.js';
@@ -40,6 +42,7 @@ export type Deps = AppDeps & {
     cache: CacheModule;
     bootstrap: BootstrapModule;
     ingestion: IngestionModule;
+    delivery: DeliveryModule;
   };
   db: Database;
   log: Logger;
@@ -120,6 +123,23 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       config: { publicBaseUrl: config.publicBaseUrl, ...config.ingestion },
       wake: wake.poke,
     });
+    // Outbound webhooks: every call to an admin-chosen URL goes through the SSRF-guarded client.
+    const outboundHttp = createSafeHttp(config.outbound);
+    const delivery = createDeliveryModule({
+      db: db.prisma,
+      cipher,
+      clock,
+      log: log.child({ component: 'delivery' }),
+      http: outboundHttp,
+      policy: config.outbound,
+      // Endpoints' own rate limits, keyed `endpoint:<id>` in the shared limiter table.
+      limiter: createRateLimiter({ db: db.prisma }),
+      installations: installations.service,
+      events: ingestion.events,
+      wake: wake.poke,
+      config: config.delivery,
+    });
+    processors.push(delivery.processor);
     const adminAuth = createAdminAuth({
       keys: apiKeys,
       clock,
@@ -135,9 +155,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...bootstrap.purgers,
       ...cache.purgers,
       ...ingestion.purgers,
+      ...delivery.purgers,
     ];
     const periodic: PeriodicTask[] = [
       ...ingestion.periodic,
+      ...delivery.periodic,
       {
         job: jobsPruneJob,
         run: async (ctx) => {
@@ -150,6 +172,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...installations.jobs,
       ...bootstrap.jobs,
       ...ingestion.jobs,
+      ...delivery.jobs,
       // A workspace's set-up and purge span every module, so they are wired here from the lists above.
       bindJob(installationSetupJob, ({ workspaceId }, ctx) =>
         installations.service.runSetup(workspaceId, setupSteps, ctx),
@@ -201,10 +224,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       bootstrap: bootstrap.service,
       cache: cache.service,
       ingestion,
+      delivery: delivery.service,
       processors,
       registry,
       runner,
-      modules: { installations, cache, bootstrap, ingestion },
+      modules: { installations, cache, bootstrap, ingestion, delivery },
       schedulePeriodic,
       startWorkers() {
         runner.start();
@@ -215,6 +239,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       async close() {
         await runner.stop(config.shutdownTimeoutMs);
         await clockify.close();
+        await outboundHttp.close();
         if (overrides.database === undefined) await db.close();
       },
     };
