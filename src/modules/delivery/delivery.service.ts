@@ -533,6 +533,9 @@ export function createDeliveryService(deps: Deps) {
       throw new Reschedule(m.nextAttemptAt, 'not due yet');
     await takeRateSlot(e, false, ctx.signal);
     const sent = await sendOnce(e, m, ctx.signal);
+    // Shutting down, or the lease is lost: this worker no longer owns the job. Nothing is recorded; the
+    // job is taken over and sends again, with the same webhook-id.
+    if (ctx.signal.aborted) throw new Error('delivery attempt aborted: not recorded');
     const decision = classifyAttempt({
       result: sent.result,
       attemptsMade: m.attempts + 1,
