@@ -225,6 +225,9 @@ try {
       `${mixed.p99.toFixed(1)} / ${clean.p99.toFixed(1)} ms (×${(mixed.p99 / clean.p99).toFixed(2)})`,
   );
   await deps.close();
+} catch (err) {
+  console.error('bench failed:', err);
+  failed = true;
 } finally {
   await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   await admin.end();

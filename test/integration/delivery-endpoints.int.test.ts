@@ -111,6 +111,7 @@ describe('endpoints', () => {
       { filter: { mode: 'SOME', rules: [] } },
       { transformation: { x: '{{ webhook.id ' } },
       { transformation: { x: '{{ env.HOME }}' } },
+      { transformation: JSON.parse('['.repeat(500) + ']'.repeat(500)) as unknown },
     ];
     for (const extra of bad) {
       const res = await call('POST', '/ui/endpoints', { url: rx.url, eventTypes: ['*'], ...extra });

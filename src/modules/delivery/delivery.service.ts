@@ -17,6 +17,7 @@ import { storableText } from '../../platform/storable-text.js';
 import type { RateLimiter } from '../../rate-limit/rate-limiter.js';
 import { type Tx, withTransaction } from '../../store/tx.js';
 import { checkConditionGroup, checkTemplates } from '../flows/validate.js';
+import { jsonLength } from '../flows/values.js';
 import type { EventProcessor, ProcessedEvent } from '../ingestion/event-processors.js';
 import { type AttemptDecision, classifyAttempt } from './classify-attempt.js';
 import { deliveryAttemptJob, deliveryRecoverJob } from './delivery.jobs.js';
@@ -181,16 +182,16 @@ export function createDeliveryService(deps: Deps) {
   }
   function checkTransformation(t: unknown): void {
     if (t === null || t === undefined) return;
-    let size: number;
-    try {
-      size = JSON.stringify(t).length;
-    } catch {
-      size = Infinity;
-    }
+    // Bounded walk (size and depth) before anything recursive looks at it.
+    const size = jsonLength(t, 65_536);
     if (size > 65_536)
-      throw new AppError('INVALID_DEFINITION', 'transformation: at most 64 KiB of JSON', {
-        details: { field: 'transformation' },
-      });
+      throw new AppError(
+        'INVALID_DEFINITION',
+        'transformation: at most 64 KiB of JSON, nested at most 100 levels',
+        {
+          details: { field: 'transformation' },
+        },
+      );
     const issues = checkTemplates(t, 'transformation', {
       ...TEMPLATE_SCOPE,
       roots: [...TEMPLATE_SCOPE.roots],
