@@ -111,7 +111,6 @@ describe('endpoints', () => {
       { filter: { mode: 'SOME', rules: [] } },
       { transformation: { x: '{{ webhook.id ' } },
       { transformation: { x: '{{ env.HOME }}' } },
-      { transformation: JSON.parse('['.repeat(500) + ']'.repeat(500)) as unknown },
     ];
     for (const extra of bad) {
       const res = await call('POST', '/ui/endpoints', { url: rx.url, eventTypes: ['*'], ...extra });
@@ -127,6 +126,8 @@ describe('endpoints', () => {
       { eventTypes: [] },
       { eventTypes: ['bad pattern'] },
       { sources: ['nope'] },
+      // Refused by the request guards before the route (nesting), as the service's own bound would.
+      { transformation: JSON.parse('['.repeat(500) + ']'.repeat(500)) as unknown },
     ]) {
       const res = await call('POST', '/ui/endpoints', { url: rx.url, eventTypes: ['*'], ...extra });
       expect(res.statusCode, JSON.stringify(extra)).toBe(400);
