@@ -19,6 +19,7 @@ import { registerRequestGuards } from './http/plugins/request-guards.js';
 import { adminRoutes } from './http/routes/admin.routes.js';
 import { bootstrapRoutes } from './http/routes/bootstrap.routes.js';
 import { explorerRoutes } from './http/routes/explorer.routes.js';
+import { endpointsRoutes } from './http/routes/endpoints.routes.js';
 import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
 import { ingestionAdminRoutes } from './http/routes/ingestion-admin.routes.js';
 import { lifecycleRoutes } from './http/routes/lifecycle.routes.js';
@@ -30,6 +31,7 @@ import type { ClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import type { BootstrapService } from './modules/bootstrap/bootstrap.service.js';
 import type { CacheService } from './modules/cache/cache.service.js';
 import type { ExplorerService } from './modules/explorer/explorer.service.js';
+import type { DeliveryService } from './modules/delivery/delivery.service.js';
 import type { IngestionModule } from './modules/ingestion/ingestion.module.js';
 import type { InstallationsService } from './modules/installations/installations.service.js';
 import { clockifyWebhookPath } from './integrations/clockify/webhook-events.js';
@@ -49,6 +51,7 @@ export type AppDeps = {
   cache: CacheService;
   ingestion: Pick<IngestionModule, 'ingest' | 'sources' | 'events'>;
   explorer: ExplorerService;
+  delivery: DeliveryService;
 };
 
 // Request ids may come from a proxy; accept only short, plain ones so they are safe to log and echo.
@@ -136,6 +139,10 @@ export async function buildApp(deps: AppDeps) {
           name: 'api-explorer',
           description: 'Browse and run Clockify API operations: validation, write gate, history, snippets',
         },
+        {
+          name: 'outbound',
+          description: 'Admin API for outbound webhooks: endpoints, messages, attempts, event types',
+        },
       ],
       components: {
         securitySchemes: {
@@ -188,6 +195,7 @@ export async function buildApp(deps: AppDeps) {
         events: deps.ingestion.events,
       });
       await ui.register(explorerRoutes, { explorer: deps.explorer });
+      await ui.register(endpointsRoutes, { delivery: deps.delivery });
     },
     { prefix: '/ui' },
   );

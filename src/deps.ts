@@ -18,6 +18,7 @@ import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import { type BootstrapModule, createBootstrapModule } from './modules/bootstrap/bootstrap.module.js';
 import { type CacheModule, createCacheModule } from './modules/cache/cache.module.js';
 import { type ExplorerModule, createExplorerModule } from './modules/explorer/explorer.module.js';
+import { type DeliveryModule, createDeliveryModule } from './modules/delivery/delivery.module.js';
 import type { EventProcessor } from './modules/ingestion/event-processors.js';
 import { type IngestionModule, createIngestionModule } from './modules/ingestion/ingestion.module.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
@@ -28,6 +29,7 @@ import {
 import type { SetupStep, WorkspacePurger } from './modules/installations/workspace-lifecycle.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createCipher } from './platform/crypto.js';
+import { createSafeHttp } from './platform/safe-http/index.js';
 import { loggerOptions } from './platform/logger.js';
 import { createRateLimiter } from './rate-limit/rate-limiter.js';
 import { forgetRateLimitKey } from './rate-limit/slots.js';
@@ -42,6 +44,7 @@ export type Deps = AppDeps & {
     bootstrap: BootstrapModule;
     ingestion: IngestionModule;
     explorer: ExplorerModule;
+    delivery: DeliveryModule;
   };
   db: Database;
   log: Logger;
@@ -131,6 +134,23 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       apiKeyName: async (workspaceId, keyId) =>
         (await apiKeys.repo.list(workspaceId)).find((k) => k.id === keyId)?.name ?? null,
     });
+    // Outbound webhooks: every call to an admin-chosen URL goes through the SSRF-guarded client.
+    const outboundHttp = createSafeHttp(config.outbound);
+    const delivery = createDeliveryModule({
+      db: db.prisma,
+      cipher,
+      clock,
+      log: log.child({ component: 'delivery' }),
+      http: outboundHttp,
+      policy: config.outbound,
+      // Endpoints' own rate limits, keyed `endpoint:<id>` in the shared limiter table.
+      limiter: createRateLimiter({ db: db.prisma }),
+      installations: installations.service,
+      events: ingestion.events,
+      wake: wake.poke,
+      config: config.delivery,
+    });
+    processors.push(delivery.processor);
     const adminAuth = createAdminAuth({
       keys: apiKeys,
       clock,
@@ -147,10 +167,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...cache.purgers,
       ...ingestion.purgers,
       ...explorer.purgers,
+      ...delivery.purgers,
     ];
     const periodic: PeriodicTask[] = [
       ...ingestion.periodic,
       ...explorer.periodic,
+      ...delivery.periodic,
       {
         job: jobsPruneJob,
         run: async (ctx) => {
@@ -163,6 +185,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...installations.jobs,
       ...bootstrap.jobs,
       ...ingestion.jobs,
+      ...delivery.jobs,
       // A workspace's set-up and purge span every module, so they are wired here from the lists above.
       bindJob(installationSetupJob, ({ workspaceId }, ctx) =>
         installations.service.runSetup(workspaceId, setupSteps, ctx),
@@ -215,10 +238,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       cache: cache.service,
       ingestion,
       explorer: explorer.service,
+      delivery: delivery.service,
       processors,
       registry,
       runner,
-      modules: { installations, cache, bootstrap, ingestion, explorer },
+      modules: { installations, cache, bootstrap, ingestion, explorer, delivery },
       schedulePeriodic,
       startWorkers() {
         runner.start();
@@ -229,6 +253,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       async close() {
         await runner.stop(config.shutdownTimeoutMs);
         await clockify.close();
+        await outboundHttp.close();
         if (overrides.database === undefined) await db.close();
       },
     };

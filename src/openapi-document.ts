@@ -21,6 +21,7 @@ export async function openApiDocument(): Promise<string> {
     cache: stub as never,
     ingestion: stub as never,
     explorer: stub as never,
+    delivery: stub as never,
   });
   await app.ready();
   const doc = app.swagger();

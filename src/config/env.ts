@@ -110,6 +110,13 @@ export const EnvSchema = z.object({
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(200),
   INGEST_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(1),
   ...OUTBOUND_ENV,
+  /** Outbound webhooks: an endpoint failing continuously this many hours is disabled (docs/outbound.md). */
+  DELIVERY_FAILURE_WINDOW_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(120),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -143,6 +150,8 @@ export type Config = Readonly<{
   };
   /** The SSRF policy for every call to an admin-chosen URL (flow HTTP actions, outbound webhooks). */
   outbound: OutboundPolicy;
+  /** Outbound webhooks (src/modules/delivery). */
+  delivery: { failureWindowMs: number };
 }>;
 
 export class ConfigError extends Error {
@@ -251,6 +260,7 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
       batchesInFlight: env.INGEST_BATCHES_IN_FLIGHT,
     },
     outbound,
+    delivery: { failureWindowMs: env.DELIVERY_FAILURE_WINDOW_HOURS * 3_600_000 },
   });
 }
 

@@ -29,6 +29,13 @@ const OWNERS: Record<string, { prisma: string; owner: RegExp }> = {
     owner: /^src\/modules\/ingestion\/.+\.repo\.ts$/,
   },
   explorer_call: { prisma: 'explorerCall', owner: /^src\/modules\/explorer\/.+\.repo\.ts$/ },
+  webhook_endpoint: { prisma: 'webhookEndpoint', owner: /^src\/modules\/delivery\/.+\.repo\.ts$/ },
+  webhook_endpoint_secret: {
+    prisma: 'webhookEndpointSecret',
+    owner: /^src\/modules\/delivery\/.+\.repo\.ts$/,
+  },
+  webhook_message: { prisma: 'webhookMessage', owner: /^src\/modules\/delivery\/.+\.repo\.ts$/ },
+  webhook_attempt: { prisma: 'webhookAttempt', owner: /^src\/modules\/delivery\/.+\.repo\.ts$/ },
 };
 
 const PRISMA_OPS =

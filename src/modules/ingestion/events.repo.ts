@@ -302,6 +302,20 @@ export function createEventsRepo(
       return rows.map(toStored);
     },
 
+    /** Distinct (source, event type) pairs the workspace's custom sources have sent (outbound catalogue). */
+    async seenCustomTypes(
+      workspaceId: string,
+      limit = 1_000,
+    ): Promise<{ sourceKey: string; eventType: string }[]> {
+      return db.webhookEvent.findMany({
+        where: { workspaceId, sourceKind: 'custom' },
+        distinct: ['sourceKey', 'eventType'],
+        select: { sourceKey: true, eventType: true },
+        orderBy: [{ sourceKey: 'asc' }, { eventType: 'asc' }],
+        take: limit,
+      });
+    },
+
     /**
      * Records what processing did to several events of one workspace, in one statement: `processed_at`
      * is set for processed and failed events, cleared otherwise; the error is kept (2 000 characters).

@@ -143,6 +143,38 @@ export function createEventsService(deps: Deps) {
       });
     },
 
+    /** Event types each custom source of the workspace has sent (the outbound event catalogue lists them). */
+    async seenCustomTypes(workspaceId: string): Promise<{ sourceId: string; eventType: string }[]> {
+      return (await repo.seenCustomTypes(workspaceId)).map((r) => ({
+        sourceId: r.sourceKey,
+        eventType: r.eventType,
+      }));
+    },
+
+    /**
+     * The workspace's newest events as processors see them (outbound previews), newest first; events whose
+     * body cannot be read are left out.
+     */
+    async recent(workspaceId: string, limit: number): Promise<ProcessedEvent[]> {
+      const out: ProcessedEvent[] = [];
+      for (const e of await repo.list(workspaceId, { limit })) {
+        try {
+          out.push({
+            id: e.id,
+            workspaceId: e.workspaceId,
+            sourceKind: e.sourceKind,
+            sourceId: e.sourceKind === 'custom' ? e.sourceKey : null,
+            eventType: storableText(e.eventType),
+            payload: payloadOf(e),
+            receivedAt: e.receivedAt,
+          });
+        } catch {
+          // unreadable body: not previewable
+        }
+      }
+      return out;
+    },
+
     async rejections(workspaceId: string, sourceKey: string) {
       return (await repo.listRejections(workspaceId, sourceKey)).map((r) => ({
         id: r.id,

@@ -1,0 +1,250 @@
+/**
+ * Outbound delivery benchmark (issue #16): the real gateway (createDeps, PostgreSQL, job runner) fans
+ * events out to 10 endpoints on local receivers — 8 on a receiver answering 200, one on a receiver
+ * failing half the time, one on a receiver answering after 2 s — and, as the floor on this machine, a
+ * minimal loop that only POSTs the same number of requests to the 200 receiver with undici.
+ *
+ *   npm run bench:deliver     BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
+ *   BENCH_EVENTS=10000 BENCH_RATE=1000 (events/s offered) BENCH_TIMEOUT_S=300 WORKER_CONCURRENCY=32
+ *
+ * Prints deliveries/s to the 200 receiver, first-attempt latency (event committed → receiver got it)
+ * p50/p99 for the healthy endpoints, the same p99 in a second run without the slow and failing
+ * endpoints, and per (event, endpoint) how many distinct webhook-ids were delivered (must be exactly 1).
+ * Exits non-zero when a healthy message is missing or was delivered twice. Bounded by BENCH_TIMEOUT_S;
+ * creates its own database and drops it.
+ */
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import pino from 'pino';
+import { Agent, request } from 'undici';
+import { loadConfig } from '../src/config/env.js';
+import { createDeps } from '../src/deps.js';
+import { newId } from '../src/platform/ids.js';
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
+const RATE = Number(process.env.BENCH_RATE ?? 1_000);
+const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 300);
+const DB_NAME = `gw_bench_deliver_${process.pid}`;
+const HEALTHY = 8;
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+type Rx = { port: number; hits: Map<string, number[]>; ok: Map<string, number>; close(): Promise<void> };
+async function receiver(answer: (res: ServerResponse, n: number) => void): Promise<Rx> {
+  const hits = new Map<string, number[]>();
+  const ok = new Map<string, number>();
+  let n = 0;
+  const server = createServer((req: IncomingMessage, res) => {
+    req.resume();
+    req.on('end', () => {
+      const id = String(req.headers['webhook-id'] ?? `floor-${n}`);
+      hits.set(id, [...(hits.get(id) ?? []), performance.now()]);
+      res.on('finish', () => {
+        if (res.statusCode < 300) ok.set(id, (ok.get(id) ?? 0) + 1);
+      });
+      answer(res, n++);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    hits,
+    ok,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+const withDb = (url: string, name: string) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+const healthy = await receiver((res) => res.end('ok'));
+const flaky = await receiver((res, n) => {
+  res.statusCode = n % 2 === 0 ? 500 : 200;
+  res.end();
+});
+const slow = await receiver((res) => setTimeout(() => res.end('ok'), 2_000));
+const admin = new pg.Client({ connectionString: ADMIN_URL });
+await admin.connect();
+await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME}`);
+await admin.query(`CREATE DATABASE ${DB_NAME}`);
+let failed = false;
+
+try {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: withDb(ADMIN_URL, DB_NAME),
+    PUBLIC_BASE_URL: 'http://127.0.0.1',
+    ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    CLOCKIFY_REGISTER_EVENTS: 'none',
+    OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32',
+    OUTBOUND_ALLOW_HTTP: 'true',
+    OUTBOUND_ALLOWED_PORTS: [healthy.port, flaky.port, slow.port].join(','),
+    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '32',
+    JOB_POLL_INTERVAL_MS: '20',
+  });
+  const deps = await createDeps(config, { logger: pino({ level: 'silent' }) });
+
+  /** One run: endpoints, events offered at RATE, workers on; returns the healthy endpoints' numbers. */
+  async function run(label: string, withBad: boolean, events: number) {
+    const ws = newId('ws').slice(0, 24);
+    const url = (p: number) => `http://127.0.0.1:${p}/hook`;
+    const eps: string[] = [];
+    for (let i = 0; i < HEALTHY; i++)
+      eps.push((await deps.delivery.endpoints.create(ws, body(url(healthy.port)))).id);
+    if (withBad) {
+      await deps.delivery.endpoints.create(ws, body(url(flaky.port)));
+      await deps.delivery.endpoints.create(ws, body(url(slow.port)));
+    }
+    const committed = new Map<string, number>();
+    deps.startWorkers();
+    const t0 = performance.now();
+    const ctx = {
+      jobId: 'bench',
+      attempt: 1,
+      workspaceId: ws,
+      log: pino({ level: 'silent' }),
+      signal: new AbortController().signal,
+    };
+    // Offered at RATE events/s, several in flight at once (as event.process jobs would be).
+    let next = 0;
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= events) return;
+        const due = t0 + (i * 1_000) / RATE;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const id = newId('evt');
+        await deps.delivery.processor.process(
+          {
+            id,
+            workspaceId: ws,
+            sourceKind: 'clockify',
+            sourceId: null,
+            eventType: 'NEW_TIME_ENTRY',
+            payload: { id: `te${i}`, description: 'bench', workspaceId: ws },
+            receivedAt: new Date(),
+          },
+          ctx,
+        );
+        committed.set(id, performance.now());
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    const offeredS = (performance.now() - t0) / 1_000;
+    // Wait for every healthy message.
+    const expected = events * HEALTHY;
+    const deadline = Date.now() + TIMEOUT_S * 1_000;
+    const pool = new pg.Client({ connectionString: withDb(ADMIN_URL, DB_NAME) });
+    await pool.connect();
+    const healthyDelivered = async () =>
+      Number(
+        (
+          await pool.query(
+            `SELECT count(*) AS n FROM webhook_message WHERE endpoint_id = ANY($1) AND status = 'delivered'`,
+            [eps],
+          )
+        ).rows[0].n,
+      );
+    let done = 0;
+    while ((done = await healthyDelivered()) < expected && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    const rows = (
+      await pool.query(`SELECT id, unique_key FROM webhook_message WHERE endpoint_id = ANY($1)`, [eps])
+    ).rows as { id: string; unique_key: string }[];
+    await pool.end();
+    const lat: number[] = [];
+    let last = 0;
+    let twice = 0;
+    let missing = 0;
+    for (const r of rows) {
+      const hits = healthy.hits.get(r.id);
+      const okCount = healthy.ok.get(r.id) ?? 0;
+      if (okCount === 0) missing++;
+      if (okCount > 1) twice++;
+      const c = committed.get(r.unique_key.slice('event:'.length));
+      if (hits !== undefined && c !== undefined) lat.push(hits[0]! - c);
+      if (hits !== undefined) last = Math.max(last, hits[0]!);
+    }
+    missing += expected - rows.length;
+    const elapsedS = (last - t0) / 1_000;
+    console.log(
+      `${label}: ${events} events × ${withBad ? 10 : HEALTHY} endpoints, offered in ${offeredS.toFixed(1)} s ` +
+        `(${(events / offeredS).toFixed(0)} events/s); healthy delivered ${done}/${expected} ` +
+        `→ ${(done / elapsedS).toFixed(0)} deliveries/s to the 200 receiver; first-attempt latency ` +
+        `p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms; ` +
+        `distinct webhook-ids delivered per (event, endpoint): missing ${missing}, more than once ${twice}`,
+    );
+    if (missing > 0 || twice > 0) failed = true;
+    await deps.runner.stop(5_000);
+    return { rate: done / elapsedS, p99: pct(lat, 99), deliveries: done };
+  }
+
+  const mixed = await run('with slow + failing endpoints', true, EVENTS);
+  const clean = await run('healthy endpoints only    ', false, Math.max(1, Math.floor(EVENTS / 2)));
+
+  // The floor: a minimal loop that only POSTs the same number of requests with undici.
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+  const n = mixed.deliveries;
+  let sent = 0;
+  const f0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (sent < n) {
+        sent++;
+        const r = await request(`http://127.0.0.1:${healthy.port}/floor`, {
+          method: 'POST',
+          body: '{"type":"NEW_TIME_ENTRY"}',
+          headers: { 'content-type': 'application/json' },
+          dispatcher: agent,
+        });
+        await r.body.dump();
+      }
+    }),
+  );
+  const floor = n / ((performance.now() - f0) / 1_000);
+  await agent.close();
+  console.log(`undici floor: ${n} POSTs → ${floor.toFixed(0)} requests/s`);
+  console.log(
+    `gateway / floor: ${((mixed.rate / floor) * 100).toFixed(1)} %; healthy p99 with / without the bad endpoints: ` +
+      `${mixed.p99.toFixed(1)} / ${clean.p99.toFixed(1)} ms (×${(mixed.p99 / clean.p99).toFixed(2)})`,
+  );
+  await deps.close();
+} catch (err) {
+  console.error('bench failed:', err);
+  failed = true;
+} finally {
+  await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin.end();
+  await Promise.all([healthy.close(), flaky.close(), slow.close()]);
+}
+process.exit(failed ? 1 : 0);
+
+function body(url: string) {
+  return {
+    url,
+    description: 'bench',
+    eventTypes: ['*'],
+    sources: '*' as const,
+    headers: {},
+    timeoutMs: 15_000,
+    rateLimit: null,
+    concurrency: 10,
+    enabled: true,
+  };
+}

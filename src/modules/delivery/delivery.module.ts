@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Db } from '../../store/database.js';
+import { type JobBinding, type PeriodicTask, bindJob } from '../../jobs/bindings.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Cipher } from '../../platform/crypto.js';
+import type { OutboundPolicy, SafeHttp } from '../../platform/safe-http/index.js';
+import type { RateLimiter } from '../../rate-limit/rate-limiter.js';
+import type { ProcessedEvent } from '../ingestion/event-processors.js';
+import type { InstallationsService } from '../installations/installations.service.js';
+import type { WorkspacePurger } from '../installations/workspace-lifecycle.js';
+import { deliveryAttemptJob, deliveryRecoverJob, deliveryRetentionJob } from './delivery.jobs.js';
+import { type DeliveryConfig, createDeliveryService } from './delivery.service.js';
+import { createEndpointsRepo } from './endpoints.repo.js';
+import { createMessagesRepo } from './messages.repo.js';
+
+/**
+ * Outbound webhooks (docs/outbound.md): owner of `webhook_endpoint`, `webhook_endpoint_secret`,
+ * `webhook_message` and `webhook_attempt`. Returns its service, its event processor, and its jobs,
+ * periodic task and purger as data for the composition root.
+ */
+export function createDeliveryModule(deps: {
+  db: Db;
+  cipher: Cipher;
+  clock: Clock;
+  log: Logger;
+  http: SafeHttp;
+  policy: OutboundPolicy;
+  limiter: Pick<RateLimiter, 'reserve'>;
+  installations: Pick<InstallationsService, 'allSettings'>;
+  events: {
+    seenCustomTypes(workspaceId: string): Promise<{ sourceId: string; eventType: string }[]>;
+    recent(workspaceId: string, limit: number): Promise<ProcessedEvent[]>;
+  };
+  wake: () => void;
+  config: DeliveryConfig;
+  random?: () => number;
+}) {
+  const endpoints = createEndpointsRepo(deps.db);
+  const messages = createMessagesRepo(deps.db);
+  const service = createDeliveryService({
+    db: deps.db,
+    endpoints,
+    messages,
+    cipher: deps.cipher,
+    clock: deps.clock,
+    http: deps.http,
+    policy: deps.policy,
+    limiter: deps.limiter,
+    events: deps.events,
+    log: deps.log,
+    wake: deps.wake,
+    config: deps.config,
+    randomBytes,
+    ...(deps.random !== undefined ? { random: deps.random } : {}),
+  });
+
+  const jobs: JobBinding[] = [
+    bindJob(deliveryAttemptJob, (payload, ctx) => service.runAttempt(payload, ctx)),
+    bindJob(deliveryRecoverJob, (payload) => service.runRecover(payload)),
+  ];
+  const periodic: PeriodicTask[] = [
+    {
+      job: deliveryRetentionJob,
+      run: async (ctx) => {
+        // The workspace's log retention setting covers outbound messages and attempts too.
+        const retention = (await deps.installations.allSettings()).map((w) => ({
+          workspaceId: w.workspaceId,
+          days: w.settings.webhooks.logRetentionDays,
+        }));
+        const removed = await messages.pruneExpired(retention, deps.clock.now());
+        ctx.log.info({ removed }, 'outbound deliveries pruned');
+      },
+    },
+  ];
+  const purger: WorkspacePurger = {
+    name: 'delivery',
+    purge: (workspaceId, before, tx) => endpoints.purgeWorkspace(workspaceId, before, tx),
+  };
+  return {
+    service,
+    processor: service.processor,
+    jobs,
+    periodic,
+    purgers: [purger],
+    repos: { endpoints, messages },
+  };
+}
+export type DeliveryModule = ReturnType<typeof createDeliveryModule>;
