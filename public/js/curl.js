@@ -1,5 +1,5 @@
 // A ready-to-run shell command that sends a correctly signed test event to a source, per scheme.
-// Pure string building (no DOM), so it can be read on its own; bash + curl + openssl (+ xxd for Standard Webhooks).
+// Pure string building (no DOM), so it can be read on its own; bash + curl + openssl (coreutils).
 
 /** Single-quotes a value for the shell. */
 export const sq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
@@ -48,7 +48,7 @@ export function testCommand(source, secret) {
       headers.push('-H "X-Shopify-Event-Id: $ID"', '-H "X-Shopify-Topic: gateway/test"');
       break;
     case 'standard-webhooks':
-      lines.push(`KEY="$(printf '%s' "\${SECRET#whsec_}" | base64 -d | xxd -p -c 256)"`);
+      lines.push(`KEY="$(printf '%s' "\${SECRET#whsec_}" | base64 -d | od -An -v -tx1 | tr -d ' \\n')"`);
       headers.push('-H "webhook-id: $ID"', '-H "webhook-timestamp: $TS"');
       headers.push(
         `-H "webhook-signature: v1,${hmac('sha256', '$ID.$TS.$BODY', 'base64', '-mac HMAC -macopt hexkey:"$KEY"')}"`,

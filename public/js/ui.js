@@ -151,7 +151,16 @@ export function copyButton(text, label = 'Copy') {
 export function copyField(label, value, { multiline = false, id } = {}) {
   const fieldId = id ?? `f-${Math.random().toString(36).slice(2)}`;
   const input = multiline
-    ? h('textarea', { id: fieldId, readonly: true, rows: 6, spellcheck: 'false' }, value)
+    ? h(
+        'textarea',
+        {
+          id: fieldId,
+          readonly: true,
+          rows: Math.min(14, value.split('\n').length + 1),
+          spellcheck: 'false',
+        },
+        value,
+      )
     : h('input', { id: fieldId, readonly: true, value, spellcheck: 'false' });
   return h(
     'div',

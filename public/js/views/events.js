@@ -112,7 +112,11 @@ export async function render(ctx, root, [eventId]) {
 }
 
 async function renderDetail(root, id) {
-  const e = await api('GET', `/webhooks/${encodeURIComponent(id)}`);
+  const [e, { items: sources }] = await Promise.all([
+    api('GET', `/webhooks/${encodeURIComponent(id)}`),
+    api('GET', '/sources'),
+  ]);
+  const sourceName = sources.find((s) => s.id === e.sourceId)?.name ?? `${e.sourceId} (deleted)`;
   let bodyText = e.body.data;
   if (e.body.encoding === 'utf8') {
     try {
@@ -128,7 +132,7 @@ async function renderDetail(root, id) {
       dl([
         ['Event id', h('code', {}, e.id)],
         ['Received', fmtTime(e.receivedAt)],
-        ['Source', e.sourceKind === 'clockify' ? 'Clockify' : e.sourceId],
+        ['Source', e.sourceKind === 'clockify' ? 'Clockify' : sourceName],
         ['Status', badge(e.status)],
         ['Processed', fmtTime(e.processedAt)],
         ['Content type', e.contentType],
