@@ -16,6 +16,8 @@ import { verifySource } from '../../src/modules/ingestion/verify/verify-source.j
  * Lives with the browser tests because it needs bash, curl and openssl on the machine.
  */
 const run = promisify(execFile);
+// A browser module (plain JS, no types): imported by a path the type checker does not follow.
+const CURL_MODULE = '../../public/js/curl.js';
 type Captured = { headers: Record<string, string | string[] | undefined>; body: Buffer };
 let received: Captured[] = [];
 const server = createServer((req, res) => {
@@ -56,8 +58,8 @@ describe('the signed test command of the Sources view', () => {
   it.each(CONFIGS.map((c) => [JSON.stringify(c), c] as const))(
     '%s passes verification',
     async (_name, input) => {
-      const { testCommand } = (await import('../../public/js/curl.js' as string)) as {
-        testCommand(source: { url: string; verification: unknown }, secret: string | null): string;
+      const { testCommand } = (await import(CURL_MODULE)) as {
+        testCommand: (source: { url: string; verification: unknown }, secret: string | null) => string;
       };
       const config = SourceVerification.parse(input);
       // A quote in the secret checks the shell quoting (Standard Webhooks secrets are base64: none there).
