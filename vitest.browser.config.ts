@@ -11,7 +11,7 @@ export default defineConfig({
     include: ['test/browser/**/*.browser.test.ts'],
     pool: 'forks',
     fileParallelism: false,
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     hookTimeout: 180_000,
   },
 });

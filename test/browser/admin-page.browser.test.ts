@@ -135,6 +135,28 @@ describe('admin page', () => {
     await page.context().close();
   });
 
+  it('works from the keyboard: Tab to a view, open it, and cancel a dialog with Escape', async () => {
+    const page = await stack.open(await stack.userToken({ role: 'OWNER' }));
+    await page.locator('#view[data-ready="overview"]').waitFor();
+    const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    for (let i = 0; i < 10 && (await focused()) !== 'Sources'; i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Sources');
+    await page.keyboard.press('Enter');
+    await page.locator('#view[data-ready="sources"]').waitFor();
+    await page.getByLabel('Name', { exact: true }).focus();
+    await page.keyboard.type('Keyboard source');
+    await page.keyboard.press('Enter'); // submits the form
+    await page.locator('#test-command').waitFor();
+    const del = page.getByRole('button', { name: 'Delete Keyboard source' });
+    await del.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(await del.count()).toBe(1);
+    await page.context().close();
+  });
+
   it('fits a 360 px wide sidebar on every view', async () => {
     const page = await stack.open(await stack.userToken({ role: 'OWNER' }), 'overview', 360);
     await page.locator('#view[data-ready="overview"]').waitFor();
