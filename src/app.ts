@@ -18,6 +18,7 @@ import { lazyRequestLogger } from './http/plugins/lazy-request-logger.js';
 import { registerRequestGuards } from './http/plugins/request-guards.js';
 import { adminRoutes } from './http/routes/admin.routes.js';
 import { bootstrapRoutes } from './http/routes/bootstrap.routes.js';
+import { explorerRoutes } from './http/routes/explorer.routes.js';
 import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
 import { ingestionAdminRoutes } from './http/routes/ingestion-admin.routes.js';
 import { lifecycleRoutes } from './http/routes/lifecycle.routes.js';
@@ -28,6 +29,7 @@ import type { AdminAuthService } from './modules/auth/admin-auth.service.js';
 import type { ClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import type { BootstrapService } from './modules/bootstrap/bootstrap.service.js';
 import type { CacheService } from './modules/cache/cache.service.js';
+import type { ExplorerService } from './modules/explorer/explorer.service.js';
 import type { IngestionModule } from './modules/ingestion/ingestion.module.js';
 import type { InstallationsService } from './modules/installations/installations.service.js';
 import { clockifyWebhookPath } from './integrations/clockify/webhook-events.js';
@@ -46,6 +48,7 @@ export type AppDeps = {
   bootstrap: BootstrapService;
   cache: CacheService;
   ingestion: Pick<IngestionModule, 'ingest' | 'sources' | 'events'>;
+  explorer: ExplorerService;
 };
 
 // Request ids may come from a proxy; accept only short, plain ones so they are safe to log and echo.
@@ -129,6 +132,10 @@ export async function buildApp(deps: AppDeps) {
           name: 'ingestion',
           description: 'Admin API for inbound webhooks: sources, event log, quarantine, stats',
         },
+        {
+          name: 'api-explorer',
+          description: 'Browse and run Clockify API operations: validation, write gate, history, snippets',
+        },
       ],
       components: {
         securitySchemes: {
@@ -180,6 +187,7 @@ export async function buildApp(deps: AppDeps) {
         sources: deps.ingestion.sources,
         events: deps.ingestion.events,
       });
+      await ui.register(explorerRoutes, { explorer: deps.explorer });
     },
     { prefix: '/ui' },
   );

@@ -17,6 +17,7 @@ import { createAdminAuth, createApiKeys } from './modules/auth/auth.module.js';
 import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import { type BootstrapModule, createBootstrapModule } from './modules/bootstrap/bootstrap.module.js';
 import { type CacheModule, createCacheModule } from './modules/cache/cache.module.js';
+import { type ExplorerModule, createExplorerModule } from './modules/explorer/explorer.module.js';
 import type { EventProcessor } from './modules/ingestion/event-processors.js';
 import { type IngestionModule, createIngestionModule } from './modules/ingestion/ingestion.module.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
@@ -40,6 +41,7 @@ export type Deps = AppDeps & {
     cache: CacheModule;
     bootstrap: BootstrapModule;
     ingestion: IngestionModule;
+    explorer: ExplorerModule;
   };
   db: Database;
   log: Logger;
@@ -120,6 +122,15 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       config: { publicBaseUrl: config.publicBaseUrl, ...config.ingestion },
       wake: wake.poke,
     });
+    const explorer = createExplorerModule({
+      db: db.prisma,
+      clock,
+      catalogue,
+      installations: installations.service,
+      client: clockify,
+      apiKeyName: async (workspaceId, keyId) =>
+        (await apiKeys.repo.list(workspaceId)).find((k) => k.id === keyId)?.name ?? null,
+    });
     const adminAuth = createAdminAuth({
       keys: apiKeys,
       clock,
@@ -135,9 +146,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...bootstrap.purgers,
       ...cache.purgers,
       ...ingestion.purgers,
+      ...explorer.purgers,
     ];
     const periodic: PeriodicTask[] = [
       ...ingestion.periodic,
+      ...explorer.periodic,
       {
         job: jobsPruneJob,
         run: async (ctx) => {
@@ -201,10 +214,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       bootstrap: bootstrap.service,
       cache: cache.service,
       ingestion,
+      explorer: explorer.service,
       processors,
       registry,
       runner,
-      modules: { installations, cache, bootstrap, ingestion },
+      modules: { installations, cache, bootstrap, ingestion, explorer },
       schedulePeriodic,
       startWorkers() {
         runner.start();

@@ -28,6 +28,7 @@ const OWNERS: Record<string, { prisma: string; owner: RegExp }> = {
     prisma: 'webhookSourceStatsDelta',
     owner: /^src\/modules\/ingestion\/.+\.repo\.ts$/,
   },
+  explorer_call: { prisma: 'explorerCall', owner: /^src\/modules\/explorer\/.+\.repo\.ts$/ },
 };
 
 const PRISMA_OPS =

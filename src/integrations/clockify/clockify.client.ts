@@ -31,9 +31,17 @@ export type ClockifyConnection = ClockifyBaseUrls & {
   ratePerSecond?: number;
 };
 
-/** The one limiter method the client needs (a no-op in unit tests); `pause` shares a 429's Retry-After. */
+/**
+ * The one limiter method the client needs (a no-op in unit tests); `pause` shares a 429's Retry-After.
+ * `priority` is the rate limiter's: `interactive` calls (a person waits) never queue behind background work.
+ */
 export type ClientLimiter = {
-  acquire(key: string, ratePerSecond: number, signal?: AbortSignal): Promise<unknown>;
+  acquire(
+    key: string,
+    ratePerSecond: number,
+    signal?: AbortSignal,
+    priority?: 'interactive' | 'background',
+  ): Promise<unknown>;
   pause?(key: string, seconds: number): Promise<void>;
 };
 
@@ -83,6 +91,21 @@ export type CallInput = {
   body?: unknown;
 };
 export type CallOptions = { signal?: AbortSignal };
+
+/** What one attempt got back, unclassified: for callers that show Clockify's answer as it is (the API explorer). */
+export type RawOutcome =
+  | { kind: 'response'; status: number; headers: Record<string, string>; body: Uint8Array }
+  | { kind: 'timeout'; timeoutMs: number }
+  | { kind: 'network'; message: string }
+  /** Larger than the client's `maxBodyBytes`: dropped unread. */
+  | { kind: 'too-large'; status: number };
+export type ExchangeResult = {
+  outcome: RawOutcome;
+  /** Time spent waiting for the rate limiter's slot. */
+  waitedMs: number;
+  /** From sending to the last byte of the body. */
+  latencyMs: number;
+};
 export type ClockifyPage = {
   page: number;
   items: unknown[];
@@ -126,8 +149,13 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
   const random = deps.random ?? Math.random;
   const now = deps.now ?? Date.now;
 
-  /** One attempt: send, read at most maxBodyBytes, classify. */
-  async function attempt(url: string, conn: ClockifyConnection, req: RawRequest, signal?: AbortSignal) {
+  /** One attempt: send, read at most maxBodyBytes; the raw outcome. Throws only on the caller's abort. */
+  async function attemptRaw(
+    url: string,
+    conn: ClockifyConnection,
+    req: RawRequest,
+    signal?: AbortSignal,
+  ): Promise<RawOutcome> {
     const timeout = AbortSignal.timeout(o.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const hasBody = req.body !== undefined;
@@ -149,7 +177,7 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
       const declared = Number(headers['content-length'] ?? NaN);
       if (declared > o.maxBodyBytes) {
         res.body.destroy();
-        return { result: failure('too-large', res.statusCode) };
+        return { kind: 'too-large', status: res.statusCode };
       }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -157,30 +185,11 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
         size += chunk.length;
         if (size > o.maxBodyBytes) {
           res.body.destroy();
-          return { result: failure('too-large', res.statusCode) };
+          return { kind: 'too-large', status: res.statusCode };
         }
         chunks.push(chunk);
       }
-      const raw = Buffer.concat(chunks);
-      const type = headers['content-type'] ?? '';
-      let body: unknown = raw;
-      if (raw.length === 0) body = undefined;
-      else if (type.includes('json')) {
-        try {
-          body = JSON.parse(raw.toString('utf8')) as unknown;
-        } catch {
-          body = raw.toString('utf8');
-        }
-      } else if (type.startsWith('text/')) body = raw.toString('utf8');
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        const ok: ClockifySuccess = { ok: true, status: res.statusCode, headers, body };
-        return { result: ok };
-      }
-      const kind = classifyStatus(res.statusCode);
-      return {
-        result: failure(kind, res.statusCode, upstreamMessage(body)),
-        retryAfterS: parseRetryAfter(headers['retry-after'], now()),
-      };
+      return { kind: 'response', status: res.statusCode, headers, body: Buffer.concat(chunks) };
     } catch (err) {
       if (signal?.aborted) throw err; // the caller cancelled: not a Clockify failure
       const code = (err as { code?: unknown }).code;
@@ -189,10 +198,46 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
         (typeof code === 'string' && TIMEOUT_CODES.has(code)) ||
         err instanceof undiciErrors.ConnectTimeoutError
       ) {
-        return { result: failure('timeout') };
+        return { kind: 'timeout', timeoutMs: o.timeoutMs };
       }
-      return { result: failure('network', undefined, err instanceof Error ? err.message : String(err)) };
+      return { kind: 'network', message: err instanceof Error ? err.message : String(err) };
     }
+  }
+
+  /** One attempt: send, read at most maxBodyBytes, classify. */
+  async function attempt(url: string, conn: ClockifyConnection, req: RawRequest, signal?: AbortSignal) {
+    const outcome = await attemptRaw(url, conn, req, signal);
+    switch (outcome.kind) {
+      case 'timeout':
+        return { result: failure('timeout') };
+      case 'network':
+        return { result: failure('network', undefined, outcome.message) };
+      case 'too-large':
+        return { result: failure('too-large', outcome.status) };
+      case 'response':
+        break;
+    }
+    const { status, headers } = outcome;
+    const raw = Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength);
+    const type = headers['content-type'] ?? '';
+    let body: unknown = raw;
+    if (raw.length === 0) body = undefined;
+    else if (type.includes('json')) {
+      try {
+        body = JSON.parse(raw.toString('utf8')) as unknown;
+      } catch {
+        body = raw.toString('utf8');
+      }
+    } else if (type.startsWith('text/')) body = raw.toString('utf8');
+    if (status >= 200 && status < 300) {
+      const ok: ClockifySuccess = { ok: true, status, headers, body };
+      return { result: ok };
+    }
+    const kind = classifyStatus(status);
+    return {
+      result: failure(kind, status, upstreamMessage(body)),
+      retryAfterS: parseRetryAfter(headers['retry-after'], now()),
+    };
   }
 
   function connect(conn: ClockifyConnection) {
@@ -256,10 +301,35 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
       };
     }
 
+    /**
+     * One attempt, no retry, the answer as it came (status, headers, bytes, also for 4xx/5xx/429), with
+     * the time waited for the rate limiter. For a person reading Clockify's answer (the API explorer):
+     * `priority` defaults to `interactive`, so the call does not queue behind a bootstrap.
+     */
+    async function exchange(
+      req: RawRequest,
+      opts: CallOptions & { priority?: 'interactive' | 'background' } = {},
+    ): Promise<ExchangeResult> {
+      const base = baseUrlFor(req.server, conn);
+      if (base === undefined)
+        return {
+          outcome: { kind: 'network', message: `No ${req.server} server URL is known for this installation` },
+          waitedMs: 0,
+          latencyMs: 0,
+        };
+      const url = buildUrl(base, req.path, req.pathParams ?? {}, req.query);
+      const asked = performance.now();
+      await deps.limiter.acquire(conn.workspaceId, rate, opts.signal, opts.priority ?? 'interactive');
+      const sent = performance.now();
+      const outcome = await attemptRaw(url, conn, req, opts.signal);
+      return { outcome, waitedMs: sent - asked, latencyMs: performance.now() - sent };
+    }
+
     return {
       workspaceId: conn.workspaceId,
       /** Sends a request that is not (or not yet) in the catalogue. */
       request: send,
+      exchange,
       /** Calls a catalogue operation; `workspaceId` defaults to the connection's. */
       async call(
         operationId: string,

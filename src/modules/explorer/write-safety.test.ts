@@ -81,12 +81,12 @@ describe('checkWrite', () => {
     expect(write({ canWrite: false, confirm: null })).toMatchObject({ reason: 'read-only-credential' });
   });
 
-  it('asks for the confirmation with 428 and the expected phrase', () => {
+  it('asks for the confirmation with 422 and the expected phrase', () => {
     for (const confirm of [undefined, null, '', '   ']) {
       expect(write({ confirm })).toEqual({
         ok: false,
         reason: 'confirmation-required',
-        status: 428,
+        status: 422,
         expectedConfirm: PHRASE,
         message: `deleteProject changes Clockify data: confirm with "${PHRASE}"`,
       });
@@ -100,11 +100,11 @@ describe('checkWrite', () => {
     ['the template', 'DELETE /v1/workspaces/{workspaceId}/projects/{projectId}'],
     ['a prefix', 'DELETE /v1/workspaces/abc/projects/'],
     ['yes', 'yes'],
-  ])('refuses a phrase for %s with 428', (_, confirm) => {
+  ])('refuses a phrase for %s with 422', (_, confirm) => {
     expect(write({ confirm })).toMatchObject({
       ok: false,
       reason: 'confirmation-mismatch',
-      status: 428,
+      status: 422,
       expectedConfirm: PHRASE,
     });
   });

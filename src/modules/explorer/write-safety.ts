@@ -5,10 +5,9 @@
  * 2. the credential must be allowed to write (OWNER/ADMIN user token or a write-enabled API key) →
  *    else 403;
  * 3. the request must carry the confirmation phrase `"<METHOD> <path with values>"`, e.g.
- *    `DELETE /v1/workspaces/abc/projects/p1` → else **428 Precondition Required**, with the expected
- *    phrase so a UI can show it. 428 rather than 422: the request is valid, a precondition is missing;
- *    a client can tell "ask the user to confirm" (428) from "fix the fields" (422). A wrong phrase is
- *    the same case (it confirms another call), so it is 428 too.
+ *    `DELETE /v1/workspaces/abc/projects/p1` → else **422** with the code `CONFIRMATION_REQUIRED` (not
+ *    `INPUT_INVALID`) and the expected phrase, so a UI can tell "ask the user to confirm" from "fix the
+ *    fields" by the code. A wrong phrase is the same case (it confirms another call).
  *
  * Every write needs the phrase, not only DELETEs: a PUT replaces, `PATCH …/webhooks/{id}/token`
  * invalidates a token, `PUT …/users/{id}` deactivates a member. Where to draw a "destructive" line
@@ -38,7 +37,7 @@ export type WriteDenial =
   | { reason: 'read-only-credential'; status: 403; message: string }
   | {
       reason: 'confirmation-required' | 'confirmation-mismatch';
-      status: 428;
+      status: 422;
       expectedConfirm: string;
       message: string;
     };
@@ -80,7 +79,7 @@ export function checkWrite(input: {
     return {
       ok: false,
       reason: 'confirmation-required',
-      status: 428,
+      status: 422,
       expectedConfirm: expected,
       message: `${op.operationId} changes Clockify data: confirm with "${expected}"`,
     };
@@ -88,7 +87,7 @@ export function checkWrite(input: {
     return {
       ok: false,
       reason: 'confirmation-mismatch',
-      status: 428,
+      status: 422,
       expectedConfirm: expected,
       message: `The confirmation does not match this request: expected "${expected}"`,
     };

@@ -155,6 +155,33 @@ export const SETTINGS_TABS: SettingsTab[] = [
       },
     ],
   },
+  {
+    id: 'explorer',
+    name: 'API explorer',
+    groups: [
+      {
+        id: 'explorer-group',
+        title: 'API explorer',
+        description: 'Trying Clockify API calls from the admin page.',
+        settings: [
+          check(
+            'explorer_allow_writes',
+            'API explorer may change data',
+            'Let admins send calls that create, change or delete Clockify data (each one confirmed).',
+            false,
+          ),
+          num(
+            'explorer_history_days',
+            'History retention (days)',
+            'How long API explorer calls are kept (1–365).',
+            30,
+            1,
+            365,
+          ),
+        ],
+      },
+    ],
+  },
 ];
 
 export const SETTING_DEFINITIONS: SettingDefinition[] = SETTINGS_TABS.flatMap((t) =>
@@ -179,6 +206,7 @@ export type WorkspaceSettings = {
   webhooks: { acceptCustom: boolean; logRetentionDays: number };
   flows: { enabled: boolean; allowHttp: boolean; executionRetentionDays: number };
   cache: { ttlDays: number };
+  explorer: { allowWrites: boolean; historyDays: number };
 };
 
 export function readSettings(stored: unknown): WorkspaceSettings {
@@ -202,6 +230,7 @@ export function readSettings(stored: unknown): WorkspaceSettings {
       executionRetentionDays: n('flows_execution_retention_days'),
     },
     cache: { ttlDays: n('cache_ttl_days') },
+    explorer: { allowWrites: b('explorer_allow_writes'), historyDays: n('explorer_history_days') },
   };
 }
 
