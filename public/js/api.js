@@ -39,6 +39,8 @@ const CODE_TEXT = {
   PAYLOAD_TOO_LARGE: 'Too much data',
   INVALID_DEFINITION: 'This definition cannot work as written',
   URL_NOT_ALLOWED: 'The gateway will not call this URL',
+  INPUT_INVALID: 'Some fields do not match what Clockify expects',
+  CONFIRMATION_REQUIRED: 'This call changes data and needs your confirmation',
   RATE_LIMITED: 'Too many requests; wait a moment and try again',
   INTERNAL: 'Something went wrong on the gateway; try again',
   UPSTREAM_UNAVAILABLE: 'Clockify did not answer; try again shortly',

@@ -5,9 +5,16 @@ import * as overview from './views/overview.js';
 import * as sources from './views/sources.js';
 import * as events from './views/events.js';
 import * as settings from './views/settings.js';
+import * as explorer from './views/explorer.js';
 
-const ROUTES = { overview, sources, events, settings };
-const TITLES = { overview: 'Overview', sources: 'Sources', events: 'Event log', settings: 'Settings & keys' };
+const ROUTES = { overview, sources, events, explorer, settings };
+const TITLES = {
+  overview: 'Overview',
+  sources: 'Sources',
+  events: 'Event log',
+  explorer: 'API explorer',
+  settings: 'Settings & keys',
+};
 
 const $ = (sel) => document.querySelector(sel);
 const view = $('#view');

@@ -80,6 +80,32 @@ describe('admin page', () => {
     await page.context().close();
   });
 
+  it('an admin finds a GET in the API explorer, sends it and reads the response', async () => {
+    const page = await stack.open(await stack.userToken({ role: 'OWNER' }));
+    await page.locator('#view[data-ready="overview"]').waitFor();
+    await goTo(page, 'API explorer', 'explorer');
+    await page.getByLabel('Search operations').fill('projects');
+    await page.getByLabel('Method').selectOption('GET');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page
+      .getByRole('button', { name: 'GET /v1/workspaces/{workspaceId}/projects', exact: true })
+      .click();
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('#explorer-answer').getByText('HTTP 200').waitFor();
+    await expect.poll(() => page.getByLabel('Response body').textContent()).toContain('"name": "Project 1"');
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Copy as python' }).click();
+    expect(await page.getByLabel('As python').inputValue()).toContain('/projects');
+    await page.getByRole('button', { name: 'Use in a flow' }).click();
+    expect(JSON.parse(await page.getByLabel(/Flow action/).inputValue())).toMatchObject({ type: 'clockify' });
+    await page
+      .getByRole('cell', { name: /^GET \/v1\/workspaces\/[^/]+\/projects$/ })
+      .first()
+      .waitFor();
+    await expectAccessible(page);
+    await page.context().close();
+  });
+
   it('a read-only user sees every view and cannot change anything', async () => {
     // Set-up (not what this test is about): one source to see.
     const owner = await stack.userToken({ role: 'OWNER' });
@@ -97,6 +123,7 @@ describe('admin page', () => {
       ['Overview', 'overview'],
       ['Sources', 'sources'],
       ['Event log', 'events'],
+      ['API explorer', 'explorer'],
       ['Settings & keys', 'settings'],
     ];
     for (const [name, view] of views) {
@@ -163,6 +190,7 @@ describe('admin page', () => {
     for (const [name, view] of [
       ['Sources', 'sources'],
       ['Event log', 'events'],
+      ['API explorer', 'explorer'],
       ['Settings & keys', 'settings'],
       ['Overview', 'overview'],
     ] as const) {
