@@ -76,6 +76,14 @@ try {
   await page.locator('pre.code').waitFor();
   await shot(page, 'event-detail');
 
+  await show('explorer');
+  await page.getByLabel('Search operations').fill('projects');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('button', { name: 'GET /v1/workspaces/{workspaceId}/projects', exact: true }).click();
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.locator('#explorer-answer').getByText('HTTP 200').waitFor();
+  await shot(page, 'explorer');
+
   await show('settings');
   await shot(page, 'settings');
 

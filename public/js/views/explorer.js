@@ -6,6 +6,12 @@ import { badge, card, confirmDialog, copyField, fmtTime, h, messageArea, table }
 /** Bodies longer than this are shown in part until asked, so the page stays responsive on large answers. */
 const PREVIEW_CHARS = 100_000;
 
+/** Optional query parameters folded away (Clockify's lists have a dozen or more). */
+const optionalQuery = (fields) =>
+  fields.length === 0
+    ? null
+    : h('details', { class: 'optional' }, h('summary', {}, `Optional parameters (${fields.length})`), fields);
+
 export async function render(ctx, root) {
   const msg = messageArea();
   const results = h('div', { class: 'op-list' });
@@ -222,7 +228,8 @@ export async function render(ctx, root) {
             },
           },
           op.parameters.filter((p) => p.in === 'path').map(paramField),
-          op.parameters.filter((p) => p.in === 'query').map(paramField),
+          op.parameters.filter((p) => p.in === 'query' && p.required).map(paramField),
+          optionalQuery(op.parameters.filter((p) => p.in === 'query' && !p.required).map(paramField)),
           bodyInput
             ? h('div', { class: 'field' }, h('label', { for: 'x-body' }, 'Body (JSON)'), bodyInput)
             : null,
