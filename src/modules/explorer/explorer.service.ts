@@ -141,8 +141,8 @@ type StoredInput = ValidInput & { redacted?: boolean };
 function storedInput(c: StoredCall): StoredInput {
   const raw = (typeof c.input === 'object' && c.input !== null ? c.input : {}) as Partial<StoredInput>;
   return {
-    pathParams: (raw.pathParams ?? {}),
-    query: (raw.query ?? {}),
+    pathParams: raw.pathParams ?? {},
+    query: raw.query ?? {},
     ...(raw.body !== undefined ? { body: raw.body } : {}),
     ...(raw.redacted === true ? { redacted: true } : {}),
   };
