@@ -237,6 +237,37 @@ describe('event log and stats', () => {
   });
 });
 
+describe('events per hour', () => {
+  it('counts the last 24 hours per hour, oldest first, for the caller’s workspace only', async () => {
+    const HOUR = 3_600_000;
+    const { workspaceId: ws } = await install(t);
+    const { workspaceId: other } = await install(t);
+    const src = await noneSource(ws);
+    const otherSrc = await noneSource(other);
+    // Events are stamped with the (manual) clock; tokens are checked against it, so it returns to now.
+    try {
+      clock.advance(-25 * HOUR);
+      expect((await post(src, { hourly: 'too old' })).statusCode).toBe(202);
+      clock.advance(24 * HOUR);
+      for (const i of [1, 2]) expect((await post(src, { hourly: i })).statusCode).toBe(202);
+      expect((await post(otherSrc, { hourly: 'other' })).statusCode).toBe(202);
+    } finally {
+      clock.advance(HOUR);
+    }
+    expect((await post(src, { hourly: 3 })).statusCode).toBe(202);
+    const res = await api(ws, 'GET', '/ui/stats/hourly');
+    expect(res.statusCode, res.body).toBe(200);
+    const { buckets } = res.json<{ buckets: { hour: string; events: number }[] }>();
+    expect(buckets).toHaveLength(24);
+    const currentHour = Math.floor(clock.now().getTime() / HOUR) * HOUR;
+    expect(buckets[0]!.hour).toBe(new Date(currentHour - 23 * HOUR).toISOString());
+    expect(buckets.at(-1)).toEqual({ hour: new Date(currentHour).toISOString(), events: 1 });
+    expect(buckets.at(-2)).toEqual({ hour: new Date(currentHour - HOUR).toISOString(), events: 2 });
+    expect(buckets.reduce((a, b) => a + b.events, 0)).toBe(3);
+    expect((await t.app.inject({ method: 'GET', url: '/ui/stats/hourly' })).statusCode).toBe(401);
+  });
+});
+
 describe('stats counters (appended per batch, folded every minute)', () => {
   const statsOf = async (ws: string, source: string) =>
     (await api(ws, 'GET', '/ui/stats'))

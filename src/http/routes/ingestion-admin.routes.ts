@@ -210,4 +210,23 @@ export const ingestionAdminRoutes: FastifyPluginAsyncZod<Opts> = async (app, { s
     },
     async (req) => ({ items: await events.stats(principalOf(req).workspaceId) }),
   );
+
+  app.get(
+    '/stats/hourly',
+    {
+      schema: {
+        operationId: 'getIngestionHourly',
+        tags,
+        summary: 'Events received per hour over the last 24 hours (all sources), oldest first',
+        security,
+        response: {
+          200: z.object({
+            buckets: z.array(z.object({ hour: z.iso.datetime(), events: z.number().int() })),
+          }),
+          ...authErrors,
+        },
+      },
+    },
+    async (req) => events.hourly(principalOf(req).workspaceId),
+  );
 };

@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { extname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 
-const PUBLIC_DIR = new URL('../../../public/', import.meta.url);
-const ASSETS: Record<string, string> = {
-  'icon.svg': 'image/svg+xml',
-  'app.js': 'text/javascript; charset=utf-8',
-  'app.css': 'text/css; charset=utf-8',
+const PUBLIC_DIR = fileURLToPath(new URL('../../../public/', import.meta.url));
+const TYPES: Record<string, string> = {
+  '.svg': 'image/svg+xml',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
 };
 
 // The page runs inside Clockify's iframe: allow Clockify to frame it, nothing else to inject into it.
@@ -18,10 +20,26 @@ const CSP = [
   "frame-ancestors 'self' https://*.clockify.me https://clockify.me",
 ].join('; ');
 
-/** The admin web page (the sidebar component) and its static assets, read once at start-up. */
+/** Every asset under public/ (ES modules, CSS, icons) by its path, e.g. `js/views/sources.js`. */
+function readAssets(dir: string): Map<string, { type: string; body: Buffer }> {
+  const assets = new Map<string, { type: string; body: Buffer }>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const type = TYPES[extname(entry.name)];
+    if (type === undefined) continue;
+    const full = join(entry.parentPath, entry.name);
+    assets.set(relative(dir, full).split(sep).join('/'), { type, body: readFileSync(full) });
+  }
+  return assets;
+}
+
+/**
+ * The admin web page (the sidebar component) and its static assets, read once at start-up. No build
+ * step: the browser loads the ES modules under public/js as they are (docs/adr/0007-admin-page.md).
+ */
 export const webRoutes: FastifyPluginAsync = async (app) => {
-  const files = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(new URL(name, PUBLIC_DIR))]));
-  const page = readFileSync(new URL('app.html', PUBLIC_DIR));
+  const assets = readAssets(PUBLIC_DIR);
+  const page = readFileSync(join(PUBLIC_DIR, 'app.html'));
 
   app.get('/app', { schema: { hide: true } }, async (_req, reply) =>
     reply
@@ -32,12 +50,13 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
       .send(page),
   );
 
-  app.get<{ Params: { name: string } }>('/assets/:name', { schema: { hide: true } }, async (req, reply) => {
-    const body = files.get(req.params.name);
-    if (body === undefined) return reply.callNotFound();
+  app.get<{ Params: { '*': string } }>('/assets/*', { schema: { hide: true } }, async (req, reply) => {
+    const asset = assets.get(req.params['*']);
+    if (asset === undefined) return reply.callNotFound();
     return reply
-      .header('content-type', ASSETS[req.params.name])
-      .header('cache-control', 'public, max-age=300')
-      .send(body);
+      .header('content-type', asset.type)
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'no-cache')
+      .send(asset.body);
   });
 };

@@ -483,6 +483,18 @@ export function createEventsRepo(
     },
 
     /**
+     * Events still in the log received at or after `since`, counted per hour (hours since the epoch, UTC),
+     * for the overview chart.
+     */
+    async countsByHour(workspaceId: string, since: Date): Promise<Map<number, number>> {
+      const rows = await db.$queryRaw<{ hour: bigint; events: bigint }[]>`
+        SELECT floor(extract(epoch FROM received_at) / 3600)::bigint AS hour, count(*)::bigint AS events
+        FROM webhook_event WHERE workspace_id = ${workspaceId} AND received_at >= ${since}
+        GROUP BY 1`;
+      return new Map(rows.map((r) => [Number(r.hour), Number(r.events)]));
+    },
+
+    /**
      * webhooks.stats.fold: moves pending counter increments into the totals, `chunk` rows per statement,
      * until none is left. SKIP LOCKED lets two instances fold at once without waiting or counting twice.
      */

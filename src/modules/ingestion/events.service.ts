@@ -175,6 +175,20 @@ export function createEventsService(deps: Deps) {
       return out;
     },
 
+    /** Events received per hour over the last `hours` hours, oldest first; the last bucket is the current hour. */
+    async hourly(workspaceId: string, hours = 24) {
+      const HOUR = 3_600_000;
+      const current = Math.floor(clock.now().getTime() / HOUR);
+      const first = current - hours + 1;
+      const counts = await repo.countsByHour(workspaceId, new Date(first * HOUR));
+      return {
+        buckets: Array.from({ length: hours }, (_, i) => ({
+          hour: new Date((first + i) * HOUR).toISOString(),
+          events: counts.get(first + i) ?? 0,
+        })),
+      };
+    },
+
     async rejections(workspaceId: string, sourceKey: string) {
       return (await repo.listRejections(workspaceId, sourceKey)).map((r) => ({
         id: r.id,

@@ -1,0 +1,167 @@
+// Overview: installation, bootstrap progress (with re-run), cache counts, events per hour, recent activity.
+import { api } from '../api.js';
+import { actionButton, badge, card, dl, fmtDuration, fmtTime, h, messageArea, svg, table } from '../ui.js';
+
+const POLL_MS = 2_000;
+
+export async function render(ctx, root) {
+  const msg = messageArea();
+  const installation = h('div');
+  const bootstrap = h('div');
+  const chart = h('div');
+  const cache = h('div');
+  const recent = h('div');
+  root.append(
+    msg.el,
+    h(
+      'div',
+      { class: 'grid' },
+      card('Installation', installation),
+      card('Workspace set-up (bootstrap)', bootstrap),
+    ),
+    card('Events received per hour (last 24 h)', chart),
+    h('div', { class: 'grid' }, card('Cached Clockify data', cache), card('Recent activity', recent)),
+  );
+
+  let timer = null;
+  let stopped = false;
+
+  async function loadBootstrap() {
+    const { run } = await api('GET', '/bootstrap');
+    bootstrap.replaceChildren(...bootstrapView(ctx, run, rerun).filter(Boolean));
+    if (!stopped && run && (run.status === 'running' || run.status === 'queued'))
+      timer = setTimeout(() => loadBootstrap().catch(msg.error), POLL_MS);
+  }
+  async function rerun() {
+    await api('POST', '/bootstrap/trigger');
+    msg.info('A new set-up run has started.');
+    clearTimeout(timer);
+    await loadBootstrap();
+  }
+
+  const loads = [
+    api('GET', '/installation').then((inst) =>
+      installation.replaceChildren(
+        dl([
+          ['Status', badge(inst.status, inst.status === 'ACTIVE' ? 'ok' : 'warn')],
+          ['Workspace', inst.workspaceId],
+          ['Installed', fmtTime(inst.installedAt)],
+          ['Clockify webhooks', String(inst.webhookCount ?? '—')],
+        ]),
+      ),
+    ),
+    loadBootstrap(),
+    api('GET', '/stats/hourly').then(({ buckets }) => chart.replaceChildren(hourlyChart(buckets))),
+    api('GET', '/dashboard').then((d) =>
+      cache.replaceChildren(
+        h('p', {}, `${d.cache.total} entities cached`),
+        table({
+          caption: 'Cached entities by type',
+          hideCaption: true,
+          headers: ['Type', 'Count'],
+          rows: Object.entries(d.cache.byType)
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => [k, String(v)]),
+          empty: 'Nothing cached yet.',
+        }),
+      ),
+    ),
+    api('GET', '/webhooks?limit=8').then(({ items }) =>
+      recent.replaceChildren(
+        table({
+          caption: 'Latest received events',
+          hideCaption: true,
+          headers: ['Received', 'Type', 'Status'],
+          rows: items.map((e) => [
+            h('a', { href: `#/events/${encodeURIComponent(e.id)}` }, fmtTime(e.receivedAt)),
+            e.eventType,
+            badge(e.status),
+          ]),
+          empty: 'No events received yet.',
+        }),
+      ),
+    ),
+  ];
+  const results = await Promise.allSettled(loads);
+  for (const r of results) if (r.status === 'rejected') msg.error(r.reason);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+function bootstrapView(ctx, run, rerun) {
+  const button = actionButton(ctx, 'Re-run set-up', rerun, {
+    disabled: run && (run.status === 'running' || run.status === 'queued'),
+  });
+  if (!run) return [h('p', { class: 'muted' }, 'No set-up run yet.'), button];
+  const { total, done } = run.operations;
+  const progress = h('progress', { max: Math.max(total, 1), value: done, id: 'bootstrap-progress' });
+  const failed = run.summary.filter((s) => s.failed > 0);
+  return [
+    h('label', { for: 'bootstrap-progress' }, `${done} of ${total} lists done`),
+    progress,
+    dl([
+      ['Status', badge(run.status)],
+      ['Entities', String(run.entities)],
+      ['Time left', run.status === 'running' ? fmtDuration(run.estimatedSecondsLeft) : '—'],
+      ['Errors', String(run.errors)],
+      ['Finished', fmtTime(run.finishedAt)],
+    ]),
+    run.lastError ? h('p', { class: 'error' }, run.lastError) : null,
+    failed.length
+      ? table({
+          caption: 'Errors by operation',
+          headers: ['Operation', 'Failed'],
+          rows: failed.map((s) => [s.operationId, String(s.failed)]),
+        })
+      : null,
+    button,
+  ];
+}
+
+/** Bars per hour as inline SVG (no chart library); each bar has a tooltip, the whole a text summary. */
+function hourlyChart(buckets) {
+  const max = Math.max(1, ...buckets.map((b) => b.events));
+  const total = buckets.reduce((a, b) => a + b.events, 0);
+  const W = 480;
+  const H = 120;
+  const bw = W / buckets.length;
+  const hourLabel = (iso) =>
+    new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const bars = buckets.map((b, i) => {
+    const bh = b.events === 0 ? 0 : Math.max(2, (b.events / max) * (H - 20));
+    return svg(
+      'rect',
+      { x: i * bw + 1, y: H - 16 - bh, width: bw - 2, height: bh, class: 'bar' },
+      svg('title', {}, `${hourLabel(b.hour)}: ${b.events} event${b.events === 1 ? '' : 's'}`),
+    );
+  });
+  const labels = [0, 6, 12, 18, 23].map((i) =>
+    svg(
+      'text',
+      { x: i * bw + bw / 2, y: H - 3, 'text-anchor': 'middle', class: 'axis' },
+      hourLabel(buckets[i].hour),
+    ),
+  );
+  return h(
+    'figure',
+    { class: 'chart' },
+    svg(
+      'svg',
+      {
+        viewBox: `0 0 ${W} ${H}`,
+        role: 'img',
+        'aria-label': `${total} events in the last 24 hours; busiest hour ${max === 1 && total === 0 ? 0 : max}`,
+      },
+      svg('line', { x1: 0, x2: W, y1: H - 16, y2: H - 16, class: 'baseline' }),
+      bars,
+      labels,
+    ),
+    h(
+      'figcaption',
+      { class: 'muted' },
+      `${total} events in the last 24 hours (peak ${total === 0 ? 0 : max} per hour)`,
+    ),
+  );
+}
