@@ -19,6 +19,7 @@ import { registerRequestGuards } from './http/plugins/request-guards.js';
 import { adminRoutes } from './http/routes/admin.routes.js';
 import { bootstrapRoutes } from './http/routes/bootstrap.routes.js';
 import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
+import { flowsRoutes } from './http/routes/flows.routes.js';
 import { ingestionAdminRoutes } from './http/routes/ingestion-admin.routes.js';
 import { lifecycleRoutes } from './http/routes/lifecycle.routes.js';
 import { manifestRoutes } from './http/routes/manifest.routes.js';
@@ -28,6 +29,7 @@ import type { AdminAuthService } from './modules/auth/admin-auth.service.js';
 import type { ClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import type { BootstrapService } from './modules/bootstrap/bootstrap.service.js';
 import type { CacheService } from './modules/cache/cache.service.js';
+import type { FlowsModule } from './modules/flows/flows.module.js';
 import type { IngestionModule } from './modules/ingestion/ingestion.module.js';
 import type { InstallationsService } from './modules/installations/installations.service.js';
 import { clockifyWebhookPath } from './integrations/clockify/webhook-events.js';
@@ -46,6 +48,7 @@ export type AppDeps = {
   bootstrap: BootstrapService;
   cache: CacheService;
   ingestion: Pick<IngestionModule, 'ingest' | 'sources' | 'events'>;
+  flows: Pick<FlowsModule, 'flows'>;
 };
 
 // Request ids may come from a proxy; accept only short, plain ones so they are safe to log and echo.
@@ -129,6 +132,7 @@ export async function buildApp(deps: AppDeps) {
           name: 'ingestion',
           description: 'Admin API for inbound webhooks: sources, event log, quarantine, stats',
         },
+        { name: 'flows', description: 'Admin API for no-code flows: definitions, versions, executions' },
       ],
       components: {
         securitySchemes: {
@@ -180,6 +184,7 @@ export async function buildApp(deps: AppDeps) {
         sources: deps.ingestion.sources,
         events: deps.ingestion.events,
       });
+      await ui.register(flowsRoutes, { flows: deps.flows.flows });
     },
     { prefix: '/ui' },
   );

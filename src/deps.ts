@@ -18,6 +18,7 @@ import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import { type BootstrapModule, createBootstrapModule } from './modules/bootstrap/bootstrap.module.js';
 import { type CacheModule, createCacheModule } from './modules/cache/cache.module.js';
 import type { EventProcessor } from './modules/ingestion/event-processors.js';
+import { type FlowsModule, createFlowsModule } from './modules/flows/flows.module.js';
 import { type IngestionModule, createIngestionModule } from './modules/ingestion/ingestion.module.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
 import {
@@ -40,6 +41,7 @@ export type Deps = AppDeps & {
     cache: CacheModule;
     bootstrap: BootstrapModule;
     ingestion: IngestionModule;
+    flows: FlowsModule;
   };
   db: Database;
   log: Logger;
@@ -120,6 +122,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       config: { publicBaseUrl: config.publicBaseUrl, ...config.ingestion },
       wake: wake.poke,
     });
+    const flows = createFlowsModule({
+      db: db.prisma,
+      clock,
+      log: log.child({ component: 'flows' }),
+      catalogue,
+      sources: ingestion.sources,
+      cache: cache.service,
+      outbound: config.outbound,
+      config: config.flows,
+    });
     const adminAuth = createAdminAuth({
       keys: apiKeys,
       clock,
@@ -135,6 +147,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...bootstrap.purgers,
       ...cache.purgers,
       ...ingestion.purgers,
+      ...flows.purgers,
     ];
     const periodic: PeriodicTask[] = [
       ...ingestion.periodic,
@@ -201,10 +214,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       bootstrap: bootstrap.service,
       cache: cache.service,
       ingestion,
+      flows,
       processors,
       registry,
       runner,
-      modules: { installations, cache, bootstrap, ingestion },
+      modules: { installations, cache, bootstrap, ingestion, flows },
       schedulePeriodic,
       startWorkers() {
         runner.start();

@@ -20,6 +20,7 @@ export async function openApiDocument(): Promise<string> {
     bootstrap: stub as never,
     cache: stub as never,
     ingestion: stub as never,
+    flows: stub as never,
   });
   await app.ready();
   const doc = app.swagger();

@@ -110,6 +110,10 @@ export const EnvSchema = z.object({
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(200),
   INGEST_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(1),
   ...OUTBOUND_ENV,
+  FLOWS_MAX_PER_WORKSPACE: z.coerce.number().int().min(1).max(100_000).default(200),
+  FLOWS_MAX_DEFINITION_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(65_536),
+  FLOWS_MAX_ACTIONS: z.coerce.number().int().min(1).max(200).default(20),
+  FLOWS_MAX_RULES: z.coerce.number().int().min(1).max(1_000).default(100),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -143,6 +147,11 @@ export type Config = Readonly<{
   };
   /** The SSRF policy for every call to an admin-chosen URL (flow HTTP actions, outbound webhooks). */
   outbound: OutboundPolicy;
+  /** Flow limits (docs/flows.md, "Limits"). */
+  flows: {
+    maxFlowsPerWorkspace: number;
+    limits: { maxDefinitionBytes: number; maxActions: number; maxRules: number };
+  };
 }>;
 
 export class ConfigError extends Error {
@@ -251,6 +260,14 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
       batchesInFlight: env.INGEST_BATCHES_IN_FLIGHT,
     },
     outbound,
+    flows: {
+      maxFlowsPerWorkspace: env.FLOWS_MAX_PER_WORKSPACE,
+      limits: {
+        maxDefinitionBytes: env.FLOWS_MAX_DEFINITION_BYTES,
+        maxActions: env.FLOWS_MAX_ACTIONS,
+        maxRules: env.FLOWS_MAX_RULES,
+      },
+    },
   });
 }
 
