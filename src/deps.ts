@@ -29,6 +29,7 @@ import type { SetupStep, WorkspacePurger } from './modules/installations/workspa
 import { type Clock, systemClock } from './platform/clock.js';
 import { createCipher } from './platform/crypto.js';
 import { loggerOptions } from './platform/logger.js';
+import { createSafeHttp } from './platform/safe-http/index.js';
 import { createRateLimiter } from './rate-limit/rate-limiter.js';
 import { forgetRateLimitKey } from './rate-limit/slots.js';
 import { type Database, openDatabase } from './store/database.js';
@@ -108,6 +109,14 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       client: clockify,
       wake: wake.poke,
     });
+    // Flows run their actions' retries as job retries, so their Clockify client makes one attempt per call
+    // (the limiter, shared in PostgreSQL, still paces every call); HTTP actions go through the SSRF guard.
+    const flowsClockify = createClockifyClient({
+      catalogue,
+      limiter,
+      options: { retry: { maxAttempts: 1 } },
+    });
+    const safeHttp = createSafeHttp(config.outbound);
     const processors: EventProcessor[] = [cache.processor];
     const ingestion = createIngestionModule({
       db: db.prisma,
@@ -124,14 +133,21 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     });
     const flows = createFlowsModule({
       db: db.prisma,
+      sql: db.sql,
       clock,
       log: log.child({ component: 'flows' }),
       catalogue,
+      clockify: flowsClockify,
+      safeHttp,
+      installations: installations.service,
       sources: ingestion.sources,
       cache: cache.service,
       outbound: config.outbound,
       config: config.flows,
+      wake: wake.poke,
     });
+    // After the cache, so a flow's `cache.*` templates see what this very event changed.
+    processors.push(flows.processor);
     const adminAuth = createAdminAuth({
       keys: apiKeys,
       clock,
@@ -151,6 +167,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     ];
     const periodic: PeriodicTask[] = [
       ...ingestion.periodic,
+      ...flows.periodic,
       {
         job: jobsPruneJob,
         run: async (ctx) => {
@@ -163,6 +180,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...installations.jobs,
       ...bootstrap.jobs,
       ...ingestion.jobs,
+      ...flows.jobs,
       // A workspace's set-up and purge span every module, so they are wired here from the lists above.
       bindJob(installationSetupJob, ({ workspaceId }, ctx) =>
         installations.service.runSetup(workspaceId, setupSteps, ctx),
@@ -229,6 +247,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       async close() {
         await runner.stop(config.shutdownTimeoutMs);
         await clockify.close();
+        await flowsClockify.close();
+        await safeHttp.close();
         if (overrides.database === undefined) await db.close();
       },
     };
