@@ -19,7 +19,7 @@ import { registerRequestGuards } from './http/plugins/request-guards.js';
 import { adminRoutes } from './http/routes/admin.routes.js';
 import { bootstrapRoutes } from './http/routes/bootstrap.routes.js';
 import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
-import { flowsRoutes } from './http/routes/flows.routes.js';
+import { executionsRoutes, flowsRoutes } from './http/routes/flows.routes.js';
 import { ingestionAdminRoutes } from './http/routes/ingestion-admin.routes.js';
 import { lifecycleRoutes } from './http/routes/lifecycle.routes.js';
 import { manifestRoutes } from './http/routes/manifest.routes.js';
@@ -48,7 +48,7 @@ export type AppDeps = {
   bootstrap: BootstrapService;
   cache: CacheService;
   ingestion: Pick<IngestionModule, 'ingest' | 'sources' | 'events'>;
-  flows: Pick<FlowsModule, 'flows'>;
+  flows: Pick<FlowsModule, 'flows' | 'executions'>;
 };
 
 // Request ids may come from a proxy; accept only short, plain ones so they are safe to log and echo.
@@ -179,12 +179,17 @@ export async function buildApp(deps: AppDeps) {
     async (ui) => {
       ui.addHook('onRequest', adminAuthHook(deps.adminAuth));
       await ui.register(adminRoutes, { installations: deps.installations, adminAuth: deps.adminAuth });
-      await ui.register(bootstrapRoutes, { bootstrap: deps.bootstrap, cache: deps.cache });
+      await ui.register(bootstrapRoutes, {
+        bootstrap: deps.bootstrap,
+        cache: deps.cache,
+        flowStats: (ws: string) => deps.flows.executions.stats(ws),
+      });
       await ui.register(ingestionAdminRoutes, {
         sources: deps.ingestion.sources,
         events: deps.ingestion.events,
       });
       await ui.register(flowsRoutes, { flows: deps.flows.flows });
+      await ui.register(executionsRoutes, { executions: deps.flows.executions });
     },
     { prefix: '/ui' },
   );

@@ -141,6 +141,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       safeHttp,
       installations: installations.service,
       sources: ingestion.sources,
+      events: ingestion.events,
       cache: cache.service,
       outbound: config.outbound,
       config: config.flows,

@@ -144,7 +144,7 @@ describe('flow engine', () => {
         const e = await executions(ws);
         return e.length === 1 && e[0]!.status === 'succeeded' ? e : null;
       },
-      { what: 'execution succeeded' },
+      { what: 'execution succeeded', timeoutMs: 30_000 },
     );
     expect(exec).toMatchObject({ flowId, version: 1, origin: 'event', status: 'succeeded' });
     const writes = tagWrites(ws);

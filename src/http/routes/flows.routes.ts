@@ -1,13 +1,22 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { FlowsService } from '../../modules/flows/flows.service.js';
+import type { ExecutionsService } from '../../modules/flows/executions.service.js';
 import {
+  ExecutionDetail,
+  ExecutionId,
+  ExecutionSummary,
   FlowDefinitionBody,
   FlowId,
   FlowSummaryView,
   FlowVersionView,
   FlowView,
+  ListExecutionsQuery,
+  ReplayFilter,
+  ReplayId,
+  ReplayView,
+  RetryBody,
 } from '../../modules/flows/flows.schemas.js';
+import type { FlowsService } from '../../modules/flows/flows.service.js';
 import { principalOf } from '../plugins/admin-auth.js';
 import { errors } from '../schemas/common.js';
 
@@ -137,5 +146,132 @@ export const flowsRoutes: FastifyPluginAsyncZod<Opts> = async (app, { flows }) =
       },
     },
     async (req) => ({ items: await flows.versions(principalOf(req).workspaceId, req.params.flowId) }),
+  );
+};
+
+type ExecOpts = { executions: ExecutionsService };
+const ExecParams = z.object({ executionId: ExecutionId });
+const page = z.object({ items: z.array(ExecutionSummary), nextCursor: z.string().nullable() });
+
+/** Executions: lists, step traces, retry, replays. Mounted under /ui. */
+export const executionsRoutes: FastifyPluginAsyncZod<ExecOpts> = async (app, { executions }) => {
+  app.get(
+    '/flows/:flowId/executions',
+    {
+      schema: {
+        operationId: 'listFlowExecutions',
+        tags,
+        summary: 'Executions of one flow, newest first (filters: status, event, time; cursor pagination)',
+        security,
+        params: Params,
+        querystring: ListExecutionsQuery.omit({ flowId: true }),
+        response: { 200: page, ...authErrors, ...errors(400, 404) },
+      },
+    },
+    async (req) => executions.listForFlow(principalOf(req).workspaceId, req.params.flowId, req.query),
+  );
+
+  app.get(
+    '/executions',
+    {
+      schema: {
+        operationId: 'listExecutions',
+        tags,
+        summary: 'Executions of this workspace, newest first (filters: status, flow, event, time; cursor)',
+        security,
+        querystring: ListExecutionsQuery,
+        response: { 200: page, ...authErrors, ...errors(400) },
+      },
+    },
+    async (req) => executions.list(principalOf(req).workspaceId, req.query),
+  );
+
+  app.get(
+    '/executions/:executionId',
+    {
+      schema: {
+        operationId: 'getExecution',
+        tags,
+        summary: 'One execution with its step trace (every attempt: request, status, body, latency, error)',
+        security,
+        params: ExecParams,
+        response: { 200: ExecutionDetail, ...authErrors, ...errors(400, 404) },
+      },
+    },
+    async (req) => executions.get(principalOf(req).workspaceId, req.params.executionId),
+  );
+
+  app.post(
+    '/executions/:executionId/retry',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'retryExecution',
+        tags,
+        summary:
+          'Run an ended execution again as a new one: from the start, or from the failed step (earlier results reused), with the original or the current version',
+        security,
+        params: ExecParams,
+        body: RetryBody,
+        response: { 202: ExecutionSummary, ...authErrors, ...errors(400, 404, 409) },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .code(202)
+        .send(await executions.retry(principalOf(req).workspaceId, req.params.executionId, req.body)),
+  );
+
+  app.post(
+    '/webhooks/:eventId/replay',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'replayWebhookEvent',
+        tags,
+        summary: "Run one stored event through the workspace's current flows (new executions, origin replay)",
+        security,
+        params: z.object({ eventId: z.string().min(1).max(64) }),
+        response: { 202: z.object({ executions: z.array(z.string()) }), ...authErrors, ...errors(400, 404) },
+      },
+    },
+    async (req, reply) =>
+      reply.code(202).send(await executions.replayEvent(principalOf(req).workspaceId, req.params.eventId)),
+  );
+
+  app.post(
+    '/flows/:flowId/replay',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'replayFlow',
+        tags,
+        summary:
+          'Replay stored events (time range, event types, up to limit) through this flow, as a background job; poll its progress',
+        security,
+        params: Params,
+        body: ReplayFilter,
+        response: { 202: ReplayView, ...authErrors, ...errors(400, 404, 409) },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .code(202)
+        .send(await executions.startReplay(principalOf(req).workspaceId, req.params.flowId, req.body)),
+  );
+
+  app.get(
+    '/flows/:flowId/replays/:replayId',
+    {
+      schema: {
+        operationId: 'getFlowReplay',
+        tags,
+        summary: 'Progress of a replay: events scanned, executions created, status',
+        security,
+        params: z.object({ flowId: FlowId, replayId: ReplayId }),
+        response: { 200: ReplayView, ...authErrors, ...errors(400, 404) },
+      },
+    },
+    async (req) => executions.getReplay(principalOf(req).workspaceId, req.params.flowId, req.params.replayId),
   );
 };

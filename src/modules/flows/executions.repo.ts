@@ -33,7 +33,7 @@ export type ExecutionFilter = {
   limit: number;
 };
 
-const INSERT_NAME = 'flow_execution_insert_v1';
+const INSERT_NAME = 'flow_execution_insert_v2';
 /**
  * Executions of one event and their flow.execute jobs in ONE statement. Non-replays carry the event id in
  * `dedupe_event_id`, so (flow_id, dedupe_event_id) makes a second insert for the same (event, flow) a no-op
@@ -47,7 +47,7 @@ const INSERT_SQL = (job: number) => `
     INSERT INTO flow_execution (workspace_id, id, flow_id, version, event_id, dedupe_event_id, replay_of, origin,
                                 status, event, created_at, updated_at)
     SELECT $5, i.id, i.flow_id, i.version::int, $6, CASE WHEN $7::text = 'event' THEN $6 ELSE NULL END, $8, $7,
-           'queued', $9::jsonb, now(), now()
+           'queued', $9::jsonb, $13::timestamptz, $13::timestamptz
     FROM input i
     ON CONFLICT (flow_id, dedupe_event_id) DO NOTHING
     RETURNING id, workspace_id
@@ -75,6 +75,7 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
       origin: 'event' | 'replay' | 'retry',
       replayOf: string | null,
       job: JobDefinition,
+      at: Date,
     ): Promise<string[]> {
       if (executions.length === 0) return [];
       const rows = await sql.prepared<{ id: string }>(INSERT_NAME, insertSql, [
@@ -88,6 +89,7 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
         replayOf,
         JSON.stringify(event),
         ...insertJobsParams(job),
+        at.toISOString(),
       ]);
       return rows.map((r) => r.id);
     },

@@ -129,6 +129,7 @@ export function createFlowMatcher(deps: {
           'event',
           null,
           deps.job,
+          deps.clock.now(),
         );
         if (inserted.length > 0) deps.wake();
       }
@@ -148,6 +149,7 @@ export function createFlowMatcher(deps: {
         'replay',
         opts.replayOf ?? null,
         deps.job,
+        deps.clock.now(),
       );
       if (inserted.length > 0) deps.wake();
       return inserted;

@@ -7,12 +7,14 @@ import type { OutboundPolicy, SafeHttp } from '../../platform/safe-http/index.js
 import { createTtlCache } from '../../platform/ttl-cache.js';
 import type { Db, Sql } from '../../store/database.js';
 import type { CacheService } from '../cache/cache.service.js';
+import type { EventsService } from '../ingestion/events.service.js';
 import type { SourcesService } from '../ingestion/sources.service.js';
 import type { InstallationsService } from '../installations/installations.service.js';
 import { readSettings } from '../installations/settings.js';
 import type { WorkspacePurger } from '../installations/workspace-lifecycle.js';
 import { DEFAULT_ACTION_TYPES } from './definition.js';
 import { createExecutionsRepo } from './executions.repo.js';
+import { createExecutionsService } from './executions.service.js';
 import {
   type ExecutionFailedHook,
   type ExecutorHooks,
@@ -20,7 +22,7 @@ import {
   createExecutor,
 } from './executor.js';
 import { createFlowMatcher } from './flow-matcher.js';
-import { flowExecuteJob, flowsRetentionJob } from './flows.jobs.js';
+import { flowExecuteJob, flowReplayJob, flowsRetentionJob } from './flows.jobs.js';
 import { createFlowsRepo } from './flows.repo.js';
 import { type FlowsConfig, createFlowsService } from './flows.service.js';
 
@@ -42,6 +44,8 @@ export function createFlowsModule(deps: {
   safeHttp: Pick<SafeHttp, 'send'>;
   installations: Pick<InstallationsService, 'requireInstalled' | 'clockifyConnection' | 'allSettings'>;
   sources: Pick<SourcesService, 'list'>;
+  /** The event log (replays read stored events through it). */
+  events: Pick<EventsService, 'processedEvents' | 'list'>;
   cache: Pick<CacheService, 'entityTypes' | 'lookup'>;
   outbound: OutboundPolicy;
   config: FlowsConfig;
@@ -122,7 +126,21 @@ export function createFlowsModule(deps: {
     maxAttempts: flowExecuteJob.maxAttempts,
   });
 
-  const jobs: JobBinding[] = [bindJob(flowExecuteJob, (p, ctx) => executor.execute(p, ctx))];
+  const executions = createExecutionsService({
+    db,
+    repo: executionsRepo,
+    flows,
+    matcher,
+    events: deps.events,
+    clock,
+    log: deps.log,
+    wake: deps.wake,
+  });
+
+  const jobs: JobBinding[] = [
+    bindJob(flowExecuteJob, (p, ctx) => executor.execute(p, ctx)),
+    bindJob(flowReplayJob, (p, ctx) => executions.runReplay(p, ctx)),
+  ];
   const periodic: PeriodicTask[] = [
     {
       job: flowsRetentionJob,
@@ -143,6 +161,7 @@ export function createFlowsModule(deps: {
   };
   return {
     flows,
+    executions,
     /** Runs each accepted event through the workspace's flows (registered after the cache's processor). */
     processor: matcher.processor,
     matcher,
