@@ -48,7 +48,7 @@ export type AppDeps = {
   bootstrap: BootstrapService;
   cache: CacheService;
   ingestion: Pick<IngestionModule, 'ingest' | 'sources' | 'events'>;
-  flows: Pick<FlowsModule, 'flows' | 'executions'>;
+  flows: Pick<FlowsModule, 'flows' | 'executions' | 'tools'>;
 };
 
 // Request ids may come from a proxy; accept only short, plain ones so they are safe to log and echo.
@@ -188,7 +188,7 @@ export async function buildApp(deps: AppDeps) {
         sources: deps.ingestion.sources,
         events: deps.ingestion.events,
       });
-      await ui.register(flowsRoutes, { flows: deps.flows.flows });
+      await ui.register(flowsRoutes, { flows: deps.flows.flows, tools: deps.flows.tools });
       await ui.register(executionsRoutes, { executions: deps.flows.executions });
     },
     { prefix: '/ui' },

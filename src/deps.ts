@@ -18,6 +18,8 @@ import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
 import { type BootstrapModule, createBootstrapModule } from './modules/bootstrap/bootstrap.module.js';
 import { type CacheModule, createCacheModule } from './modules/cache/cache.module.js';
 import type { EventProcessor } from './modules/ingestion/event-processors.js';
+import { createInputValidator } from './modules/explorer/validate-input.js';
+import { explorerRequestValidator } from './modules/flows/dry-run.js';
 import { type FlowsModule, createFlowsModule } from './modules/flows/flows.module.js';
 import { type IngestionModule, createIngestionModule } from './modules/ingestion/ingestion.module.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
@@ -117,6 +119,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       options: { retry: { maxAttempts: 1 } },
     });
     const safeHttp = createSafeHttp(config.outbound);
+    const inputValidator = createInputValidator();
     const processors: EventProcessor[] = [cache.processor];
     const ingestion = createIngestionModule({
       db: db.prisma,
@@ -146,6 +149,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       outbound: config.outbound,
       config: config.flows,
       wake: wake.poke,
+      requestValidator: (ws) => explorerRequestValidator(catalogue, inputValidator, ws),
     });
     // After the cache, so a flow's `cache.*` templates see what this very event changed.
     processors.push(flows.processor);

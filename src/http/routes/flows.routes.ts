@@ -16,11 +16,12 @@ import {
   ReplayView,
   RetryBody,
 } from '../../modules/flows/flows.schemas.js';
+import type { FlowToolsService } from '../../modules/flows/flow-tools.service.js';
 import type { FlowsService } from '../../modules/flows/flows.service.js';
 import { principalOf } from '../plugins/admin-auth.js';
 import { errors } from '../schemas/common.js';
 
-type Opts = { flows: FlowsService };
+type Opts = { flows: FlowsService; tools: FlowToolsService };
 
 const security = [{ bearer: [] }];
 const authErrors = errors(401, 403);
@@ -30,7 +31,70 @@ const Params = z.object({ flowId: FlowId });
 const savedBy = (p: { userId: string | null; apiKeyId: string | null }) => p.userId ?? p.apiKeyId ?? null;
 
 /** Flows: CRUD, enable/disable, versions. Mounted under /ui. */
-export const flowsRoutes: FastifyPluginAsyncZod<Opts> = async (app, { flows }) => {
+export const flowsRoutes: FastifyPluginAsyncZod<Opts> = async (app, { flows, tools }) => {
+  app.post(
+    '/flows/:flowId/test',
+    {
+      schema: {
+        operationId: 'testFlow',
+        tags,
+        summary:
+          'Dry run against a sample body or a stored event, with the saved or an unsaved definition: traces, rendered requests; calls and stores nothing',
+        security,
+        params: Params,
+        body: z.strictObject({
+          definition: FlowDefinitionBody.optional(),
+          eventId: z.string().min(1).max(64).optional(),
+          sample: z.unknown().optional(),
+          eventType: z.string().min(1).max(100).optional(),
+          source: z.string().min(1).max(64).optional(),
+        }),
+        response: { 200: z.record(z.string(), z.unknown()), ...authErrors, ...errors(400, 404, 422) },
+      },
+    },
+    async (req) =>
+      (await tools.dryRun(principalOf(req).workspaceId, req.params.flowId, req.body)) as unknown as Record<
+        string,
+        unknown
+      >,
+  );
+
+  app.get(
+    '/flow-templates',
+    {
+      schema: {
+        operationId: 'listFlowTemplates',
+        tags,
+        summary: 'Ready flows to install, with the inputs each one needs',
+        security,
+        response: { 200: z.object({ items: z.array(z.record(z.string(), z.unknown())) }), ...authErrors },
+      },
+    },
+    async () => ({ items: tools.templates() as unknown as Record<string, unknown>[] }),
+  );
+
+  app.post(
+    '/flow-templates/:templateId/install',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'installFlowTemplate',
+        tags,
+        summary: 'Install a template as a new flow (disabled) with its inputs; 422 names each bad input',
+        security,
+        params: z.object({ templateId: z.string().min(1).max(100) }),
+        body: z.strictObject({ inputs: z.record(z.string(), z.unknown()).default({}) }),
+        response: { 201: FlowView, ...authErrors, ...errors(400, 404, 409, 422) },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      return reply
+        .code(201)
+        .send(await tools.install(p.workspaceId, req.params.templateId, req.body.inputs, savedBy(p)));
+    },
+  );
+
   app.get(
     '/flows',
     {

@@ -21,7 +21,9 @@ import {
   type WebhookSender,
   createExecutor,
 } from './executor.js';
+import type { ValidateClockifyRequest } from './dry-run.js';
 import { createFlowMatcher } from './flow-matcher.js';
+import { createFlowToolsService } from './flow-tools.service.js';
 import { flowExecuteJob, flowReplayJob, flowsRetentionJob } from './flows.jobs.js';
 import { createFlowsRepo } from './flows.repo.js';
 import { type FlowsConfig, createFlowsService } from './flows.service.js';
@@ -54,6 +56,8 @@ export function createFlowsModule(deps: {
   webhookSender?: WebhookSender;
   /** Port: told about every execution that ends `failed` (`flow.execution.failed`). */
   onExecutionFailed?: ExecutionFailedHook;
+  /** Dry runs check Clockify requests with the API explorer's validator (wired in deps.ts). */
+  requestValidator?: (workspaceId: string) => ValidateClockifyRequest;
 }) {
   const { db, clock } = deps;
   const repo = createFlowsRepo(db);
@@ -137,6 +141,14 @@ export function createFlowsModule(deps: {
     wake: deps.wake,
   });
 
+  const tools = createFlowToolsService({
+    flows,
+    events: deps.events,
+    cache: cacheReader,
+    catalogue: deps.catalogue,
+    ...(deps.requestValidator !== undefined ? { requestValidator: deps.requestValidator } : {}),
+  });
+
   const jobs: JobBinding[] = [
     bindJob(flowExecuteJob, (p, ctx) => executor.execute(p, ctx)),
     bindJob(flowReplayJob, (p, ctx) => executions.runReplay(p, ctx)),
@@ -162,6 +174,7 @@ export function createFlowsModule(deps: {
   return {
     flows,
     executions,
+    tools,
     /** Runs each accepted event through the workspace's flows (registered after the cache's processor). */
     processor: matcher.processor,
     matcher,

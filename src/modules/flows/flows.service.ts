@@ -102,15 +102,20 @@ export function createFlowsService(deps: {
 }) {
   const { db, repo, clock, config } = deps;
 
-  async function validate(workspaceId: string, input: unknown): Promise<FlowDefinition> {
+  async function validationOptions(workspaceId: string) {
     const v = deps.validation;
-    const r = validateFlowDefinition(input, {
+    return {
       catalogue: v.catalogue,
       ...(v.actionTypes !== undefined ? { actionTypes: v.actionTypes } : {}),
       limits: config.limits,
       sourceIds: await v.sourceIds(workspaceId),
       cacheEntityTypes: v.cacheEntityTypes,
-    });
+    };
+  }
+
+  async function validate(workspaceId: string, input: unknown): Promise<FlowDefinition> {
+    const v = deps.validation;
+    const r = validateFlowDefinition(input, await validationOptions(workspaceId));
     if (!r.ok) throw invalidDefinition(r.issues);
     const urls = urlIssues(r.definition, v.outbound);
     if (urls.length > 0) throw invalidDefinition(urls);
@@ -138,6 +143,7 @@ export function createFlowsService(deps: {
 
   return {
     validate,
+    validationOptions,
 
     async list(workspaceId: string): Promise<FlowSummary[]> {
       return (await repo.list(workspaceId)).map(summary);
