@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import type { AppDeps } from './app.js';
 import type { Config } from './config/env.js';
 import { loadCatalogue } from './integrations/clockify/catalogue.js';
-import { createClockifyClient } from './integrations/clockify/clockify.client.js';
+import { type ClientLimiter, createClockifyClient } from './integrations/clockify/clockify.client.js';
 import { type JobBinding, type PeriodicTask, bindJob } from './jobs/bindings.js';
 import { createJobRecords } from './jobs/job-records.js';
 import { jobsPruneJob, pruneCutoffs } from './jobs/housekeeping.js';
@@ -60,7 +60,13 @@ export type Deps = AppDeps & {
   close(): Promise<void>;
 };
 
-export type DepsOverrides = { clock?: Clock; logger?: Logger; database?: Database };
+export type DepsOverrides = {
+  clock?: Clock;
+  logger?: Logger;
+  database?: Database;
+  /** bench/flows.bench.ts only: the limiter of the flows' Clockify client (to measure the engine, not the 50/s cap). */
+  flowsClockifyLimiter?: ClientLimiter;
+};
 
 /**
  * The composition root: the one place that creates things. Each module's factory returns its services and,
