@@ -21,6 +21,7 @@ import { bootstrapRoutes } from './http/routes/bootstrap.routes.js';
 import { explorerRoutes } from './http/routes/explorer.routes.js';
 import { endpointsRoutes } from './http/routes/endpoints.routes.js';
 import { type Readiness, healthRoutes } from './http/routes/health.routes.js';
+import { executionsRoutes, flowsRoutes } from './http/routes/flows.routes.js';
 import { ingestionAdminRoutes } from './http/routes/ingestion-admin.routes.js';
 import { lifecycleRoutes } from './http/routes/lifecycle.routes.js';
 import { manifestRoutes } from './http/routes/manifest.routes.js';
@@ -32,6 +33,7 @@ import type { BootstrapService } from './modules/bootstrap/bootstrap.service.js'
 import type { CacheService } from './modules/cache/cache.service.js';
 import type { ExplorerService } from './modules/explorer/explorer.service.js';
 import type { DeliveryService } from './modules/delivery/delivery.service.js';
+import type { FlowsModule } from './modules/flows/flows.module.js';
 import type { IngestionModule } from './modules/ingestion/ingestion.module.js';
 import type { InstallationsService } from './modules/installations/installations.service.js';
 import { clockifyWebhookPath } from './integrations/clockify/webhook-events.js';
@@ -52,6 +54,7 @@ export type AppDeps = {
   ingestion: Pick<IngestionModule, 'ingest' | 'sources' | 'events'>;
   explorer: ExplorerService;
   delivery: DeliveryService;
+  flows: Pick<FlowsModule, 'flows' | 'executions' | 'tools'>;
 };
 
 // Request ids may come from a proxy; accept only short, plain ones so they are safe to log and echo.
@@ -143,6 +146,7 @@ export async function buildApp(deps: AppDeps) {
           name: 'outbound',
           description: 'Admin API for outbound webhooks: endpoints, messages, attempts, event types',
         },
+        { name: 'flows', description: 'Admin API for no-code flows: definitions, versions, executions' },
       ],
       components: {
         securitySchemes: {
@@ -189,13 +193,19 @@ export async function buildApp(deps: AppDeps) {
     async (ui) => {
       ui.addHook('onRequest', adminAuthHook(deps.adminAuth));
       await ui.register(adminRoutes, { installations: deps.installations, adminAuth: deps.adminAuth });
-      await ui.register(bootstrapRoutes, { bootstrap: deps.bootstrap, cache: deps.cache });
+      await ui.register(bootstrapRoutes, {
+        bootstrap: deps.bootstrap,
+        cache: deps.cache,
+        flowStats: (ws: string) => deps.flows.executions.stats(ws),
+      });
       await ui.register(ingestionAdminRoutes, {
         sources: deps.ingestion.sources,
         events: deps.ingestion.events,
       });
       await ui.register(explorerRoutes, { explorer: deps.explorer });
       await ui.register(endpointsRoutes, { delivery: deps.delivery });
+      await ui.register(flowsRoutes, { flows: deps.flows.flows, tools: deps.flows.tools });
+      await ui.register(executionsRoutes, { executions: deps.flows.executions });
     },
     { prefix: '/ui' },
   );

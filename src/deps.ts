@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import type { AppDeps } from './app.js';
 import type { Config } from './config/env.js';
 import { loadCatalogue } from './integrations/clockify/catalogue.js';
-import { createClockifyClient } from './integrations/clockify/clockify.client.js';
+import { type ClientLimiter, createClockifyClient } from './integrations/clockify/clockify.client.js';
 import { type JobBinding, type PeriodicTask, bindJob } from './jobs/bindings.js';
 import { createJobRecords } from './jobs/job-records.js';
 import { jobsPruneJob, pruneCutoffs } from './jobs/housekeeping.js';
@@ -20,6 +20,9 @@ import { type CacheModule, createCacheModule } from './modules/cache/cache.modul
 import { type ExplorerModule, createExplorerModule } from './modules/explorer/explorer.module.js';
 import { type DeliveryModule, createDeliveryModule } from './modules/delivery/delivery.module.js';
 import type { EventProcessor } from './modules/ingestion/event-processors.js';
+import { createInputValidator } from './modules/explorer/validate-input.js';
+import { explorerRequestValidator } from './modules/flows/dry-run.js';
+import { type FlowsModule, createFlowsModule } from './modules/flows/flows.module.js';
 import { type IngestionModule, createIngestionModule } from './modules/ingestion/ingestion.module.js';
 import { installationSetupJob, workspacePurgeJob } from './modules/installations/installation.jobs.js';
 import {
@@ -29,8 +32,8 @@ import {
 import type { SetupStep, WorkspacePurger } from './modules/installations/workspace-lifecycle.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createCipher } from './platform/crypto.js';
-import { createSafeHttp } from './platform/safe-http/index.js';
 import { loggerOptions } from './platform/logger.js';
+import { createSafeHttp } from './platform/safe-http/index.js';
 import { createRateLimiter } from './rate-limit/rate-limiter.js';
 import { forgetRateLimitKey } from './rate-limit/slots.js';
 import { type Database, openDatabase } from './store/database.js';
@@ -45,6 +48,7 @@ export type Deps = AppDeps & {
     ingestion: IngestionModule;
     explorer: ExplorerModule;
     delivery: DeliveryModule;
+    flows: FlowsModule;
   };
   db: Database;
   log: Logger;
@@ -60,7 +64,13 @@ export type Deps = AppDeps & {
   close(): Promise<void>;
 };
 
-export type DepsOverrides = { clock?: Clock; logger?: Logger; database?: Database };
+export type DepsOverrides = {
+  clock?: Clock;
+  logger?: Logger;
+  database?: Database;
+  /** bench/flows.bench.ts only: the limiter of the flows' Clockify client (to measure the engine, not the 50/s cap). */
+  flowsClockifyLimiter?: ClientLimiter;
+};
 
 /**
  * The composition root: the one place that creates things. Each module's factory returns its services and,
@@ -111,6 +121,15 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       client: clockify,
       wake: wake.poke,
     });
+    // Flows run their actions' retries as job retries, so their Clockify client makes one attempt per call
+    // (the limiter, shared in PostgreSQL, still paces every call); HTTP actions go through the SSRF guard.
+    const flowsClockify = createClockifyClient({
+      catalogue,
+      limiter,
+      options: { retry: { maxAttempts: 1 } },
+    });
+    const safeHttp = createSafeHttp(config.outbound);
+    const inputValidator = createInputValidator();
     const processors: EventProcessor[] = [cache.processor];
     const ingestion = createIngestionModule({
       db: db.prisma,
@@ -134,14 +153,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       apiKeyName: async (workspaceId, keyId) =>
         (await apiKeys.repo.list(workspaceId)).find((k) => k.id === keyId)?.name ?? null,
     });
-    // Outbound webhooks: every call to an admin-chosen URL goes through the SSRF-guarded client.
-    const outboundHttp = createSafeHttp(config.outbound);
     const delivery = createDeliveryModule({
       db: db.prisma,
       cipher,
       clock,
       log: log.child({ component: 'delivery' }),
-      http: outboundHttp,
+      http: safeHttp,
       policy: config.outbound,
       // Endpoints' own rate limits, keyed `endpoint:<id>` in the shared limiter table.
       limiter: createRateLimiter({ db: db.prisma }),
@@ -150,7 +167,34 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       wake: wake.poke,
       config: config.delivery,
     });
-    processors.push(delivery.processor);
+    const flows = createFlowsModule({
+      db: db.prisma,
+      sql: db.sql,
+      clock,
+      log: log.child({ component: 'flows' }),
+      catalogue,
+      clockify: flowsClockify,
+      safeHttp,
+      installations: installations.service,
+      sources: ingestion.sources,
+      events: ingestion.events,
+      cache: cache.service,
+      outbound: config.outbound,
+      config: config.flows,
+      wake: wake.poke,
+      webhookSender: delivery.service,
+      onExecutionFailed: async (e) => {
+        await delivery.service.emitGatewayEvent(
+          e.workspaceId,
+          'flow.execution.failed',
+          { flowId: e.flowId, executionId: e.executionId, eventId: e.eventId, error: e.error },
+          { idempotencyKey: e.executionId },
+        );
+      },
+      requestValidator: (ws) => explorerRequestValidator(catalogue, inputValidator, ws),
+    });
+    // After the cache, so a flow's `cache.*` templates see what this very event changed.
+    processors.push(flows.processor, delivery.processor);
     const adminAuth = createAdminAuth({
       keys: apiKeys,
       clock,
@@ -168,11 +212,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...ingestion.purgers,
       ...explorer.purgers,
       ...delivery.purgers,
+      ...flows.purgers,
     ];
     const periodic: PeriodicTask[] = [
       ...ingestion.periodic,
       ...explorer.periodic,
       ...delivery.periodic,
+      ...flows.periodic,
       {
         job: jobsPruneJob,
         run: async (ctx) => {
@@ -186,6 +232,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...bootstrap.jobs,
       ...ingestion.jobs,
       ...delivery.jobs,
+      ...flows.jobs,
       // A workspace's set-up and purge span every module, so they are wired here from the lists above.
       bindJob(installationSetupJob, ({ workspaceId }, ctx) =>
         installations.service.runSetup(workspaceId, setupSteps, ctx),
@@ -239,10 +286,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ingestion,
       explorer: explorer.service,
       delivery: delivery.service,
+      flows,
       processors,
       registry,
       runner,
-      modules: { installations, cache, bootstrap, ingestion, explorer, delivery },
+      modules: { installations, cache, bootstrap, ingestion, explorer, delivery, flows },
       schedulePeriodic,
       startWorkers() {
         runner.start();
@@ -253,7 +301,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       async close() {
         await runner.stop(config.shutdownTimeoutMs);
         await clockify.close();
-        await outboundHttp.close();
+        await flowsClockify.close();
+        await safeHttp.close();
         if (overrides.database === undefined) await db.close();
       },
     };

@@ -22,6 +22,7 @@ export async function openApiDocument(): Promise<string> {
     ingestion: stub as never,
     explorer: stub as never,
     delivery: stub as never,
+    flows: stub as never,
   });
   await app.ready();
   const doc = app.swagger();

@@ -117,6 +117,10 @@ export const EnvSchema = z.object({
     .min(1)
     .max(30 * 24)
     .default(120),
+  FLOWS_MAX_PER_WORKSPACE: z.coerce.number().int().min(1).max(100_000).default(200),
+  FLOWS_MAX_DEFINITION_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(65_536),
+  FLOWS_MAX_ACTIONS: z.coerce.number().int().min(1).max(200).default(20),
+  FLOWS_MAX_RULES: z.coerce.number().int().min(1).max(1_000).default(100),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -152,6 +156,11 @@ export type Config = Readonly<{
   outbound: OutboundPolicy;
   /** Outbound webhooks (src/modules/delivery). */
   delivery: { failureWindowMs: number };
+  /** Flow limits (docs/flows.md, "Limits"). */
+  flows: {
+    maxFlowsPerWorkspace: number;
+    limits: { maxDefinitionBytes: number; maxActions: number; maxRules: number };
+  };
 }>;
 
 export class ConfigError extends Error {
@@ -261,6 +270,14 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
     },
     outbound,
     delivery: { failureWindowMs: env.DELIVERY_FAILURE_WINDOW_HOURS * 3_600_000 },
+    flows: {
+      maxFlowsPerWorkspace: env.FLOWS_MAX_PER_WORKSPACE,
+      limits: {
+        maxDefinitionBytes: env.FLOWS_MAX_DEFINITION_BYTES,
+        maxActions: env.FLOWS_MAX_ACTIONS,
+        maxRules: env.FLOWS_MAX_RULES,
+      },
+    },
   });
 }
 

@@ -36,6 +36,13 @@ const OWNERS: Record<string, { prisma: string; owner: RegExp }> = {
   },
   webhook_message: { prisma: 'webhookMessage', owner: /^src\/modules\/delivery\/.+\.repo\.ts$/ },
   webhook_attempt: { prisma: 'webhookAttempt', owner: /^src\/modules\/delivery\/.+\.repo\.ts$/ },
+  flow: { prisma: 'flow', owner: /^src\/modules\/flows\/.+\.repo\.ts$/ },
+  flow_version: { prisma: 'flowVersion', owner: /^src\/modules\/flows\/.+\.repo\.ts$/ },
+  flow_workspace: { prisma: 'flowWorkspace', owner: /^src\/modules\/flows\/.+\.repo\.ts$/ },
+  flow_execution: { prisma: 'flowExecution', owner: /^src\/modules\/flows\/.+\.repo\.ts$/ },
+  flow_step: { prisma: 'flowStep', owner: /^src\/modules\/flows\/.+\.repo\.ts$/ },
+  flow_skip_count: { prisma: 'flowSkipCount', owner: /^src\/modules\/flows\/.+\.repo\.ts$/ },
+  flow_replay: { prisma: 'flowReplay', owner: /^src\/modules\/flows\/.+\.repo\.ts$/ },
 };
 
 const PRISMA_OPS =

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { BootstrapService } from '../../modules/bootstrap/bootstrap.service.js';
 import type { CacheService } from '../../modules/cache/cache.service.js';
+import { FlowStats } from '../../modules/flows/flows.schemas.js';
 import { principalOf } from '../plugins/admin-auth.js';
 import { errors } from '../schemas/common.js';
 
@@ -57,7 +58,9 @@ const authErrors = errors(401, 403);
 export const bootstrapRoutes: FastifyPluginAsyncZod<{
   bootstrap: BootstrapService;
   cache: CacheService;
-}> = async (app, { bootstrap, cache }) => {
+  /** Flow stats for the dashboard (executions by status, last 24 h, recent activity). */
+  flowStats: (workspaceId: string) => Promise<z.infer<typeof FlowStats>>;
+}> = async (app, { bootstrap, cache, flowStats }) => {
   app.get(
     '/bootstrap',
     {
@@ -125,7 +128,8 @@ export const bootstrapRoutes: FastifyPluginAsyncZod<{
       schema: {
         operationId: 'getDashboard',
         tags: ['admin'],
-        summary: 'Overview: bootstrap status and cached entity counts (flow stats and activity to come)',
+        summary:
+          'Overview: bootstrap status, cached entity counts, flow stats (last 24 h) and recent executions',
         security,
         response: {
           200: z.object({
@@ -138,6 +142,7 @@ export const bootstrapRoutes: FastifyPluginAsyncZod<{
               finishedAt: z.iso.datetime().nullable(),
             }),
             cache: z.object({ total: z.number().int(), byType: z.record(z.string(), z.number().int()) }),
+            flows: FlowStats,
           }),
           ...authErrors,
           ...errors(404),
@@ -158,6 +163,7 @@ export const bootstrapRoutes: FastifyPluginAsyncZod<{
           finishedAt: run?.finishedAt ?? null,
         },
         cache: { total: Object.values(byType).reduce((a, b) => a + b, 0), byType },
+        flows: await flowStats(workspaceId),
       };
     },
   );

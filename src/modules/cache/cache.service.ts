@@ -11,7 +11,7 @@ const KNOWN = new Set(ENTITY_TYPES);
  * of a bootstrap run, which it makes inside its own page transaction.
  */
 export function createCacheService(deps: {
-  repo: Pick<CacheRepo, 'list' | 'countsByType' | 'upsertMany' | 'dropOlderThan'>;
+  repo: Pick<CacheRepo, 'list' | 'get' | 'countsByType' | 'upsertMany' | 'dropOlderThan'>;
   installations: Pick<InstallationsService, 'requireInstalled'>;
 }) {
   return {
@@ -41,6 +41,19 @@ export function createCacheService(deps: {
     },
 
     counts: (workspaceId: string) => deps.repo.countsByType(workspaceId),
+
+    /** Cached entities by (type, id), for flows' `cache.<type>.<id>` templates; absent ones are left out. */
+    async lookup(
+      workspaceId: string,
+      refs: readonly { entityType: string; id: string }[],
+    ): Promise<Map<string, unknown>> {
+      const found = new Map<string, unknown>();
+      for (const r of refs.slice(0, 50)) {
+        const row = await deps.repo.get(workspaceId, r.entityType, r.id);
+        if (row !== null) found.set(`${r.entityType}\u0000${r.id}`, row.data);
+      }
+      return found;
+    },
 
     /** A page of entities read from Clockify (ids unique within the page). */
     storePage: (

@@ -189,6 +189,24 @@ export function createEventsService(deps: Deps) {
       };
     },
 
+    /**
+     * Stored events as processors see them, for replays (flows): unknown ids and other workspaces' are
+     * left out, and so are events that can never be processed.
+     */
+    async processedEvents(workspaceId: string, ids: string[]): Promise<ProcessedEvent[]> {
+      if (ids.length === 0) return [];
+      const byId = new Map((await repo.getMany(workspaceId, ids)).map((e) => [e.id, e]));
+      return ids.flatMap((id) => {
+        const e = byId.get(id);
+        if (e === undefined) return [];
+        try {
+          return [processedEventOf(e)];
+        } catch {
+          return [];
+        }
+      });
+    },
+
     async rejections(workspaceId: string, sourceKey: string) {
       return (await repo.listRejections(workspaceId, sourceKey)).map((r) => ({
         id: r.id,
@@ -225,15 +243,7 @@ export function createEventsService(deps: Deps) {
       for (const e of events) {
         if (e.status === 'processed' || e.status === 'skipped' || e.status === 'failed') continue;
         try {
-          const event: ProcessedEvent = {
-            id: e.id,
-            workspaceId: e.workspaceId,
-            sourceKind: e.sourceKind,
-            sourceId: e.sourceKind === 'custom' ? e.sourceKey : null,
-            eventType: storableText(e.eventType),
-            payload: payloadOf(e),
-            receivedAt: e.receivedAt,
-          };
+          const event = processedEventOf(e);
           for (const p of deps.processors) await p.process(event, ctx);
           pending.push({ id: e.id, status: 'processed', error: null });
         } catch (err) {
@@ -255,6 +265,19 @@ export function createEventsService(deps: Deps) {
   };
 }
 export type EventsService = ReturnType<typeof createEventsService>;
+
+/** A stored event as processors see it; throws UnprocessableEventError when it can never be processed. */
+function processedEventOf(e: StoredEvent): ProcessedEvent {
+  return {
+    id: e.id,
+    workspaceId: e.workspaceId,
+    sourceKind: e.sourceKind,
+    sourceId: e.sourceKind === 'custom' ? e.sourceKey : null,
+    eventType: storableText(e.eventType),
+    payload: payloadOf(e),
+    receivedAt: e.receivedAt,
+  };
+}
 
 /**
  * What processors get: JSON bodies parsed, anything else the raw text (UTF-8) or base64. Every string

@@ -119,8 +119,8 @@ export const SETTINGS_TABS: SettingsTab[] = [
           check(
             'flows_allow_http',
             'Allow generic HTTP actions',
-            'Let flows call any public HTTP endpoint.',
-            true,
+            'Let flows call any public HTTP endpoint (through the SSRF-guarded client). Off by default.',
+            false,
           ),
           num(
             'flows_execution_retention_days',

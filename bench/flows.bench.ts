@@ -1,0 +1,228 @@
+/**
+ * Flows benchmark: the real gateway (createDeps + buildApp + job runner, PostgreSQL) with one custom source
+ * and one flow (one condition, one Clockify action) per workspace, calling the fake Clockify with its rate
+ * limit raised. Events go in through the webhook endpoint (in-process inject), open loop.
+ *
+ *   npm run bench:flows      BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
+ *   BENCH_RATE=500 BENCH_SECONDS=10 BENCH_SATURATION_EVENTS=4000 BENCH_QUIET_RATE=20 WORKER_CONCURRENCY=8
+ *
+ * Prints, per phase: executions completed, calls the fake received per event (must be exactly 1), latency
+ * from the event's commit (its 202) to the fake receiving the call (p50/p99); executions/s at saturation;
+ * the p99 of a quiet workspace alone and while another is flooded. The flows' Clockify client gets a no-op
+ * limiter (the per-workspace limiter caps Clockify calls at 50/s, which would measure the cap, not the
+ * engine). It creates its own database and drops it; all load is in-process and bounded.
+ */
+import pg from 'pg';
+import pino from 'pino';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/env.js';
+import { createDeps } from '../src/deps.js';
+import { createFakeClockify } from '../tools/fake-clockify/server.js';
+import { createClockifySigner, generateKeyPair } from '../tools/simulator/clockify-signer.js';
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SATURATION = Number(process.env.BENCH_SATURATION_EVENTS ?? 4_000);
+const QUIET_RATE = Number(process.env.BENCH_QUIET_RATE ?? 20);
+const DB_NAME = `gw_flows_bench_${process.pid}`;
+const withDb = (url: string, db: string) => {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const admin = new pg.Client({ connectionString: ADMIN_URL });
+await admin.connect();
+await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME}`);
+await admin.query(`CREATE DATABASE ${DB_NAME}`);
+const WS = { busy: 'f'.repeat(24), quiet: 'e'.repeat(24) };
+const fake = await createFakeClockify({
+  workspaces: Object.values(WS).map((id) => ({ id, tokens: [`unused-${id}`], counts: { projects: 1 } })),
+  acceptInstallationTokens: true,
+  rateLimitPerSecond: 1_000_000,
+});
+
+try {
+  const keys = generateKeyPair();
+  const sign = createClockifySigner(keys.privateKeyPem);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: withDb(ADMIN_URL, DB_NAME),
+    PUBLIC_BASE_URL: 'http://127.0.0.1',
+    ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    CLOCKIFY_PUBLIC_KEY: keys.publicKeyPem,
+    CLOCKIFY_REGISTER_EVENTS: 'none',
+    JOB_POLL_INTERVAL_MS: '10',
+    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '8',
+  });
+  const deps = await createDeps(config, {
+    logger: pino({ level: 'silent' }),
+    flowsClockifyLimiter: { acquire: async () => undefined },
+  });
+  const app = await buildApp(deps);
+  await app.ready();
+  const addonKey = config.addon.key;
+
+  /** Installs a workspace against the fake, with a `none` source and the benchmark's flow. */
+  async function setUp(workspaceId: string) {
+    const installed = await app.inject({
+      method: 'POST',
+      url: '/lifecycle/installed',
+      headers: {
+        'x-addon-lifecycle-token': await sign({ workspaceId, addonId: 'bench-addon' }, { addonKey }),
+      },
+      payload: {
+        addonId: 'bench-addon',
+        authToken: await sign(
+          { workspaceId, addonId: 'bench-addon', backendUrl: fake.apiUrl, reportsUrl: fake.reportsUrl },
+          { addonKey },
+        ),
+        workspaceId,
+        apiUrl: fake.apiUrl,
+        webhooks: [],
+      },
+    });
+    if (installed.statusCode !== 200) throw new Error(`install: ${installed.body}`);
+    // The installation's bootstrap is not what is measured.
+    await deps.db.sql.query(`DELETE FROM job WHERE workspace_id = $1`, [workspaceId]);
+    const auth = {
+      authorization: `Bearer ${await sign(
+        { workspaceId, addonId: 'bench-addon', user: 'bench', workspaceRole: 'OWNER' },
+        { addonKey, expiresInS: 3_600 },
+      )}`,
+    };
+    const source = await app.inject({
+      method: 'POST',
+      url: '/ui/sources',
+      headers: auth,
+      payload: { name: 'bench', verification: { scheme: 'none' } },
+    });
+    const sourceId = source.json<{ id: string }>().id;
+    const flow = await app.inject({
+      method: 'POST',
+      url: '/ui/flows',
+      headers: auth,
+      payload: {
+        version: 1,
+        name: 'bench',
+        trigger: { sources: [sourceId], events: ['*'] },
+        conditions: { mode: 'ALL', rules: [{ path: '$.webhook.kind', op: '==', value: 'issue' }] },
+        actions: [
+          { id: 'tag', type: 'clockify', operationId: 'createNewTag', body: { name: '{{ webhook.n }}' } },
+        ],
+      },
+    });
+    if (flow.statusCode !== 201) throw new Error(`flow: ${flow.body}`);
+    return sourceId;
+  }
+  const sources = { busy: await setUp(WS.busy), quiet: await setUp(WS.quiet) };
+
+  let seq = 0;
+  /** When each event's 202 came back (its commit), by name. */
+  const committed = new Map<string, number>();
+  async function send(which: 'busy' | 'quiet', tag: string): Promise<string> {
+    const n = `${tag}-${which}-${seq++}`;
+    const res = await app.inject({
+      method: 'POST',
+      url: `/webhooks/custom/${sources[which]}`,
+      headers: { 'content-type': 'application/json' },
+      payload: { kind: 'issue', n },
+    });
+    if (res.statusCode !== 202) throw new Error(`webhook: ${res.statusCode} ${res.body}`);
+    committed.set(n, Date.now());
+    return n;
+  }
+  /** Open loop: `rate` events/s for `seconds`, started on schedule whatever the answers take. */
+  async function openLoop(which: 'busy' | 'quiet', tag: string, rate: number, seconds: number) {
+    const total = Math.round(rate * seconds);
+    const start = Date.now();
+    const pending: Promise<string>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1_000) / rate;
+      const wait = due - Date.now();
+      if (wait > 1) await sleep(wait);
+      pending.push(send(which, tag));
+    }
+    return Promise.all(pending);
+  }
+  async function settle(names: string[], timeoutMs = 120_000) {
+    const want = new Set(names);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const got = fake.recorded.filter((r) => want.has((r.body as { name: string }).name)).length;
+      if (got >= want.size || Date.now() > deadline) return;
+      await sleep(50);
+    }
+  }
+  function report(label: string, names: string[]) {
+    const want = new Set(names);
+    const calls = new Map<string, number>();
+    const latency: number[] = [];
+    for (const r of fake.recorded) {
+      const name = (r.body as { name: string }).name;
+      if (!want.has(name)) continue;
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      if (calls.get(name) === 1) latency.push(r.at - committed.get(name)!);
+    }
+    const once = [...want].filter((n) => calls.get(n) === 1).length;
+    const twice = [...calls.values()].filter((c) => c > 1).length;
+    console.log(
+      `${label}: events ${names.length}, executions completed ${calls.size}, exactly one call ${once}, ` +
+        `more than one ${twice}, latency commit→fake p50 ${pct(latency, 50)} ms p99 ${pct(latency, 99)} ms`,
+    );
+    return { latency, once, twice, completed: calls.size };
+  }
+
+  deps.startWorkers();
+  // Warm-up (prepared statements, JIT).
+  await settle(await openLoop('busy', 'warm', 50, 2));
+
+  const quietAlone = await openLoop('quiet', 'quiet-alone', QUIET_RATE, 5);
+  await settle(quietAlone);
+  const qa = report(`quiet workspace alone (${QUIET_RATE}/s, 5 s)`, quietAlone);
+
+  const steady = await openLoop('busy', 'steady', RATE, SECONDS);
+  await settle(steady);
+  const st = report(`open loop ${RATE}/s for ${SECONDS} s`, steady);
+
+  // Saturation: the busy workspace floods (as fast as ingestion takes them) while the quiet one sends its rate.
+  const t0 = Date.now();
+  const flood = (async () => {
+    const names: string[] = [];
+    for (let i = 0; i < SATURATION; i += 50)
+      names.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(50, SATURATION - i) }, () => send('busy', 'flood')),
+        )),
+      );
+    return names;
+  })();
+  const quietFlooded = await openLoop('quiet', 'quiet-flooded', QUIET_RATE, 5);
+  const floodNames = await flood;
+  await settle([...floodNames, ...quietFlooded]);
+  const lastAt = Math.max(
+    ...fake.recorded.filter((r) => (r.body as { name: string }).name.startsWith('flood')).map((r) => r.at),
+  );
+  const fl = report(`saturation (${SATURATION} events)`, floodNames);
+  const qf = report(`quiet workspace while the other floods`, quietFlooded);
+  console.log(`saturation executions/s: ${((fl.completed * 1_000) / (lastAt - t0)).toFixed(0)}`);
+  console.log(
+    `quiet p99 alone ${pct(qa.latency, 99)} ms, flooded ${pct(qf.latency, 99)} ms: ×${(pct(qf.latency, 99) / pct(qa.latency, 99)).toFixed(2)}`,
+  );
+  const bad = st.twice + fl.twice + qa.twice + qf.twice;
+  await app.close();
+  await deps.close();
+  if (bad > 0 || st.once !== steady.length) process.exitCode = 1;
+} finally {
+  await fake.close();
+  await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin.end();
+}

@@ -1,0 +1,479 @@
+import type { Logger } from 'pino';
+import type { Catalogue } from '../../integrations/clockify/catalogue.js';
+import type { ClockifyClient, ClockifyConnection } from '../../integrations/clockify/clockify.client.js';
+import type { QueryValue } from '../../integrations/clockify/clockify.urls.js';
+import { Reschedule, RetryAt } from '../../jobs/catalog.js';
+import type { JobContext } from '../../jobs/runner.js';
+import type { Clock } from '../../platform/clock.js';
+import { errorReason } from '../../platform/errors.js';
+import { newSortableId } from '../../platform/ids.js';
+import type { SafeHttp } from '../../platform/safe-http/index.js';
+import { evaluate } from './conditions.js';
+import type { ActionResult, FlowContext } from './context.js';
+import type { FlowAction, FlowDefinition } from './definition.js';
+import type { ExecutionEvent, ExecutionsRepo, StoredExecution, StoredStep } from './executions.repo.js';
+import { type CacheReader, cacheLookupFrom } from './flow-matcher.js';
+import type { FlowsRepo } from './flows.repo.js';
+import { renderAction } from './render-action.js';
+import {
+  type CallOutcome,
+  capBody,
+  classOfStatus,
+  nextRetryDelay,
+  parseBody,
+  redactHeaders,
+  redactUrl,
+  retryPolicyOf,
+} from './step-policy.js';
+import { listCacheReferences } from './templates.js';
+
+/** The outbound-webhooks feature's sender (the `webhook` action); absent → such steps fail clearly. */
+export type WebhookSender = {
+  send(input: {
+    workspaceId: string;
+    endpointId: string;
+    eventType: string;
+    payload: unknown;
+    idempotencyKey: string;
+  }): Promise<{ messageId: string }>;
+};
+
+/** Told about every execution that ends `failed` (outbound webhooks deliver `flow.execution.failed`). */
+export type ExecutionFailedHook = (e: {
+  workspaceId: string;
+  flowId: string;
+  executionId: string;
+  eventId: string;
+  error: string;
+}) => Promise<void>;
+
+/** Test seams: `afterCall` runs between an action's call and the write of its outcome (crash tests). */
+export type ExecutorHooks = {
+  afterCall?: (info: { executionId: string; actionId: string; attempt: number }) => Promise<void> | void;
+};
+
+export type ExecutorDeps = {
+  executions: ExecutionsRepo;
+  flows: Pick<FlowsRepo, 'version'>;
+  catalogue: Pick<Catalogue, 'get'>;
+  clockify: Pick<ClockifyClient, 'connect'>;
+  connection: (workspaceId: string) => Promise<ClockifyConnection | null>;
+  safeHttp: Pick<SafeHttp, 'send'>;
+  /** Installation active and the workspace's flow settings. */
+  workspace: (workspaceId: string) => Promise<{ active: boolean; allowHttp: boolean }>;
+  cache: CacheReader;
+  webhookSender?: WebhookSender | undefined;
+  onExecutionFailed?: ExecutionFailedHook | undefined;
+  clock: Clock;
+  log: Logger;
+  random?: () => number;
+  hooks: ExecutorHooks;
+  maxAttempts: number;
+};
+
+const TERMINAL = new Set(['succeeded', 'failed', 'outcome_unknown']);
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The idempotency key of an action within an execution: the same for every attempt of it. */
+export const idempotencyKeyOf = (executionId: string, actionId: string) => `${executionId}:${actionId}`;
+
+/**
+ * The flow.execute job: runs an execution's actions in order, each attempt a durable step. A step row
+ * is committed `started` (with its idempotency key) before the call and completed after it, so a job
+ * retried after a crash skips what completed, calls a read again, and stops a write it cannot know the
+ * outcome of as `outcome_unknown`. A retry of an action is this job's RetryAt: no worker waits.
+ */
+export function createExecutor(deps: ExecutorDeps) {
+  const { executions: repo, clock } = deps;
+  const random = deps.random ?? Math.random;
+
+  function isIdempotent(action: FlowAction): boolean {
+    if (action.type === 'clockify') {
+      const op = deps.catalogue.get(String(action.operationId));
+      return op?.method === 'GET';
+    }
+    if (action.type === 'http') return action.method === 'GET' || action.method === 'HEAD';
+    // The webhook sender takes the idempotency key: a second send of the same key is one message.
+    return action.type === 'webhook';
+  }
+
+  function methodOf(action: FlowAction): string {
+    if (action.type === 'clockify')
+      return deps.catalogue.get(String(action.operationId))?.method ?? 'clockify';
+    return typeof action.method === 'string' ? action.method : action.type;
+  }
+
+  async function fail(exec: StoredExecution, status: 'failed' | 'outcome_unknown', error: string) {
+    const changed = await repo.setStatus(exec.workspaceId, exec.id, status, clock.now(), {
+      error: error.slice(0, 2_000),
+      finished: true,
+    });
+    if (changed && status === 'failed' && deps.onExecutionFailed !== undefined) {
+      try {
+        await deps.onExecutionFailed({
+          workspaceId: exec.workspaceId,
+          flowId: exec.flowId,
+          executionId: exec.id,
+          eventId: exec.eventId,
+          error,
+        });
+      } catch (err) {
+        deps.log.warn({ err, executionId: exec.id }, 'flow.execution.failed hook failed');
+      }
+    }
+  }
+
+  function describe(action: FlowAction): unknown {
+    switch (action.type) {
+      case 'clockify': {
+        const op = deps.catalogue.get(String(action.operationId));
+        return {
+          operationId: action.operationId,
+          method: op?.method ?? null,
+          path: op?.path ?? null,
+          pathParams: action.pathParams ?? {},
+          query: action.query ?? {},
+          ...(action.body !== undefined ? { body: action.body } : {}),
+        };
+      }
+      case 'http':
+        return {
+          method: action.method,
+          url: redactUrl(String(action.url)),
+          headers: redactHeaders(action.headers as Record<string, string> | undefined),
+          ...(action.body !== undefined ? { body: action.body } : {}),
+        };
+      case 'webhook':
+        return { endpointId: action.endpointId, payload: action.payload ?? null };
+      default:
+        return { type: action.type };
+    }
+  }
+
+  async function call(
+    exec: StoredExecution,
+    action: FlowAction,
+    key: string,
+    allowHttp: boolean,
+    signal: AbortSignal,
+  ): Promise<CallOutcome> {
+    const timeoutMs = action.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = AbortSignal.any([signal, timeout]);
+    switch (action.type) {
+      case 'clockify': {
+        const conn = await deps.connection(exec.workspaceId);
+        if (conn === null)
+          return {
+            ok: false,
+            errorClass: 'unavailable',
+            error: 'the workspace has no Clockify connection (is the add-on installed?)',
+            status: null,
+            body: null,
+          };
+        const pathParams: Record<string, string> = {};
+        for (const [k, v] of Object.entries((action.pathParams ?? {}) as Record<string, unknown>))
+          pathParams[k] = String(v);
+        try {
+          const r = await deps.clockify.connect(conn).call(
+            String(action.operationId),
+            {
+              pathParams,
+              ...(action.query !== undefined ? { query: action.query as Record<string, QueryValue> } : {}),
+              ...(action.body !== undefined ? { body: action.body } : {}),
+            },
+            { signal: combined },
+          );
+          if (r.ok) return { ok: true, status: r.status, body: r.body ?? null };
+          const errorClass =
+            r.kind === 'rate-limited'
+              ? 'rate-limited'
+              : r.kind === 'upstream'
+                ? 'server'
+                : r.kind === 'network'
+                  ? 'network'
+                  : r.kind === 'timeout'
+                    ? 'timeout'
+                    : 'client';
+          return { ok: false, errorClass, error: r.message, status: r.status ?? null, body: null };
+        } catch (err) {
+          if (signal.aborted) throw err;
+          return {
+            ok: false,
+            errorClass: 'timeout',
+            error: `no answer within ${timeoutMs} ms`,
+            status: null,
+            body: null,
+          };
+        }
+      }
+      case 'http': {
+        if (!allowHttp)
+          return {
+            ok: false,
+            errorClass: 'blocked',
+            error: 'generic HTTP actions are off for this workspace (setting flows_allow_http)',
+            status: null,
+            body: null,
+          };
+        const hasBody = action.body !== undefined;
+        const r = await deps.safeHttp.send({
+          method: action.method as 'GET',
+          url: String(action.url),
+          headers: {
+            ...((action.headers ?? {}) as Record<string, string>),
+            'idempotency-key': key,
+            ...(hasBody ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(hasBody ? { body: JSON.stringify(action.body) } : {}),
+          timeoutMs,
+          signal,
+        });
+        if (r.kind === 'response') {
+          const body = parseBody(r.body, r.headers['content-type']);
+          if (r.status >= 200 && r.status < 300) return { ok: true, status: r.status, body };
+          return {
+            ok: false,
+            errorClass: classOfStatus(r.status),
+            error: `HTTP ${r.status}`,
+            status: r.status,
+            body,
+            ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}),
+          };
+        }
+        if (r.kind === 'blocked')
+          return { ok: false, errorClass: 'blocked', error: r.message, status: null, body: null };
+        if (r.kind === 'invalid')
+          return { ok: false, errorClass: 'invalid', error: r.message, status: null, body: null };
+        if (r.kind === 'aborted') throw new Error('aborted');
+        return {
+          ok: false,
+          errorClass: r.kind === 'timeout' ? 'timeout' : 'network',
+          error: r.message,
+          status: r.status ?? null,
+          body: null,
+        };
+      }
+      case 'webhook': {
+        if (deps.webhookSender === undefined)
+          return {
+            ok: false,
+            errorClass: 'unavailable',
+            error: 'outbound webhooks are not available',
+            status: null,
+            body: null,
+          };
+        try {
+          const r = await deps.webhookSender.send({
+            workspaceId: exec.workspaceId,
+            endpointId: String(action.endpointId),
+            eventType: 'flow.action',
+            payload: action.payload ?? null,
+            idempotencyKey: key,
+          });
+          return { ok: true, status: 202, body: { messageId: r.messageId } };
+        } catch (err) {
+          return { ok: false, errorClass: 'unavailable', error: errorReason(err), status: null, body: null };
+        }
+      }
+      default:
+        return {
+          ok: false,
+          errorClass: 'invalid',
+          error: `unknown action type '${action.type}'`,
+          status: null,
+          body: null,
+        };
+    }
+  }
+
+  const stepRow = (
+    exec: StoredExecution,
+    action: FlowAction,
+    index: number,
+    attempt: number,
+    patch: Partial<StoredStep>,
+  ): StoredStep => ({
+    workspaceId: exec.workspaceId,
+    id: newSortableId('fst'),
+    executionId: exec.id,
+    actionId: action.id,
+    actionIndex: index,
+    attempt,
+    state: 'started',
+    idempotencyKey: idempotencyKeyOf(exec.id, action.id),
+    request: null,
+    status: null,
+    responseBody: null,
+    bodyTruncated: false,
+    latencyMs: null,
+    errorClass: null,
+    error: null,
+    retryAt: null,
+    copiedFrom: null,
+    startedAt: clock.now(),
+    finishedAt: null,
+    ...patch,
+  });
+
+  async function withCache(ctx: FlowContext, value: unknown, workspaceId: string): Promise<FlowContext> {
+    const refs = listCacheReferences(value, ctx);
+    return refs.length === 0 ? ctx : { ...ctx, cache: cacheLookupFrom(await deps.cache(workspaceId, refs)) };
+  }
+
+  async function run(payload: { workspaceId: string; executionId: string }, ctx: JobContext): Promise<void> {
+    const exec = await repo.get(payload.workspaceId, payload.executionId);
+    if (exec === null || TERMINAL.has(exec.status)) return;
+    const version = await deps.flows.version(exec.workspaceId, exec.flowId, exec.version);
+    if (version === null) return fail(exec, 'failed', `flow version ${exec.version} no longer exists`);
+    const definition = version.definition as FlowDefinition;
+    const ws = await deps.workspace(exec.workspaceId);
+    if (!ws.active) return fail(exec, 'failed', 'the installation is not active');
+    await repo.setStatus(exec.workspaceId, exec.id, 'running', clock.now(), { started: true });
+
+    const event = exec.event as ExecutionEvent;
+    const base: FlowContext = {
+      webhook: event.payload,
+      event: {
+        id: event.id,
+        type: event.type,
+        source: event.sourceKind === 'clockify' ? 'clockify' : (event.sourceId ?? 'custom'),
+        receivedAt: event.receivedAt,
+      },
+      workspace: { id: exec.workspaceId },
+      flow: { id: exec.flowId, version: exec.version },
+      execution: { id: exec.id },
+    };
+    const steps = await repo.steps(exec.workspaceId, exec.id);
+    const results: ActionResult[] = [];
+
+    for (const [index, action] of definition.actions.entries()) {
+      const mine = steps.filter((s) => s.actionIndex === index);
+      const last = mine.at(-1);
+      const resultOf = (s: { status: number | null; responseBody: unknown }): ActionResult => ({
+        id: action.id,
+        index,
+        status: s.status,
+        body: s.responseBody ?? null,
+      });
+      if (last?.state === 'succeeded') {
+        results.push(resultOf(last));
+        continue;
+      }
+      if (last?.state === 'skipped') continue;
+      if (last?.state === 'failed' && last.retryAt === null) {
+        // Its final failure was recorded by an earlier run (onError continue), or the execution was ending.
+        if (action.onError === 'continue') {
+          results.push(resultOf(last));
+          continue;
+        }
+        return fail(exec, 'failed', `action '${action.id}' failed: ${last.error ?? 'unknown error'}`);
+      }
+      const idempotent = isIdempotent(action);
+      if (last?.state === 'started') {
+        // Called, but the outcome was never written (a crash, a lost lease).
+        await repo.completeStep(exec.workspaceId, last.id, {
+          state: 'failed',
+          errorClass: 'interrupted',
+          error: idempotent
+            ? 'interrupted before its outcome was recorded; called again'
+            : 'interrupted before its outcome was recorded: the request may have been sent',
+          finishedAt: clock.now(),
+        });
+        if (!idempotent)
+          return fail(
+            exec,
+            'outcome_unknown',
+            `action '${action.id}' (${methodOf(action)}) may have been sent, but its outcome was not recorded; it was not sent again. Check the target, then retry the execution if needed.`,
+          );
+      }
+      if (last?.state === 'failed' && last.retryAt !== null && last.retryAt > clock.now())
+        throw new Reschedule(last.retryAt, 'action retry not due yet');
+      const attempt = (last?.attempt ?? 0) + 1;
+
+      let context: FlowContext = { ...base, actions: [...results] };
+      if (action.when !== undefined) {
+        context = await withCache(context, action.when, exec.workspaceId);
+        if (!evaluate(action.when, context, { location: `actions[${index}].when` }).result) {
+          await repo.insertStep(
+            stepRow(exec, action, index, attempt, { state: 'skipped', finishedAt: clock.now() }),
+          );
+          continue;
+        }
+      }
+      context = await withCache(context, action, exec.workspaceId);
+      const rendered = renderAction(action, index, context);
+      if (!rendered.ok) {
+        await repo.insertStep(
+          stepRow(exec, action, index, attempt, {
+            state: 'failed',
+            errorClass: 'template',
+            error: rendered.error.message.slice(0, 2_000),
+            finishedAt: clock.now(),
+          }),
+        );
+        if (action.onError === 'continue') continue;
+        return fail(exec, 'failed', `action '${action.id}': ${rendered.error.message}`);
+      }
+      const step = stepRow(exec, action, index, attempt, { request: describe(rendered.action) as never });
+      await repo.insertStep(step); // committed before the call
+      const started = Date.now();
+      const outcome = await call(exec, rendered.action, step.idempotencyKey, ws.allowHttp, ctx.signal);
+      await deps.hooks.afterCall?.({ executionId: exec.id, actionId: action.id, attempt });
+      const latencyMs = Date.now() - started;
+      const stored = capBody(outcome.body);
+      if (outcome.ok) {
+        await repo.completeStep(exec.workspaceId, step.id, {
+          state: 'succeeded',
+          status: outcome.status,
+          responseBody: stored.body as never,
+          bodyTruncated: stored.truncated,
+          latencyMs,
+          finishedAt: clock.now(),
+        });
+        results.push({ id: action.id, index, status: outcome.status, body: outcome.body });
+        continue;
+      }
+      const delay = nextRetryDelay({ outcome, attempt, policy: retryPolicyOf(action, idempotent), random });
+      const retryAt = delay === null ? null : new Date(clock.now().getTime() + delay);
+      await repo.completeStep(exec.workspaceId, step.id, {
+        state: 'failed',
+        status: outcome.status,
+        responseBody: stored.body as never,
+        bodyTruncated: stored.truncated,
+        latencyMs,
+        errorClass: outcome.errorClass,
+        error: outcome.error.slice(0, 2_000),
+        retryAt,
+        finishedAt: clock.now(),
+      });
+      if (retryAt !== null) {
+        await repo.setStatus(exec.workspaceId, exec.id, 'waiting', clock.now());
+        throw new RetryAt(retryAt, `action '${action.id}' attempt ${attempt}: ${outcome.error}`);
+      }
+      if (action.onError === 'continue') {
+        results.push({ id: action.id, index, status: outcome.status, body: outcome.body });
+        continue;
+      }
+      return fail(exec, 'failed', `action '${action.id}' failed: ${outcome.error}`);
+    }
+    await repo.setStatus(exec.workspaceId, exec.id, 'succeeded', clock.now(), {
+      finished: true,
+      error: null,
+    });
+  }
+
+  return {
+    async execute(payload: { workspaceId: string; executionId: string }, ctx: JobContext): Promise<void> {
+      try {
+        await run(payload, ctx);
+      } catch (err) {
+        if (err instanceof RetryAt || err instanceof Reschedule || ctx.attempt < deps.maxAttempts) throw err;
+        const exec = await repo.get(payload.workspaceId, payload.executionId);
+        if (exec !== null) await fail(exec, 'failed', `internal error: ${errorReason(err)}`);
+        throw err;
+      }
+    },
+  };
+}
+export type Executor = ReturnType<typeof createExecutor>;
