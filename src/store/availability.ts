@@ -42,7 +42,7 @@ const ADAPTER_KINDS = new Set([
 
 /** node-postgres and PGlite say these in words only. */
 const MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Query read timeout|Cannot use a pool after calling end|PGlite is closed|Connection closed|Unable to start a transaction in the given time|terminating connection due to administrator command/i;
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Query read timeout|Cannot use a pool after calling end|PGlite is closed|Connection closed|Unable to start a transaction in the given time|terminating connection due to administrator command|not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/i;
 
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 6; depth++) {
@@ -53,6 +53,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
       cause?: unknown;
       kind?: unknown;
       originalCode?: unknown;
+      originalMessage?: unknown;
     };
     const code = typeof o.code === 'string' ? o.code : undefined;
     if (code !== undefined) {
@@ -64,7 +65,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     for (const c of [adapter?.originalCode, o.originalCode]) {
       if (typeof c === 'string' && /^[0-9A-Z]{5}$/.test(c) && isUnavailableSqlState(c)) return true;
     }
-    if (typeof o.message === 'string' && MESSAGES.test(o.message)) return true;
+    for (const m of [
+      o.message,
+      o.originalMessage,
+      (adapter as { originalMessage?: unknown } | undefined)?.originalMessage,
+    ])
+      if (typeof m === 'string' && MESSAGES.test(m)) return true;
     e = o.cause ?? adapter;
     if (e === o) break;
   }
