@@ -77,10 +77,11 @@ if (config.database.kind === 'embedded') {
     );
 }
 
-const [{ createDeps }, { buildApp }, { DatabaseOpenError }] = await Promise.all([
+const [{ createDeps }, { buildApp }, { DatabaseOpenError }, { installShutdownDrain }] = await Promise.all([
   import('./deps.js'),
   import('./app.js'),
   import('./store/database.js'),
+  import('./http/plugins/shutdown-drain.js'),
 ]);
 let deps: Awaited<ReturnType<typeof createDeps>>;
 try {
@@ -91,6 +92,9 @@ try {
   throw err;
 }
 const app = config.role === 'worker' ? null : await buildApp(deps);
+const shutdown = app === null ? null : installShutdownDrain(app);
+/** At most this long, requests on open keep-alive connections get 503 + Connection: close before the close. */
+const DRAIN_MS = Math.min(2_000, config.shutdownTimeoutMs / 2);
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {
@@ -104,6 +108,7 @@ async function stop(signal: string): Promise<void> {
   }, config.shutdownTimeoutMs + 5_000);
   force.unref();
   try {
+    await shutdown?.drain(DRAIN_MS); // answer what arrives on open connections with 503 + close
     await app?.close(); // stop accepting, finish in-flight requests
     await deps.close(); // drain in-flight jobs, close the database
     deps.log.info('stopped');
