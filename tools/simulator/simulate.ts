@@ -80,18 +80,29 @@ async function send(url: string, init: RequestInit): Promise<Response> {
   }
 }
 
-function explain(status: number, text: string) {
+function explain(status: number, text: string, kind: 'clockify' | 'custom' = 'clockify') {
+  if (status === 401 && kind === 'custom') {
+    console.error(
+      `hint: a 401 here means the signature did not verify: is --secret the source's current secret?`,
+    );
+    return;
+  }
   if (status === 401) {
     const code = /"code":"(\w+)"/.exec(text)?.[1] ?? '';
     console.error(
       code === 'SIGNATURE_INVALID' || /signature/i.test(text)
-        ? 'hint: a 401 here usually means the gateway does not trust the simulator key: start it with CLOCKIFY_PUBLIC_KEY=data/simulator/public.pem (see `npm run simulate -- keys`), or the secret does not match the source'
+        ? 'hint: a 401 here usually means the gateway does not trust the simulator key: start it with CLOCKIFY_PUBLIC_KEY=data/simulator/public.pem (see `npm run simulate -- keys`)'
         : 'hint: a 401 usually means a wrong or missing key: the simulator key pair (CLOCKIFY_PUBLIC_KEY), or GATEWAY_API_KEY',
     );
   }
 }
 
-async function post(path: string, body: unknown, headers: Record<string, string>) {
+async function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string>,
+  kind: 'clockify' | 'custom' = 'clockify',
+) {
   const res = await send(`${values.gateway}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -101,7 +112,7 @@ async function post(path: string, body: unknown, headers: Record<string, string>
   console.log(`${path} → ${res.status} ${text}`);
   if (!res.ok) {
     process.exitCode = 1;
-    explain(res.status, text);
+    explain(res.status, text, kind);
   }
   return text;
 }
@@ -292,7 +303,7 @@ switch (command ?? '') {
       verification.scheme === 'none'
         ? {}
         : signRequest(verification, secret!, body, { now: new Date(n), id: `msg_sim_${n}` });
-    await post(`/webhooks/custom/${sourceId}`, body, headers);
+    await post(`/webhooks/custom/${sourceId}`, body, headers, 'custom');
     break;
   }
   case undefined:
