@@ -37,6 +37,7 @@ import { createSafeHttp } from './platform/safe-http/index.js';
 import { createRateLimiter } from './rate-limit/rate-limiter.js';
 import { forgetRateLimitKey } from './rate-limit/slots.js';
 import { type Database, openDatabase } from './store/database.js';
+import { verifyEncryptionKey } from './store/key-check.js';
 import { migrate, pendingMigrations } from './store/migrate.js';
 
 export type Deps = AppDeps & {
@@ -87,6 +88,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
 
     // Shared infrastructure.
     const cipher = createCipher(config.encryptionKey ?? loadOrCreateKey(config.dataDir, log));
+    await verifyEncryptionKey(
+      db.sql,
+      cipher,
+      config.encryptionKey !== null ? 'ENCRYPTION_KEY' : join(config.dataDir, 'encryption.key'),
+    );
     const wake = createWakeSignal();
     const jobRecords = createJobRecords(db.prisma);
     const catalogue = await loadCatalogue();
@@ -261,13 +267,24 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     }
 
     const readiness = async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), config.readinessTimeoutMs);
+      });
       try {
-        const pending = await pendingMigrations(db.sql);
+        const pending = await Promise.race([pendingMigrations(db.sql), limit]);
+        if (pending === 'timeout')
+          return {
+            ok: false,
+            reason: `database did not answer within ${config.readinessTimeoutMs} ms`,
+          } as const;
         return pending.length === 0
           ? ({ ok: true } as const)
           : ({ ok: false, reason: `pending migrations: ${pending.join(', ')}` } as const);
       } catch {
         return { ok: false, reason: 'database unreachable' } as const;
+      } finally {
+        clearTimeout(timer);
       }
     };
 

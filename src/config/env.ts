@@ -69,7 +69,14 @@ function outboundPolicyFromEnv(
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  PORT: z
+    .string()
+    .trim()
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65_535, {
+      error: (iss) => `must be a port number from 0 to 65535 (got "${String(iss.input).slice(0, 20)}")`,
+    })
+    .transform(Number)
+    .prefault('8080'),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optionalString.pipe(
     z
@@ -106,6 +113,11 @@ export const EnvSchema = z.object({
     .default(1_048_576),
   MANIFEST_WEBHOOK_EVENTS: z.string().default(DEFAULT_MANIFEST_EVENTS.join(',')),
   CLOCKIFY_REGISTER_EVENTS: z.string().default('rest'),
+  /** PostgreSQL server only: time to open a connection, and the longest a statement may run. */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** How long /readyz waits for its probe query before answering 503. */
+  READINESS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   INGEST_BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(1),
   INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(200),
   INGEST_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(1),
@@ -128,7 +140,11 @@ export type Config = Readonly<{
   env: Env['NODE_ENV'];
   http: { host: string; port: number; bodyLimitBytes: number };
   dataDir: string;
-  database: { kind: 'embedded'; dataDir: string } | { kind: 'server'; url: string };
+  database:
+    | { kind: 'embedded'; dataDir: string }
+    | { kind: 'server'; url: string; connectTimeoutMs: number; statementTimeoutMs: number };
+  /** The time limit of /readyz's probe query. */
+  readinessTimeoutMs: number;
   publicBaseUrl: string;
   /** 32 bytes, or null: then the key is generated into (or read from) the data dir at start-up. */
   encryptionKey: Buffer | null;
@@ -168,6 +184,27 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+  /** Every problem on one line, for the start-up message. */
+  get oneLine(): string {
+    return `invalid configuration: ${this.problems.join('; ')}`;
+  }
+}
+
+/** Settings that work but are probably a mistake in production; logged as warnings at start-up. */
+export function configWarnings(config: Config): string[] {
+  if (config.env !== 'production') return [];
+  const warnings: string[] = [];
+  if (config.database.kind === 'embedded') {
+    warnings.push(
+      'NODE_ENV=production with the embedded database (one process, data in DATA_DIR): set DATABASE_URL for a PostgreSQL server',
+    );
+  }
+  if (config.publicBaseUrl.startsWith('http:')) {
+    warnings.push(
+      `NODE_ENV=production with an http: PUBLIC_BASE_URL (${config.publicBaseUrl}): Clockify needs an https:// URL`,
+    );
+  }
+  return warnings;
 }
 
 type ConfigIo = { readFile: (path: string) => string; cwd: string };
@@ -247,8 +284,14 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
     dataDir,
     database:
       env.DATABASE_URL !== undefined
-        ? { kind: 'server' as const, url: env.DATABASE_URL }
+        ? {
+            kind: 'server' as const,
+            url: env.DATABASE_URL,
+            connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+            statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+          }
         : { kind: 'embedded' as const, dataDir: resolve(dataDir, 'pglite') },
+    readinessTimeoutMs: env.READINESS_TIMEOUT_MS,
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`,
     encryptionKey,
     addon: { key: env.ADDON_KEY, name: env.ADDON_NAME, minimalPlan: env.ADDON_MINIMAL_PLAN },

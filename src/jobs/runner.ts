@@ -122,7 +122,7 @@ export function createRunner(opts: RunnerOptions): Runner {
         signal,
       });
       const ok = await complete(opts.sql, job.id, workerId);
-      if (ok) log.info({ durationMs: Date.now() - started }, 'job succeeded');
+      if (ok) log.debug({ durationMs: Date.now() - started }, 'job succeeded');
       else log.warn('job finished after its lease was lost');
     } catch (err) {
       await settle(job, entry.def, err, log);

@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   UPSTREAM_UNAVAILABLE: 502,
   NOT_READY: 503,
+  SERVICE_UNAVAILABLE: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

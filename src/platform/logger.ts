@@ -1,4 +1,4 @@
-import type { LoggerOptions } from 'pino';
+import pino, { type Logger, type LoggerOptions } from 'pino';
 
 /** Paths are redacted wherever they appear, so a secret never depends on someone remembering to omit it. */
 export const REDACT_PATHS = [
@@ -17,6 +17,19 @@ export const REDACT_PATHS = [
   '*.password',
   '*.encryptionKey',
 ];
+
+/**
+ * The process logger: JSON lines (for log collectors), or, when `pretty` (development in a terminal),
+ * pino-pretty written synchronously on the main thread (no worker thread to start).
+ */
+export async function createLogger(level: string, opts: { pretty?: boolean } = {}): Promise<Logger> {
+  if (opts.pretty !== true) return pino(loggerOptions(level));
+  const { default: pretty } = await import('pino-pretty');
+  return pino(
+    loggerOptions(level),
+    pretty({ sync: true, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }),
+  );
+}
 
 export function loggerOptions(level: string): LoggerOptions {
   return {

@@ -29,13 +29,79 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export type DatabaseTarget =
-  { kind: 'embedded'; dataDir: string } | { kind: 'server'; url: string; poolSize?: number };
+export type ServerOptions = {
+  poolSize?: number;
+  /** Time to open a connection before giving up (pg's connectionTimeoutMillis). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL's statement_timeout; the client also stops waiting a little later (query_timeout). 0: none. */
+  statementTimeoutMs?: number;
+};
 
+export type DatabaseTarget =
+  { kind: 'embedded'; dataDir: string } | ({ kind: 'server'; url: string } & ServerOptions);
+
+/** The database could not be opened at start-up; the message is one line, the URL's password masked. */
+export class DatabaseOpenError extends Error {
+  override readonly name = 'DatabaseOpenError';
+}
+
+/** Opens the configured database and proves it answers, turning the usual failures into one-line reasons. */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'embedded'
-    ? openEmbedded(target.dataDir)
-    : openServer(target.url, target.poolSize ?? 10);
+  if (target.kind === 'embedded') {
+    try {
+      return await openEmbedded(target.dataDir);
+    } catch (err) {
+      throw new DatabaseOpenError(
+        `cannot open the embedded database in ${target.dataDir}: ${(err as Error).message ?? String(err)}`,
+        { cause: err },
+      );
+    }
+  }
+  const db = await openServer(target.url, target.poolSize ?? 10, target);
+  try {
+    await db.sql.query('SELECT 1');
+    return db;
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw new DatabaseOpenError(describeConnectFailure(err, target.url), { cause: err });
+  }
+}
+
+/** `postgresql://user:***@host:5432/db`: never print a password. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}
+
+function describeConnectFailure(err: unknown, url: string): string {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const where = maskUrl(url);
+  switch (code) {
+    case '28P01':
+      return `database authentication failed at ${where} (${message}): check the user and password in DATABASE_URL`;
+    case '28000':
+      return `database refused the role at ${where} (${message}): check the user in DATABASE_URL, or create the role`;
+    case '3D000':
+      return `database missing at ${where} (${message}): create it (createdb) or fix the database name in DATABASE_URL`;
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+      return `database unreachable at ${where} (${code}): is the server running, and are DATABASE_URL's host and port right?`;
+    default:
+      if (/timeout/i.test(message)) {
+        return `database unreachable at ${where} (no connection within DB_CONNECT_TIMEOUT_MS): is the server running and reachable?`;
+      }
+      return `cannot connect to the database at ${where}: ${message.replaceAll(url, where)}`;
+  }
 }
 
 /** PGlite: real PostgreSQL compiled to WASM, one connection, data in a folder (or `memory://`). */
@@ -71,8 +137,22 @@ export async function openEmbedded(dataDir: string, existing?: PGlite): Promise<
   };
 }
 
-export async function openServer(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+export async function openServer(
+  url: string,
+  poolSize: number,
+  options: ServerOptions = {},
+): Promise<Database> {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 0;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 0,
+    keepAlive: true,
+    ...(statementTimeoutMs > 0
+      ? // The server cancels a slow statement; the client stops waiting for one that cannot even be cancelled.
+        { statement_timeout: statementTimeoutMs, query_timeout: statementTimeoutMs + 2_000 }
+      : {}),
+  });
   // An idle client that loses its server emits 'error'; without a listener that would crash the process.
   pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

@@ -13,6 +13,24 @@ export type SqlRunner = {
 
 export type Migration = { name: string; sql: string; checksum: string };
 
+/** A migration that could not be applied; nothing of the run is kept (it runs in one transaction). */
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+  constructor(
+    readonly migration: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`migration ${migration} failed: ${reason}`, options);
+  }
+}
+
+const reasonOf = (err: unknown) => {
+  const e = err as { message?: unknown; code?: unknown };
+  const msg = typeof e?.message === 'string' ? e.message : String(err);
+  return typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? `${msg} (SQLSTATE ${e.code})` : msg;
+};
+
 export const MIGRATIONS_DIR = new URL('../../prisma/migrations/', import.meta.url).pathname;
 
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
@@ -60,11 +78,20 @@ export async function migrate(db: SqlRunner, migrations = readMigrations()): Pro
       const checksum = byName.get(m.name);
       if (checksum !== undefined) {
         if (checksum !== m.checksum) {
-          throw new Error(`migration ${m.name} was edited after it was applied (checksum differs)`);
+          throw new MigrationError(
+            m.name,
+            'it was edited after it was applied (checksum differs); restore the file as it was applied',
+          );
         }
         continue;
       }
-      await tx.exec(m.sql);
+      try {
+        await tx.exec(m.sql);
+      } catch (err) {
+        throw new MigrationError(m.name, `${reasonOf(err)}; nothing of this start-up's migrations was kept`, {
+          cause: err,
+        });
+      }
       await tx.query(
         `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
          VALUES ($1, $2, now(), $3, now(), 1)`,
@@ -83,7 +110,11 @@ export async function pendingMigrations(
 ): Promise<string[]> {
   const rows = await db
     .query<Applied>('SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL')
-    .catch(() => [] as Applied[]);
+    .catch((err: unknown) => {
+      // No table yet: nothing applied. Any other failure (the database is down) is not "pending".
+      if ((err as { code?: unknown }).code === '42P01') return [] as Applied[];
+      throw err;
+    });
   const names = new Set(rows.map((r) => r.migration_name));
   return migrations.filter((m) => !names.has(m.name)).map((m) => m.name);
 }

@@ -16,6 +16,7 @@ const OWNERS: Record<string, { prisma: string; owner: RegExp }> = {
   },
   admin_api_key: { prisma: 'adminApiKey', owner: /^src\/modules\/auth\/.+\.repo\.ts$/ },
   job: { prisma: 'job', owner: /^src\/jobs\// },
+  gateway_meta: { prisma: 'gatewayMeta', owner: /^src\/store\// },
   rate_limit_slot: { prisma: 'rateLimitSlot', owner: /^src\/rate-limit\// },
   bootstrap_run: { prisma: 'bootstrapRun', owner: /^src\/modules\/bootstrap\/.+\.repo\.ts$/ },
   bootstrap_operation: { prisma: 'bootstrapOperation', owner: /^src\/modules\/bootstrap\/.+\.repo\.ts$/ },

@@ -3,6 +3,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/env.js';
 import { type Deps, createDeps } from '../../src/deps.js';
 import type { Clock } from '../../src/platform/clock.js';
+import type { Database } from '../../src/store/database.js';
 import {
   type ClockifySigner,
   createClockifySigner,
@@ -41,12 +42,17 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 /** The real app on a fresh database, with Clockify's key replaced by a local one the tests sign with. */
 export async function buildTestApp(
-  opts: { env?: Record<string, string>; clock?: Clock } = {},
+  opts: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    /** What the app is given instead of the test database itself (e.g. one whose connection a test cuts). */
+    wrapDatabase?: (db: TestDatabase) => Database;
+  } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = testConfig(opts.env);
   const deps = await createDeps(config, {
-    database: db,
+    database: opts.wrapDatabase ? opts.wrapDatabase(db) : db,
     logger: pino({ level: 'silent' }),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });

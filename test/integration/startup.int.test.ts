@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeps } from '../../src/deps.js';
+import { createCipher } from '../../src/platform/crypto.js';
+import { verifyEncryptionKey } from '../../src/store/key-check.js';
 import type { Database } from '../../src/store/database.js';
 import { type TestApp, buildTestApp, testConfig } from '../helpers/build-test-app.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -60,5 +62,26 @@ describe('readiness', () => {
     } finally {
       await t.db.sql.query('UPDATE "_prisma_migrations" SET finished_at = now() WHERE id = $1', [row!.id]);
     }
+  });
+});
+
+describe('the encryption key check value (#11)', () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.close());
+
+  it('is recorded on the first start, accepted with the same key, and refuses another key', async () => {
+    const key = createCipher(Buffer.alloc(32, 3));
+    expect(await verifyEncryptionKey(db.sql, key, 'ENCRYPTION_KEY')).toBe('recorded');
+    expect(await verifyEncryptionKey(db.sql, createCipher(Buffer.alloc(32, 3)), 'ENCRYPTION_KEY')).toBe(
+      'matches',
+    );
+    await expect(
+      verifyEncryptionKey(db.sql, createCipher(Buffer.alloc(32, 4)), '/data/encryption.key'),
+    ).rejects.toThrow(/encryption key \(\/data\/encryption.key\) does not decrypt the data/);
+    const rows = await db.sql.query<{ key: string }>('SELECT key FROM gateway_meta');
+    expect(rows).toEqual([{ key: 'key_check' }]);
   });
 });

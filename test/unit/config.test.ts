@@ -43,6 +43,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/gw' }, io).database).toEqual({
       kind: 'server',
       url: 'postgresql://u@db:5432/gw',
+      connectTimeoutMs: 5_000,
+      statementTimeoutMs: 30_000,
     });
   });
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode, errorEnvelope, sqlStateOf } from '../../platform/errors.js';
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from '../../store/availability.js';
 import { lingerBeforeClose } from '../client-error.js';
 
 /** Fastify's own error codes that are the client's fault, mapped into our catalogue. */
@@ -31,6 +32,10 @@ export function toAppError(err: unknown): AppError {
         cause: err,
       },
     );
+  }
+  // An outage is our temporary condition, not a fault: 503 with Retry-After (set by the handler below).
+  if (isDatabaseUnavailable(err)) {
+    return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { cause: err });
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issues = err.validation.map((v) => ({
@@ -74,7 +79,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
       lingerBeforeClose(req.raw.socket);
     }
     const serverFault = e.status >= 500;
-    if (serverFault) req.log.error({ err, code: e.code }, 'request failed');
+    if (e.code === 'SERVICE_UNAVAILABLE') {
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
+      req.log.warn({ code: e.code, reason: (err as Error).message }, 'database unavailable');
+    } else if (serverFault) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.warn({ code: e.code, reason: e.message }, 'request rejected');
     return reply
       .status(e.status)

@@ -8,7 +8,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import $RefParser from '@apidevtools/json-schema-ref-parser';
 import {
   HTTP_METHODS,
   type HttpMethod,
@@ -19,6 +18,7 @@ import {
   pathParamNames,
   serverKindOf,
 } from './classify-operation.js';
+import { dereferenceInternal } from './deref.js';
 
 export type { HttpMethod, PaginationStyle, ServerKind } from './classify-operation.js';
 
@@ -177,11 +177,7 @@ export function buildCatalogue(spec: RawSpec): Catalogue {
 /** Reads and dereferences a spec file, then builds its catalogue. */
 export async function readCatalogue(specPath: string): Promise<Catalogue> {
   const spec = JSON.parse(await readFile(specPath, 'utf8')) as object;
-  const deref = await $RefParser.dereference(spec, {
-    dereference: { circular: 'ignore' },
-    resolve: { external: false },
-  });
-  return buildCatalogue(deref as RawSpec);
+  return buildCatalogue(dereferenceInternal(spec) as RawSpec);
 }
 
 // The spec is immutable for the life of the process, so it is parsed once (≈150 ms) and shared. This

@@ -101,16 +101,20 @@ export function createBootstrapService(deps: Deps) {
   }
 
   /** Marks the run finished when its last operation is; on success, drops what Clockify no longer lists. */
-  async function finishIfDone(run: Pick<RunRow, 'id' | 'workspaceId'>): Promise<void> {
+  async function finishIfDone(
+    run: Pick<RunRow, 'id' | 'workspaceId'>,
+    ctx: Pick<JobContext, 'log'>,
+  ): Promise<void> {
     // Uninstalled meanwhile: the default only schedules a refresh that finds nothing to do (the purge
     // removes everything anyway).
     const ttlDays = (
       await deps.installations.settingsOf(run.workspaceId).catch(() => readSettings(undefined))
     ).cache.ttlDays;
-    await withTransaction(db, async (tx) => {
+    const finished = await withTransaction(db, async (tx) => {
       const done = await repo.completeIfDone(run.id, clock.now(), tx);
-      if (done === null || done.startedAt === null || done.finishedAt === null) return;
-      if (!(await repo.hasFailedOperations(run.id, tx))) {
+      if (done === null || done.startedAt === null || done.finishedAt === null) return null;
+      const failed = await repo.hasFailedOperations(run.id, tx);
+      if (!failed) {
         // Every list was read in full, so an entry neither fetched nor changed by a webhook since the run
         // started is gone from Clockify. Time entries are only listed within the days-back window: kept.
         const plan = done.plan as unknown as BootstrapPlan;
@@ -129,7 +133,14 @@ export function createBootstrapService(deps: Deps) {
           dedupeKey: `cache.refresh:${run.id}`,
         },
       );
+      return { failed, durationMs: done.finishedAt.getTime() - done.startedAt.getTime() };
     });
+    // One line per bootstrap at info; each operation's own job logs at debug.
+    if (finished !== null)
+      ctx.log.info(
+        { workspaceId: run.workspaceId, runId: run.id, ...finished },
+        finished.failed ? 'bootstrap finished, some lists failed' : 'bootstrap finished',
+      );
   }
 
   /** Job bootstrap.run: plan, then enqueue the root lists. Re-running it after success does nothing. */
@@ -194,7 +205,7 @@ export function createBootstrapService(deps: Deps) {
     });
     ctx.log.info({ runId, operations: roots.length, excluded: plan.excluded.length }, 'bootstrap planned');
     deps.wake?.();
-    if (roots.length === 0) await finishIfDone(run);
+    if (roots.length === 0) await finishIfDone(run, ctx);
   }
 
   /** The workspace's Clockify connection at its current rate; null (run cancelled) when uninstalled. */
@@ -325,7 +336,7 @@ export function createBootstrapService(deps: Deps) {
         clock.now(),
       );
     }
-    await finishIfDone(run);
+    await finishIfDone(run, ctx);
   }
 
   /** Job cache.refresh: entries older than the TTL go, and a new run reads everything again. */
