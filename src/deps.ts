@@ -138,6 +138,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     const outboundHttp = createSafeHttp(config.outbound);
     const delivery = createDeliveryModule({
       db: db.prisma,
+      sql: db.sql,
       cipher,
       clock,
       log: log.child({ component: 'delivery' }),

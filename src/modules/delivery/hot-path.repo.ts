@@ -1,0 +1,167 @@
+import type { Sql } from '../../store/database.js';
+import type { StoredEndpoint } from './endpoints.repo.js';
+import type { StoredMessage } from './messages.repo.js';
+
+/**
+ * The statements every delivery attempt runs, as plain SQL prepared once per connection (like the job
+ * claim), not through the ORM: measured with bench/deliver.bench.ts, the ORM's per-query work was most of
+ * the CPU an attempt cost. Each is ONE statement (atomic on its own, no interactive transaction):
+ * - `claimForAttempt`: the message taken by its job, with its endpoint and signing secrets;
+ * - `settleDelivered`: the attempt row, the message delivered, the endpoint's failure window reset.
+ * Tables: `webhook_message`, `webhook_attempt`, `webhook_endpoint`, `webhook_endpoint_secret` (all owned by
+ * this module).
+ */
+type Row = Record<string, unknown>;
+
+const MESSAGE_COLS = `m.workspace_id, m.id, m.endpoint_id, m.unique_key, m.event_type, m.body, m.status, m.attempts,
+  m.next_attempt_at, m.last_error, m.job_id, m.created_at, m.finished_at`;
+const ENDPOINT_COLS = `e.workspace_id AS e_workspace_id, e.id AS e_id, e.url AS e_url, e.description AS e_description,
+  e.event_types AS e_event_types, e.sources AS e_sources, e.filter AS e_filter,
+  e.transformation AS e_transformation, e.headers AS e_headers, e.timeout_ms AS e_timeout_ms,
+  e.rate_limit AS e_rate_limit, e.concurrency AS e_concurrency, e.status AS e_status,
+  e.disabled_reason AS e_disabled_reason, e.failing_since AS e_failing_since, e.created_at AS e_created_at,
+  e.updated_at AS e_updated_at`;
+
+const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
+
+export function messageFromRow(r: Row): StoredMessage {
+  return {
+    workspaceId: r.workspace_id as string,
+    id: r.id as string,
+    endpointId: r.endpoint_id as string,
+    uniqueKey: r.unique_key as string,
+    eventType: r.event_type as string,
+    body: r.body as string,
+    status: r.status as string,
+    attempts: Number(r.attempts),
+    nextAttemptAt: date(r.next_attempt_at),
+    lastError: (r.last_error as string | null) ?? null,
+    jobId: (r.job_id as string | null) ?? null,
+    createdAt: date(r.created_at)!,
+    finishedAt: date(r.finished_at),
+  };
+}
+
+export function endpointFromRow(r: Row, prefix = ''): StoredEndpoint {
+  const v = (k: string) => r[`${prefix}${k}`];
+  return {
+    workspaceId: v('workspace_id') as string,
+    id: v('id') as string,
+    url: v('url') as string,
+    description: v('description') as string,
+    eventTypes: v('event_types') as string[],
+    sources: v('sources') as string[],
+    filter: (v('filter') ?? null) as StoredEndpoint['filter'],
+    transformation: (v('transformation') ?? null) as StoredEndpoint['transformation'],
+    headers: (v('headers') ?? {}) as StoredEndpoint['headers'],
+    timeoutMs: Number(v('timeout_ms')),
+    rateLimit: v('rate_limit') === null ? null : Number(v('rate_limit')),
+    concurrency: Number(v('concurrency')),
+    status: v('status') as string,
+    disabledReason: (v('disabled_reason') as string | null) ?? null,
+    failingSince: date(v('failing_since')),
+    createdAt: date(v('created_at'))!,
+    updatedAt: date(v('updated_at'))!,
+  };
+}
+
+export type ClaimedAttempt = {
+  message: StoredMessage;
+  /** Null when the endpoint was deleted meanwhile. */
+  endpoint: StoredEndpoint | null;
+  /** Encrypted signing secrets: the current one(s) first, then those in their grace period, newest first. */
+  secretsEncrypted: string[];
+};
+
+export type DeliveredAttempt = {
+  workspaceId: string;
+  id: string;
+  messageId: string;
+  endpointId: string;
+  attemptedAt: Date;
+  status: number | null;
+  latencyMs: number;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  address: string | null;
+};
+
+const CLAIM_SQL = `
+  WITH m AS (
+    UPDATE webhook_message SET job_id = $3
+    WHERE workspace_id = $1 AND id = $2 AND status = 'pending' AND (job_id IS NULL OR job_id = $3)
+    RETURNING *
+  )
+  SELECT ${MESSAGE_COLS}, ${ENDPOINT_COLS},
+    (SELECT COALESCE(array_agg(s.secret_encrypted ORDER BY (s.expires_at IS NOT NULL), s.created_at DESC, s.id DESC),
+                     '{}'::text[])
+     FROM webhook_endpoint_secret s
+     WHERE s.workspace_id = m.workspace_id AND s.endpoint_id = m.endpoint_id
+       AND (s.expires_at IS NULL OR s.expires_at > $4::timestamptz)) AS secrets
+  FROM m LEFT JOIN webhook_endpoint e ON e.id = m.endpoint_id AND e.workspace_id = m.workspace_id`;
+
+const SETTLE_DELIVERED_SQL = `
+  WITH a AS (
+    INSERT INTO webhook_attempt (workspace_id, id, message_id, endpoint_id, attempted_at, status, latency_ms,
+                                 response_headers, response_body, error_class, error, address, trigger)
+    VALUES ($1, $2, $3, $4, $5::timestamptz, $6::int, $7::int, $8::jsonb, $9, NULL, NULL, $10, 'scheduled')
+    RETURNING 1
+  ),
+  m AS (
+    UPDATE webhook_message SET status = 'delivered', attempts = attempts + 1, next_attempt_at = NULL,
+                               finished_at = $5::timestamptz, last_error = NULL
+    WHERE workspace_id = $1 AND id = $3
+    RETURNING 1
+  ),
+  h AS (
+    UPDATE webhook_endpoint SET failing_since = NULL
+    WHERE workspace_id = $1 AND id = $4 AND failing_since IS NOT NULL
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM a) AS a, (SELECT count(*) FROM m) AS m, (SELECT count(*) FROM h) AS h`;
+
+export function createHotPathRepo(sql: Pick<Sql, 'prepared'>) {
+  return {
+    /**
+     * The scheduled attempt job `jobId` takes the message (pending, owned by no job or this one), in the same
+     * statement as reading its endpoint and the secrets signing at `at`. Null when another job owns it, or it
+     * is delivered or failed.
+     */
+    async claimForAttempt(
+      workspaceId: string,
+      messageId: string,
+      jobId: string,
+      at: Date,
+    ): Promise<ClaimedAttempt | null> {
+      const rows = await sql.prepared<Row>('delivery_claim_v1', CLAIM_SQL, [
+        workspaceId,
+        messageId,
+        jobId,
+        at.toISOString(),
+      ]);
+      const r = rows[0];
+      if (r === undefined) return null;
+      return {
+        message: messageFromRow(r),
+        endpoint: r.e_id === null || r.e_id === undefined ? null : endpointFromRow(r, 'e_'),
+        secretsEncrypted: (r.secrets as string[] | null) ?? [],
+      };
+    },
+    /** A delivered scheduled attempt: attempt row, message delivered, endpoint healthy — one statement. */
+    async settleDelivered(a: DeliveredAttempt): Promise<void> {
+      await sql.prepared('delivery_settle_ok_v1', SETTLE_DELIVERED_SQL, [
+        a.workspaceId,
+        a.id,
+        a.messageId,
+        a.endpointId,
+        a.attemptedAt.toISOString(),
+        a.status,
+        a.latencyMs,
+        a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders),
+        a.responseBody,
+        a.address,
+      ]);
+    },
+  };
+}
+export type HotPathRepo = ReturnType<typeof createHotPathRepo>;
