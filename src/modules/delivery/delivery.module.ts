@@ -23,7 +23,7 @@ import { createMessagesRepo } from './messages.repo.js';
 export function createDeliveryModule(deps: {
   db: Db;
   /** Plain SQL for the attempt's hot statements (hot-path.repo.ts). */
-  sql: Pick<Sql, 'prepared'>;
+  sql: Pick<Sql, 'prepared' | 'textArray'>;
   cipher: Cipher;
   clock: Clock;
   log: Logger;

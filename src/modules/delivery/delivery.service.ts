@@ -35,7 +35,7 @@ import {
   type UpdateEndpointBody,
 } from './delivery.schemas.js';
 import type { EndpointsRepo, NewEndpoint, StoredEndpoint } from './endpoints.repo.js';
-import type { HotPathRepo } from './hot-path.repo.js';
+import type { FanOutRow, HotPathRepo } from './hot-path.repo.js';
 import { STATIC_EVENT_TYPES, customEventType, findStatic } from './event-catalogue.js';
 import {
   type DeliveryEvent,
@@ -272,7 +272,7 @@ export function createDeliveryService(deps: Deps) {
   const processor: EventProcessor = {
     name: 'delivery',
     async process(event: ProcessedEvent): Promise<void> {
-      const candidates = await endpoints.listReceiving(event.workspaceId);
+      const candidates = await deps.hot.listReceiving(event.workspaceId);
       const ev: DeliveryEvent = {
         id: event.id,
         workspaceId: event.workspaceId,
@@ -282,8 +282,32 @@ export function createDeliveryService(deps: Deps) {
         occurredAt: event.receivedAt,
       };
       if (!candidates.some((e) => sourceAndTypeMatch(e, ev))) return;
-      const n = await withTransaction(db, (tx) => fanOut(tx, ev, `event:${event.id}`, candidates));
-      if (n > 0) deps.wake();
+      // Messages and their jobs in one statement (hot-path.repo.ts): the same rows fanOut writes.
+      const ctx = contextOf(ev);
+      const now = clock.now();
+      const rows: FanOutRow[] = [];
+      for (const e of candidates) {
+        if (!endpointMatches(e, ev, ctx)) continue;
+        const built = buildBody(e.transformation, ev, ctx);
+        rows.push({
+          id: newSortableId('msg'),
+          endpointId: e.id,
+          body: built.ok ? built.body : '',
+          status: built.ok ? 'pending' : 'failed',
+          lastError: built.ok ? null : storableText(built.error),
+          enabled: e.status === 'enabled',
+          concurrency: e.concurrency,
+          jobId: newSortableId('job'),
+        });
+      }
+      const created = await deps.hot.insertFanOut(
+        ev.workspaceId,
+        `event:${event.id}`,
+        ev.eventType,
+        now,
+        rows,
+      );
+      if (created.length > 0) deps.wake();
     },
   };
 

@@ -1,4 +1,6 @@
+import { insertJobsParams, insertKeyedJobsSql } from '../../jobs/insert-sql.js';
 import type { Sql } from '../../store/database.js';
+import { deliveryAttemptJob } from './delivery.jobs.js';
 import type { StoredEndpoint } from './endpoints.repo.js';
 import type { StoredMessage } from './messages.repo.js';
 
@@ -7,7 +9,8 @@ import type { StoredMessage } from './messages.repo.js';
  * claim), not through the ORM: measured with bench/deliver.bench.ts, the ORM's per-query work was most of
  * the CPU an attempt cost. Each is ONE statement (atomic on its own, no interactive transaction):
  * - `claimForAttempt`: the message taken by its job, with its endpoint and signing secrets;
- * - `settleDelivered`: the attempt row, the message delivered, the endpoint's failure window reset.
+ * - `settleDelivered`: the attempt row, the message delivered, the endpoint's failure window reset;
+ * - `listReceiving` and `insertFanOut`: an event's messages and their first-attempt jobs (fan-out).
  * Tables: `webhook_message`, `webhook_attempt`, `webhook_endpoint`, `webhook_endpoint_secret` (all owned by
  * this module).
  */
@@ -51,9 +54,9 @@ export function endpointFromRow(r: Row, prefix = ''): StoredEndpoint {
     description: v('description') as string,
     eventTypes: v('event_types') as string[],
     sources: v('sources') as string[],
-    filter: (v('filter') ?? null),
-    transformation: (v('transformation') ?? null),
-    headers: (v('headers') ?? {}),
+    filter: v('filter') ?? null,
+    transformation: v('transformation') ?? null,
+    headers: v('headers') ?? {},
     timeoutMs: Number(v('timeout_ms')),
     rateLimit: v('rate_limit') === null ? null : Number(v('rate_limit')),
     concurrency: Number(v('concurrency')),
@@ -120,8 +123,92 @@ const SETTLE_DELIVERED_SQL = `
   )
   SELECT (SELECT count(*) FROM a) AS a, (SELECT count(*) FROM m) AS m, (SELECT count(*) FROM h) AS h`;
 
-export function createHotPathRepo(sql: Pick<Sql, 'prepared'>) {
+/** One message of an event's fan-out (see `insertFanOut`). */
+export type FanOutRow = {
+  id: string;
+  endpointId: string;
+  body: string;
+  /** `failed`: its transformation failed for this event (recorded, never sent). */
+  status: 'pending' | 'failed';
+  lastError: string | null;
+  /** Enabled: a first-attempt job now. Otherwise (paused) the message is parked without one. */
+  enabled: boolean;
+  concurrency: number;
+  jobId: string;
+};
+
+const LIST_RECEIVING_SQL = `
+  SELECT ${ENDPOINT_COLS} FROM webhook_endpoint e
+  WHERE e.workspace_id = $1 AND e.status IN ('enabled', 'paused')
+  ORDER BY e.created_at, e.id`;
+
+/**
+ * $1 workspace, $2 unique key, $3 event type, $4 created at, $5… the rows as arrays; the job fragment's
+ * parameters after them. A message whose (endpoint, unique key) exists already is skipped, and so is its job.
+ */
+const FAN_OUT_SQL = `
+  WITH src AS (
+    SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::int[], $12::text[])
+      AS u(id, endpoint_id, body, status, last_error, enabled, conc, job_id)
+  ),
+  ins AS (
+    INSERT INTO webhook_message (workspace_id, id, endpoint_id, unique_key, event_type, body, status, last_error,
+                                 next_attempt_at, created_at, finished_at)
+    SELECT $1, id, endpoint_id, $2, $3, body, status, last_error,
+           CASE WHEN status = 'failed' OR NOT enabled THEN NULL ELSE $4::timestamptz END, $4::timestamptz,
+           CASE WHEN status = 'failed' THEN $4::timestamptz END
+    FROM src
+    ON CONFLICT (endpoint_id, unique_key) DO NOTHING
+    RETURNING id
+  ),
+  jobs AS (${insertKeyedJobsSql(
+    `SELECT src.job_id AS id, $1::text AS workspace_id,
+            jsonb_build_object('workspaceId', $1::text, 'messageId', src.id) AS payload,
+            src.endpoint_id AS fair_key, 'endpoint:' || src.endpoint_id AS concurrency_key,
+            src.conc AS concurrency_limit, 'delivery.attempt:' || src.id AS dedupe_key
+     FROM ins JOIN src ON src.id = ins.id
+     WHERE src.status = 'pending' AND src.enabled`,
+    13,
+  )})
+  SELECT id FROM ins`;
+
+export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
   return {
+    /** Endpoints that take new messages (enabled or paused), for fan-out. */
+    async listReceiving(workspaceId: string): Promise<StoredEndpoint[]> {
+      const rows = await sql.prepared<Row>('delivery_receiving_v1', LIST_RECEIVING_SQL, [workspaceId]);
+      return rows.map((r) => endpointFromRow(r, 'e_'));
+    },
+    /**
+     * An event's messages and, for those created on enabled endpoints, their first-attempt jobs (the same
+     * as `enqueue` with the endpoint as fairness and concurrency key), in one statement. Returns the ids
+     * of the messages created.
+     */
+    async insertFanOut(
+      workspaceId: string,
+      uniqueKey: string,
+      eventType: string,
+      createdAt: Date,
+      rows: readonly FanOutRow[],
+    ): Promise<string[]> {
+      if (rows.length === 0) return [];
+      const out = await sql.prepared<{ id: string }>('delivery_fan_out_v1', FAN_OUT_SQL, [
+        workspaceId,
+        uniqueKey,
+        eventType,
+        createdAt.toISOString(),
+        sql.textArray(rows.map((r) => r.id)),
+        sql.textArray(rows.map((r) => r.endpointId)),
+        sql.textArray(rows.map((r) => r.body)),
+        sql.textArray(rows.map((r) => r.status)),
+        sql.textArray(rows.map((r) => r.lastError)),
+        rows.map((r) => r.enabled),
+        rows.map((r) => r.concurrency),
+        sql.textArray(rows.map((r) => r.jobId)),
+        ...insertJobsParams(deliveryAttemptJob),
+      ]);
+      return out.map((r) => r.id);
+    },
     /**
      * The scheduled attempt job `jobId` takes the message (pending, owned by no job or this one), in the same
      * statement as reading its endpoint and the secrets signing at `at`. Null when another job owns it, or it
