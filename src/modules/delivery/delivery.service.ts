@@ -495,10 +495,10 @@ export function createDeliveryService(deps: Deps) {
   async function settle(e: StoredEndpoint, m: StoredMessage, sent: Sent, d: AttemptDecision): Promise<void> {
     const now = sent.at;
     const errorClass = d.outcome === 'delivered' ? null : d.errorClass;
-    if (d.outcome === 'delivered') {
-      // The common case in one statement (hot-path.repo.ts).
-      const row = attemptRow(m, sent, null, 'scheduled');
-      await deps.hot.settleDelivered({
+    if (d.outcome === 'delivered' || d.outcome === 'retry') {
+      // The common cases in one statement each (hot-path.repo.ts).
+      const row = attemptRow(m, sent, errorClass, 'scheduled');
+      const a = {
         workspaceId: row.workspaceId,
         id: row.id,
         messageId: row.messageId,
@@ -509,7 +509,21 @@ export function createDeliveryService(deps: Deps) {
         responseHeaders: row.responseHeaders,
         responseBody: row.responseBody,
         address: row.address,
-      });
+      };
+      if (d.outcome === 'delivered') {
+        await deps.hot.settleDelivered(a);
+        return;
+      }
+      const since = await deps.hot.settleRetry(
+        { ...a, errorClass: d.errorClass, error: row.error },
+        d.at,
+        storableText(`${d.errorClass}: ${describe(sent.result)}`).slice(0, 2_000),
+      );
+      // Past the failure window: disabled (rare), with its event, in a transaction of its own.
+      if (since !== null && now.getTime() - since.getTime() >= deps.config.failureWindowMs)
+        await withTransaction(db, (tx) =>
+          disableEndpoint(tx, e, `failing continuously since ${since.toISOString()}`),
+        );
       return;
     }
     await withTransaction(db, async (tx) => {
@@ -517,14 +531,6 @@ export function createDeliveryService(deps: Deps) {
       const lastError =
         errorClass === null ? null : storableText(`${errorClass}: ${describe(sent.result)}`).slice(0, 2_000);
       switch (d.outcome) {
-        case 'retry':
-          await messages.update(tx, m.workspaceId, m.id, {
-            attempts: { increment: 1 },
-            nextAttemptAt: d.at,
-            lastError,
-          });
-          await noteFailure(tx, e, now);
-          return;
         case 'disable-endpoint':
           // The receiver asked us to stop: park the message (a resume sends it again).
           await messages.update(tx, m.workspaceId, m.id, {

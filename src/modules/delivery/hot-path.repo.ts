@@ -10,6 +10,7 @@ import type { StoredMessage } from './messages.repo.js';
  * the CPU an attempt cost. Each is ONE statement (atomic on its own, no interactive transaction):
  * - `claimForAttempt`: the message taken by its job, with its endpoint and signing secrets;
  * - `settleDelivered`: the attempt row, the message delivered, the endpoint's failure window reset;
+ * - `settleRetry`: the attempt row, the message's next attempt, the endpoint's failure window started;
  * - `listReceiving` and `insertFanOut`: an event's messages and their first-attempt jobs (fan-out).
  * Tables: `webhook_message`, `webhook_attempt`, `webhook_endpoint`, `webhook_endpoint_secret` (all owned by
  * this module).
@@ -172,6 +173,29 @@ const FAN_OUT_SQL = `
   )})
   SELECT id FROM ins`;
 
+export type FailedAttempt = DeliveredAttempt & { errorClass: string; error: string | null };
+
+const SETTLE_RETRY_SQL = `
+  WITH a AS (
+    INSERT INTO webhook_attempt (workspace_id, id, message_id, endpoint_id, attempted_at, status, latency_ms,
+                                 response_headers, response_body, error_class, error, address, trigger)
+    VALUES ($1, $2, $3, $4, $5::timestamptz, $6::int, $7::int, $8::jsonb, $9, $11, $12, $10, 'scheduled')
+    RETURNING 1
+  ),
+  m AS (
+    UPDATE webhook_message SET attempts = attempts + 1, next_attempt_at = $13::timestamptz, last_error = $14
+    WHERE workspace_id = $1 AND id = $3
+    RETURNING 1
+  ),
+  f AS (
+    UPDATE webhook_endpoint SET failing_since = $5::timestamptz
+    WHERE workspace_id = $1 AND id = $4 AND failing_since IS NULL
+    RETURNING failing_since
+  )
+  SELECT COALESCE((SELECT failing_since FROM f),
+                  (SELECT failing_since FROM webhook_endpoint WHERE workspace_id = $1 AND id = $4)) AS since,
+         (SELECT count(*) FROM a) AS a, (SELECT count(*) FROM m) AS m`;
+
 export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
   return {
     /** Endpoints that take new messages (enabled or paused), for fan-out. */
@@ -248,6 +272,29 @@ export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
         a.responseBody,
         a.address,
       ]);
+    },
+    /**
+     * A failed scheduled attempt that will be retried at `nextAttemptAt`: attempt row, message, and the
+     * endpoint's failure window started unless it runs already — one statement. Returns the window's start.
+     */
+    async settleRetry(a: FailedAttempt, nextAttemptAt: Date, lastError: string): Promise<Date | null> {
+      const rows = await sql.prepared<{ since: unknown }>('delivery_settle_retry_v1', SETTLE_RETRY_SQL, [
+        a.workspaceId,
+        a.id,
+        a.messageId,
+        a.endpointId,
+        a.attemptedAt.toISOString(),
+        a.status,
+        a.latencyMs,
+        a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders),
+        a.responseBody,
+        a.address,
+        a.errorClass,
+        a.error,
+        nextAttemptAt.toISOString(),
+        lastError,
+      ]);
+      return date(rows[0]?.since);
     },
   };
 }
