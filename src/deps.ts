@@ -161,6 +161,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     });
     const delivery = createDeliveryModule({
       db: db.prisma,
+      sql: db.sql,
       cipher,
       clock,
       log: log.child({ component: 'delivery' }),

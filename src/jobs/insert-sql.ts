@@ -32,7 +32,30 @@ export function insertJobsSql(source: string, firstParam: number): string {
           RETURNING id`;
 }
 
-/** The parameter values `insertJobsSql` expects, in order. */
+/**
+ * Like `insertJobsSql`, for jobs that carry their own fairness key, concurrency cap and dedupe key (as
+ * `enqueue` with `fairnessKey`, `concurrency` and `dedupeKey` would write them): `source` yields, besides
+ * `id`, `workspace_id` and `payload`, the columns `fair_key text`, `concurrency_key text` (may be null),
+ * `concurrency_limit int` (≥ 1 when a key is given) and `dedupe_key text` (may be null; a job whose key
+ * exists already is skipped). Same parameters as `insertJobsSql`; returns `id` of each inserted job.
+ */
+export function insertKeyedJobsSql(source: string, firstParam: number): string {
+  if (!Number.isInteger(firstParam) || firstParam < 1)
+    throw new Error('firstParam must be a whole number ≥ 1');
+  const [name, maxAttempts, leaseSeconds] = [firstParam, firstParam + 1, firstParam + 2].map((n) => `$${n}`);
+  return `
+          INSERT INTO job (id, workspace_id, fair_key, name, payload, status, run_at, max_attempts, lease_seconds, lane,
+                           concurrency_key, concurrency_limit, dedupe_key)
+          SELECT s.id, s.workspace_id, COALESCE(s.fair_key, s.workspace_id, ''), ${name}::text, s.payload, 'queued',
+                 now(), ${maxAttempts}::int, ${leaseSeconds}::int, 'normal',
+                 s.concurrency_key, CASE WHEN s.concurrency_key IS NULL THEN NULL ELSE GREATEST(1, s.concurrency_limit) END,
+                 s.dedupe_key
+          FROM (${source}) s
+          ON CONFLICT (dedupe_key) DO NOTHING
+          RETURNING id`;
+}
+
+/** The parameter values `insertJobsSql` and `insertKeyedJobsSql` expect, in order. */
 export function insertJobsParams(
   def: JobDefinition,
 ): [name: string, maxAttempts: number, leaseSeconds: number] {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineJob } from '../../src/jobs/catalog.js';
-import { insertJobsParams, insertJobsSql } from '../../src/jobs/insert-sql.js';
+import { insertJobsParams, insertJobsSql, insertKeyedJobsSql } from '../../src/jobs/insert-sql.js';
 import { claim, enqueue } from '../../src/jobs/queue.js';
 import {
   countRunningJobs,
@@ -71,6 +71,60 @@ describe('insertJobsSql: jobs written by a caller’s own statement', () => {
 
   it('refuses a parameter number that cannot be one', () => {
     expect(() => insertJobsSql('SELECT 1', 0)).toThrow();
+  });
+});
+
+describe('insertKeyedJobsSql: keyed jobs written by a caller’s own statement', () => {
+  it('writes fairness key, concurrency cap and dedupe key; a known dedupe key is skipped; the cap holds on claim', async () => {
+    const statement = `
+      WITH input AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS u(job_id, fair_key, dedupe_key, lim)
+      ),
+      jobs AS (${insertKeyedJobsSql(
+        `SELECT job_id AS id, 'ws-1' AS workspace_id, jsonb_build_object('n', 1) AS payload, fair_key,
+                'key:' || fair_key AS concurrency_key, lim AS concurrency_limit, dedupe_key
+         FROM input`,
+        5,
+      )})
+      SELECT id FROM jobs`;
+    const echo = defineJob('test.keyed', { schema: z.object({ n: z.number() }), maxAttempts: 4 });
+    const ids = [newSortableId('job'), newSortableId('job'), newSortableId('job')];
+    const first = await db.sql.prepared<{ id: string }>('test_insert_keyed', statement, [
+      ids,
+      ['ep-1', 'ep-1', 'ep-2'],
+      ['d1', 'd2', 'd3'],
+      [1, 1, 0],
+      ...insertJobsParams(echo),
+    ]);
+    expect(first.map((r) => r.id).sort()).toEqual([...ids].sort());
+    const again = await db.sql.prepared<{ id: string }>('test_insert_keyed', statement, [
+      [newSortableId('job')],
+      ['ep-1'],
+      ['d1'],
+      [1],
+      ...insertJobsParams(echo),
+    ]);
+    expect(again).toEqual([]);
+    const job = await db.prisma.job.findUniqueOrThrow({ where: { id: ids[0] } });
+    expect(job).toMatchObject({
+      name: 'test.keyed',
+      workspaceId: 'ws-1',
+      fairKey: 'ep-1',
+      concurrencyKey: 'key:ep-1',
+      concurrencyLimit: 1,
+      dedupeKey: 'd1',
+      lane: 'normal',
+      status: 'queued',
+      maxAttempts: 4,
+    });
+    expect((await db.prisma.job.findUniqueOrThrow({ where: { id: ids[2] } })).concurrencyLimit).toBe(1);
+    // ep-1 allows one at a time: of its two jobs one is claimed, with ep-2's.
+    const claimed = await claim(db.sql, 'w', [echo.name], 5);
+    expect(claimed.map((c) => c.concurrency_key).sort()).toEqual(['key:ep-1', 'key:ep-2']);
+  });
+
+  it('refuses a parameter number that cannot be one', () => {
+    expect(() => insertKeyedJobsSql('SELECT 1', 0)).toThrow();
   });
 });
 

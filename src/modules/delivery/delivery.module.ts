@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Db } from '../../store/database.js';
+import type { Db, Sql } from '../../store/database.js';
 import { type JobBinding, type PeriodicTask, bindJob } from '../../jobs/bindings.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Cipher } from '../../platform/crypto.js';
@@ -12,6 +12,7 @@ import type { WorkspacePurger } from '../installations/workspace-lifecycle.js';
 import { deliveryAttemptJob, deliveryRecoverJob, deliveryRetentionJob } from './delivery.jobs.js';
 import { type DeliveryConfig, createDeliveryService } from './delivery.service.js';
 import { createEndpointsRepo } from './endpoints.repo.js';
+import { createHotPathRepo } from './hot-path.repo.js';
 import { createMessagesRepo } from './messages.repo.js';
 
 /**
@@ -21,6 +22,8 @@ import { createMessagesRepo } from './messages.repo.js';
  */
 export function createDeliveryModule(deps: {
   db: Db;
+  /** Plain SQL for the attempt's hot statements (hot-path.repo.ts). */
+  sql: Pick<Sql, 'prepared' | 'textArray'>;
   cipher: Cipher;
   clock: Clock;
   log: Logger;
@@ -42,6 +45,7 @@ export function createDeliveryModule(deps: {
     db: deps.db,
     endpoints,
     messages,
+    hot: createHotPathRepo(deps.sql),
     cipher: deps.cipher,
     clock: deps.clock,
     http: deps.http,

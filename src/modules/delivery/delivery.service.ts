@@ -35,6 +35,7 @@ import {
   type UpdateEndpointBody,
 } from './delivery.schemas.js';
 import type { EndpointsRepo, NewEndpoint, StoredEndpoint } from './endpoints.repo.js';
+import type { FanOutRow, HotPathRepo } from './hot-path.repo.js';
 import { STATIC_EVENT_TYPES, customEventType, findStatic } from './event-catalogue.js';
 import {
   type DeliveryEvent,
@@ -63,6 +64,8 @@ type Deps = {
   db: Db;
   endpoints: EndpointsRepo;
   messages: MessagesRepo;
+  /** The attempt's own statements in plain SQL (claim with endpoint and secrets; a delivery's settlement). */
+  hot: HotPathRepo;
   cipher: Cipher;
   clock: Clock;
   http: SafeHttp;
@@ -269,7 +272,7 @@ export function createDeliveryService(deps: Deps) {
   const processor: EventProcessor = {
     name: 'delivery',
     async process(event: ProcessedEvent): Promise<void> {
-      const candidates = await endpoints.listReceiving(event.workspaceId);
+      const candidates = await deps.hot.listReceiving(event.workspaceId);
       const ev: DeliveryEvent = {
         id: event.id,
         workspaceId: event.workspaceId,
@@ -279,8 +282,32 @@ export function createDeliveryService(deps: Deps) {
         occurredAt: event.receivedAt,
       };
       if (!candidates.some((e) => sourceAndTypeMatch(e, ev))) return;
-      const n = await withTransaction(db, (tx) => fanOut(tx, ev, `event:${event.id}`, candidates));
-      if (n > 0) deps.wake();
+      // Messages and their jobs in one statement (hot-path.repo.ts): the same rows fanOut writes.
+      const ctx = contextOf(ev);
+      const now = clock.now();
+      const rows: FanOutRow[] = [];
+      for (const e of candidates) {
+        if (!endpointMatches(e, ev, ctx)) continue;
+        const built = buildBody(e.transformation, ev, ctx);
+        rows.push({
+          id: newSortableId('msg'),
+          endpointId: e.id,
+          body: built.ok ? built.body : '',
+          status: built.ok ? 'pending' : 'failed',
+          lastError: built.ok ? null : storableText(built.error),
+          enabled: e.status === 'enabled',
+          concurrency: e.concurrency,
+          jobId: newSortableId('job'),
+        });
+      }
+      const created = await deps.hot.insertFanOut(
+        ev.workspaceId,
+        `event:${event.id}`,
+        ev.eventType,
+        now,
+        rows,
+      );
+      if (created.length > 0) deps.wake();
     },
   };
 
@@ -377,11 +404,30 @@ export function createDeliveryService(deps: Deps) {
 
   type Sent = { result: OutboundResult; at: Date };
 
-  async function sendOnce(e: StoredEndpoint, m: StoredMessage, signal?: AbortSignal): Promise<Sent> {
+  // Decrypted signing secrets by their ciphertext (a rotation makes a new ciphertext, so nothing goes stale).
+  const secretCache = new Map<string, string>();
+  const SECRET_CACHE_MAX = 10_000;
+  function decryptSecret(encrypted: string): string {
+    let plain = secretCache.get(encrypted);
+    if (plain === undefined) {
+      plain = deps.cipher.decrypt(encrypted);
+      if (secretCache.size >= SECRET_CACHE_MAX) secretCache.clear();
+      secretCache.set(encrypted, plain);
+    }
+    return plain;
+  }
+
+  async function sendOnce(
+    e: StoredEndpoint,
+    m: StoredMessage,
+    signal?: AbortSignal,
+    secretsEncrypted?: readonly string[],
+  ): Promise<Sent> {
     const at = clock.now();
-    const secrets = (await endpoints.signingSecrets(e.workspaceId, e.id, at))
-      .slice(0, MAX_SIGNING_SECRETS)
-      .map((s) => deps.cipher.decrypt(s.secretEncrypted));
+    const encrypted =
+      secretsEncrypted ??
+      (await endpoints.signingSecrets(e.workspaceId, e.id, at)).map((s) => s.secretEncrypted);
+    const secrets = encrypted.slice(0, MAX_SIGNING_SECRETS).map((s) => decryptSecret(s));
     const headers: Record<string, string> = {
       ...((e.headers ?? {}) as Record<string, string>),
       'content-type': 'application/json',
@@ -449,29 +495,42 @@ export function createDeliveryService(deps: Deps) {
   async function settle(e: StoredEndpoint, m: StoredMessage, sent: Sent, d: AttemptDecision): Promise<void> {
     const now = sent.at;
     const errorClass = d.outcome === 'delivered' ? null : d.errorClass;
+    if (d.outcome === 'delivered' || d.outcome === 'retry') {
+      // The common cases in one statement each (hot-path.repo.ts).
+      const row = attemptRow(m, sent, errorClass, 'scheduled');
+      const a = {
+        workspaceId: row.workspaceId,
+        id: row.id,
+        messageId: row.messageId,
+        endpointId: row.endpointId,
+        attemptedAt: row.attemptedAt,
+        status: row.status,
+        latencyMs: row.latencyMs,
+        responseHeaders: row.responseHeaders,
+        responseBody: row.responseBody,
+        address: row.address,
+      };
+      if (d.outcome === 'delivered') {
+        await deps.hot.settleDelivered(a);
+        return;
+      }
+      const since = await deps.hot.settleRetry(
+        { ...a, errorClass: d.errorClass, error: row.error },
+        d.at,
+        storableText(`${d.errorClass}: ${describe(sent.result)}`).slice(0, 2_000),
+      );
+      // Past the failure window: disabled (rare), with its event, in a transaction of its own.
+      if (since !== null && now.getTime() - since.getTime() >= deps.config.failureWindowMs)
+        await withTransaction(db, (tx) =>
+          disableEndpoint(tx, e, `failing continuously since ${since.toISOString()}`),
+        );
+      return;
+    }
     await withTransaction(db, async (tx) => {
       await messages.recordAttempt(tx, attemptRow(m, sent, errorClass, 'scheduled'));
       const lastError =
         errorClass === null ? null : storableText(`${errorClass}: ${describe(sent.result)}`).slice(0, 2_000);
       switch (d.outcome) {
-        case 'delivered':
-          await messages.update(tx, m.workspaceId, m.id, {
-            status: 'delivered',
-            attempts: { increment: 1 },
-            nextAttemptAt: null,
-            finishedAt: now,
-            lastError: null,
-          });
-          await endpoints.markHealthy(e.workspaceId, e.id, tx);
-          return;
-        case 'retry':
-          await messages.update(tx, m.workspaceId, m.id, {
-            attempts: { increment: 1 },
-            nextAttemptAt: d.at,
-            lastError,
-          });
-          await noteFailure(tx, e, now);
-          return;
         case 'disable-endpoint':
           // The receiver asked us to stop: park the message (a resume sends it again).
           await messages.update(tx, m.workspaceId, m.id, {
@@ -519,9 +578,14 @@ export function createDeliveryService(deps: Deps) {
       await manualAttempt(payload.workspaceId, payload.messageId, 'manual', ctx.signal);
       return;
     }
-    const m = await messages.claim(payload.workspaceId, payload.messageId, ctx.jobId);
-    if (m === null) return; // delivered, dead, or owned by another job
-    const e = await endpoints.get(m.workspaceId, m.endpointId);
+    const claimed = await deps.hot.claimForAttempt(
+      payload.workspaceId,
+      payload.messageId,
+      ctx.jobId,
+      clock.now(),
+    );
+    if (claimed === null) return; // delivered, dead, or owned by another job
+    const { message: m, endpoint: e } = claimed;
     if (e === null) return;
     if (e.status !== 'enabled') {
       // Parked: resume (or recover) gives it a new job.
@@ -533,7 +597,7 @@ export function createDeliveryService(deps: Deps) {
     if (m.nextAttemptAt !== null && m.nextAttemptAt.getTime() > now.getTime() + 1_000)
       throw new Reschedule(m.nextAttemptAt, 'not due yet');
     await takeRateSlot(e, false, ctx.signal);
-    const sent = await sendOnce(e, m, ctx.signal);
+    const sent = await sendOnce(e, m, ctx.signal, claimed.secretsEncrypted);
     // Shutting down, or the lease is lost: this worker no longer owns the job. Nothing is recorded; the
     // job is taken over and sends again, with the same webhook-id.
     if (ctx.signal.aborted) throw new Error('delivery attempt aborted: not recorded');

@@ -1,0 +1,301 @@
+import { insertJobsParams, insertKeyedJobsSql } from '../../jobs/insert-sql.js';
+import type { Sql } from '../../store/database.js';
+import { deliveryAttemptJob } from './delivery.jobs.js';
+import type { StoredEndpoint } from './endpoints.repo.js';
+import type { StoredMessage } from './messages.repo.js';
+
+/**
+ * The statements every delivery attempt runs, as plain SQL prepared once per connection (like the job
+ * claim), not through the ORM: measured with bench/deliver.bench.ts, the ORM's per-query work was most of
+ * the CPU an attempt cost. Each is ONE statement (atomic on its own, no interactive transaction):
+ * - `claimForAttempt`: the message taken by its job, with its endpoint and signing secrets;
+ * - `settleDelivered`: the attempt row, the message delivered, the endpoint's failure window reset;
+ * - `settleRetry`: the attempt row, the message's next attempt, the endpoint's failure window started;
+ * - `listReceiving` and `insertFanOut`: an event's messages and their first-attempt jobs (fan-out).
+ * Tables: `webhook_message`, `webhook_attempt`, `webhook_endpoint`, `webhook_endpoint_secret` (all owned by
+ * this module).
+ */
+type Row = Record<string, unknown>;
+
+const MESSAGE_COLS = `m.workspace_id, m.id, m.endpoint_id, m.unique_key, m.event_type, m.body, m.status, m.attempts,
+  m.next_attempt_at, m.last_error, m.job_id, m.created_at, m.finished_at`;
+const ENDPOINT_COLS = `e.workspace_id AS e_workspace_id, e.id AS e_id, e.url AS e_url, e.description AS e_description,
+  e.event_types AS e_event_types, e.sources AS e_sources, e.filter AS e_filter,
+  e.transformation AS e_transformation, e.headers AS e_headers, e.timeout_ms AS e_timeout_ms,
+  e.rate_limit AS e_rate_limit, e.concurrency AS e_concurrency, e.status AS e_status,
+  e.disabled_reason AS e_disabled_reason, e.failing_since AS e_failing_since, e.created_at AS e_created_at,
+  e.updated_at AS e_updated_at`;
+
+const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
+
+export function messageFromRow(r: Row): StoredMessage {
+  return {
+    workspaceId: r.workspace_id as string,
+    id: r.id as string,
+    endpointId: r.endpoint_id as string,
+    uniqueKey: r.unique_key as string,
+    eventType: r.event_type as string,
+    body: r.body as string,
+    status: r.status as string,
+    attempts: Number(r.attempts),
+    nextAttemptAt: date(r.next_attempt_at),
+    lastError: (r.last_error as string | null) ?? null,
+    jobId: (r.job_id as string | null) ?? null,
+    createdAt: date(r.created_at)!,
+    finishedAt: date(r.finished_at),
+  };
+}
+
+export function endpointFromRow(r: Row, prefix = ''): StoredEndpoint {
+  const v = (k: string) => r[`${prefix}${k}`];
+  return {
+    workspaceId: v('workspace_id') as string,
+    id: v('id') as string,
+    url: v('url') as string,
+    description: v('description') as string,
+    eventTypes: v('event_types') as string[],
+    sources: v('sources') as string[],
+    filter: v('filter') ?? null,
+    transformation: v('transformation') ?? null,
+    headers: v('headers') ?? {},
+    timeoutMs: Number(v('timeout_ms')),
+    rateLimit: v('rate_limit') === null ? null : Number(v('rate_limit')),
+    concurrency: Number(v('concurrency')),
+    status: v('status') as string,
+    disabledReason: (v('disabled_reason') as string | null) ?? null,
+    failingSince: date(v('failing_since')),
+    createdAt: date(v('created_at'))!,
+    updatedAt: date(v('updated_at'))!,
+  };
+}
+
+export type ClaimedAttempt = {
+  message: StoredMessage;
+  /** Null when the endpoint was deleted meanwhile. */
+  endpoint: StoredEndpoint | null;
+  /** Encrypted signing secrets: the current one(s) first, then those in their grace period, newest first. */
+  secretsEncrypted: string[];
+};
+
+export type DeliveredAttempt = {
+  workspaceId: string;
+  id: string;
+  messageId: string;
+  endpointId: string;
+  attemptedAt: Date;
+  status: number | null;
+  latencyMs: number;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  address: string | null;
+};
+
+const CLAIM_SQL = `
+  WITH m AS (
+    UPDATE webhook_message SET job_id = $3
+    WHERE workspace_id = $1 AND id = $2 AND status = 'pending' AND (job_id IS NULL OR job_id = $3)
+    RETURNING *
+  )
+  SELECT ${MESSAGE_COLS}, ${ENDPOINT_COLS},
+    (SELECT COALESCE(array_agg(s.secret_encrypted ORDER BY (s.expires_at IS NOT NULL), s.created_at DESC, s.id DESC),
+                     '{}'::text[])
+     FROM webhook_endpoint_secret s
+     WHERE s.workspace_id = m.workspace_id AND s.endpoint_id = m.endpoint_id
+       AND (s.expires_at IS NULL OR s.expires_at > $4::timestamptz)) AS secrets
+  FROM m LEFT JOIN webhook_endpoint e ON e.id = m.endpoint_id AND e.workspace_id = m.workspace_id`;
+
+const SETTLE_DELIVERED_SQL = `
+  WITH a AS (
+    INSERT INTO webhook_attempt (workspace_id, id, message_id, endpoint_id, attempted_at, status, latency_ms,
+                                 response_headers, response_body, error_class, error, address, trigger)
+    VALUES ($1, $2, $3, $4, $5::timestamptz, $6::int, $7::int, $8::jsonb, $9, NULL, NULL, $10, 'scheduled')
+    RETURNING 1
+  ),
+  m AS (
+    UPDATE webhook_message SET status = 'delivered', attempts = attempts + 1, next_attempt_at = NULL,
+                               finished_at = $5::timestamptz, last_error = NULL
+    WHERE workspace_id = $1 AND id = $3
+    RETURNING 1
+  ),
+  h AS (
+    UPDATE webhook_endpoint SET failing_since = NULL
+    WHERE workspace_id = $1 AND id = $4 AND failing_since IS NOT NULL
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM a) AS a, (SELECT count(*) FROM m) AS m, (SELECT count(*) FROM h) AS h`;
+
+/** One message of an event's fan-out (see `insertFanOut`). */
+export type FanOutRow = {
+  id: string;
+  endpointId: string;
+  body: string;
+  /** `failed`: its transformation failed for this event (recorded, never sent). */
+  status: 'pending' | 'failed';
+  lastError: string | null;
+  /** Enabled: a first-attempt job now. Otherwise (paused) the message is parked without one. */
+  enabled: boolean;
+  concurrency: number;
+  jobId: string;
+};
+
+const LIST_RECEIVING_SQL = `
+  SELECT ${ENDPOINT_COLS} FROM webhook_endpoint e
+  WHERE e.workspace_id = $1 AND e.status IN ('enabled', 'paused')
+  ORDER BY e.created_at, e.id`;
+
+/**
+ * $1 workspace, $2 unique key, $3 event type, $4 created at, $5… the rows as arrays; the job fragment's
+ * parameters after them. A message whose (endpoint, unique key) exists already is skipped, and so is its job.
+ */
+const FAN_OUT_SQL = `
+  WITH src AS (
+    SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::int[], $12::text[])
+      AS u(id, endpoint_id, body, status, last_error, enabled, conc, job_id)
+  ),
+  ins AS (
+    INSERT INTO webhook_message (workspace_id, id, endpoint_id, unique_key, event_type, body, status, last_error,
+                                 next_attempt_at, created_at, finished_at)
+    SELECT $1, id, endpoint_id, $2, $3, body, status, last_error,
+           CASE WHEN status = 'failed' OR NOT enabled THEN NULL ELSE $4::timestamptz END, $4::timestamptz,
+           CASE WHEN status = 'failed' THEN $4::timestamptz END
+    FROM src
+    ON CONFLICT (endpoint_id, unique_key) DO NOTHING
+    RETURNING id
+  ),
+  jobs AS (${insertKeyedJobsSql(
+    `SELECT src.job_id AS id, $1::text AS workspace_id,
+            jsonb_build_object('workspaceId', $1::text, 'messageId', src.id) AS payload,
+            src.endpoint_id AS fair_key, 'endpoint:' || src.endpoint_id AS concurrency_key,
+            src.conc AS concurrency_limit, 'delivery.attempt:' || src.id AS dedupe_key
+     FROM ins JOIN src ON src.id = ins.id
+     WHERE src.status = 'pending' AND src.enabled`,
+    13,
+  )})
+  SELECT id FROM ins`;
+
+export type FailedAttempt = DeliveredAttempt & { errorClass: string; error: string | null };
+
+const SETTLE_RETRY_SQL = `
+  WITH a AS (
+    INSERT INTO webhook_attempt (workspace_id, id, message_id, endpoint_id, attempted_at, status, latency_ms,
+                                 response_headers, response_body, error_class, error, address, trigger)
+    VALUES ($1, $2, $3, $4, $5::timestamptz, $6::int, $7::int, $8::jsonb, $9, $11, $12, $10, 'scheduled')
+    RETURNING 1
+  ),
+  m AS (
+    UPDATE webhook_message SET attempts = attempts + 1, next_attempt_at = $13::timestamptz, last_error = $14
+    WHERE workspace_id = $1 AND id = $3
+    RETURNING 1
+  ),
+  f AS (
+    UPDATE webhook_endpoint SET failing_since = $5::timestamptz
+    WHERE workspace_id = $1 AND id = $4 AND failing_since IS NULL
+    RETURNING failing_since
+  )
+  SELECT COALESCE((SELECT failing_since FROM f),
+                  (SELECT failing_since FROM webhook_endpoint WHERE workspace_id = $1 AND id = $4)) AS since,
+         (SELECT count(*) FROM a) AS a, (SELECT count(*) FROM m) AS m`;
+
+export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
+  return {
+    /** Endpoints that take new messages (enabled or paused), for fan-out. */
+    async listReceiving(workspaceId: string): Promise<StoredEndpoint[]> {
+      const rows = await sql.prepared<Row>('delivery_receiving_v1', LIST_RECEIVING_SQL, [workspaceId]);
+      return rows.map((r) => endpointFromRow(r, 'e_'));
+    },
+    /**
+     * An event's messages and, for those created on enabled endpoints, their first-attempt jobs (the same
+     * as `enqueue` with the endpoint as fairness and concurrency key), in one statement. Returns the ids
+     * of the messages created.
+     */
+    async insertFanOut(
+      workspaceId: string,
+      uniqueKey: string,
+      eventType: string,
+      createdAt: Date,
+      rows: readonly FanOutRow[],
+    ): Promise<string[]> {
+      if (rows.length === 0) return [];
+      const out = await sql.prepared<{ id: string }>('delivery_fan_out_v1', FAN_OUT_SQL, [
+        workspaceId,
+        uniqueKey,
+        eventType,
+        createdAt.toISOString(),
+        sql.textArray(rows.map((r) => r.id)),
+        sql.textArray(rows.map((r) => r.endpointId)),
+        sql.textArray(rows.map((r) => r.body)),
+        sql.textArray(rows.map((r) => r.status)),
+        sql.textArray(rows.map((r) => r.lastError)),
+        rows.map((r) => r.enabled),
+        rows.map((r) => r.concurrency),
+        sql.textArray(rows.map((r) => r.jobId)),
+        ...insertJobsParams(deliveryAttemptJob),
+      ]);
+      return out.map((r) => r.id);
+    },
+    /**
+     * The scheduled attempt job `jobId` takes the message (pending, owned by no job or this one), in the same
+     * statement as reading its endpoint and the secrets signing at `at`. Null when another job owns it, or it
+     * is delivered or failed.
+     */
+    async claimForAttempt(
+      workspaceId: string,
+      messageId: string,
+      jobId: string,
+      at: Date,
+    ): Promise<ClaimedAttempt | null> {
+      const rows = await sql.prepared<Row>('delivery_claim_v1', CLAIM_SQL, [
+        workspaceId,
+        messageId,
+        jobId,
+        at.toISOString(),
+      ]);
+      const r = rows[0];
+      if (r === undefined) return null;
+      return {
+        message: messageFromRow(r),
+        endpoint: r.e_id === null || r.e_id === undefined ? null : endpointFromRow(r, 'e_'),
+        secretsEncrypted: (r.secrets as string[] | null) ?? [],
+      };
+    },
+    /** A delivered scheduled attempt: attempt row, message delivered, endpoint healthy — one statement. */
+    async settleDelivered(a: DeliveredAttempt): Promise<void> {
+      await sql.prepared('delivery_settle_ok_v1', SETTLE_DELIVERED_SQL, [
+        a.workspaceId,
+        a.id,
+        a.messageId,
+        a.endpointId,
+        a.attemptedAt.toISOString(),
+        a.status,
+        a.latencyMs,
+        a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders),
+        a.responseBody,
+        a.address,
+      ]);
+    },
+    /**
+     * A failed scheduled attempt that will be retried at `nextAttemptAt`: attempt row, message, and the
+     * endpoint's failure window started unless it runs already — one statement. Returns the window's start.
+     */
+    async settleRetry(a: FailedAttempt, nextAttemptAt: Date, lastError: string): Promise<Date | null> {
+      const rows = await sql.prepared<{ since: unknown }>('delivery_settle_retry_v1', SETTLE_RETRY_SQL, [
+        a.workspaceId,
+        a.id,
+        a.messageId,
+        a.endpointId,
+        a.attemptedAt.toISOString(),
+        a.status,
+        a.latencyMs,
+        a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders),
+        a.responseBody,
+        a.address,
+        a.errorClass,
+        a.error,
+        nextAttemptAt.toISOString(),
+        lastError,
+      ]);
+      return date(rows[0]?.since);
+    },
+  };
+}
+export type HotPathRepo = ReturnType<typeof createHotPathRepo>;
