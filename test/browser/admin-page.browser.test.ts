@@ -106,6 +106,49 @@ describe('admin page', () => {
     await page.context().close();
   });
 
+  it('an admin creates an outbound endpoint, sends a test event and sees it delivered', async () => {
+    const page = await stack.open(await stack.userToken({ role: 'OWNER' }));
+    await page.locator('#view[data-ready="overview"]').waitFor();
+    await goTo(page, 'Outbound endpoints', 'endpoints');
+    await page.getByLabel('Endpoint URL').fill(stack.receiver.url);
+    await page.getByLabel('Description (optional)').fill('Local receiver');
+    await page.getByLabel('NEW_PROJECT', { exact: true }).check();
+    await page.getByLabel('Rate limit per second (optional)').fill('5');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    expect(await page.getByLabel('Signing secret').inputValue()).toMatch(/^whsec_/);
+    await page.getByRole('cell', { name: /^Local receiver/ }).waitFor();
+    await expectAccessible(page);
+
+    await page
+      .getByRole('link', { name: /Local receiver/ })
+      .first()
+      .click();
+    await page.getByRole('heading', { name: 'Send a test event' }).waitFor();
+    await page.getByLabel('Event type').selectOption('NEW_PROJECT');
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByRole('heading', { name: 'Test delivered' }).waitFor();
+    // The receiver got it, signed.
+    expect(stack.receiver.received).toHaveLength(1);
+    expect(stack.receiver.received[0]?.headers['webhook-signature']).toMatch(/^v1,/);
+    const row = page.getByRole('row', { name: /NEW_PROJECT.*delivered/ });
+    await row.waitFor();
+    await row.getByRole('button', { name: /Attempts/ }).click();
+    await page.getByRole('table', { name: 'Attempts' }).getByRole('cell', { name: '200' }).waitFor();
+    await expect.poll(() => page.getByLabel('Body sent').textContent()).toContain('"NEW_PROJECT"');
+    await expectAccessible(page);
+
+    // Pause, then delete (asks first).
+    await goTo(page, 'Outbound endpoints', 'endpoints');
+    await page.getByRole('button', { name: 'Pause Local receiver' }).click();
+    await page.getByText('Local receiver paused').waitFor();
+    await page.getByRole('button', { name: 'Resume Local receiver' }).waitFor();
+    await page.getByRole('button', { name: 'Delete Local receiver' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Local receiver deleted.').waitFor();
+    expect(await page.getByRole('button', { name: 'Delete Local receiver' }).count()).toBe(0);
+    await page.context().close();
+  });
+
   it('a read-only user sees every view and cannot change anything', async () => {
     // Set-up (not what this test is about): one source to see.
     const owner = await stack.userToken({ role: 'OWNER' });
@@ -115,6 +158,12 @@ describe('admin page', () => {
       body: JSON.stringify({ name: 'Shop', verification: { scheme: 'shopify' } }),
     });
     expect(created.status).toBe(201);
+    const endpoint = await fetch(`${stack.baseUrl}/ui/endpoints`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: stack.receiver.url, description: 'Audit log', eventTypes: ['*'] }),
+    });
+    expect(endpoint.status).toBe(201);
 
     const page = await stack.open(await stack.userToken({ role: 'TEAM_MANAGER' }));
     await page.locator('#view[data-ready="overview"]').waitFor();
@@ -123,6 +172,7 @@ describe('admin page', () => {
       ['Overview', 'overview'],
       ['Sources', 'sources'],
       ['Event log', 'events'],
+      ['Outbound endpoints', 'endpoints'],
       ['API explorer', 'explorer'],
       ['Settings & keys', 'settings'],
     ];
@@ -144,6 +194,22 @@ describe('admin page', () => {
     expect(await page.getByRole('button', { name: 'Re-run set-up' }).isDisabled()).toBe(true);
     await goTo(page, 'Settings & keys', 'settings');
     expect(await page.getByRole('button', { name: 'Create key' }).isDisabled()).toBe(true);
+    await goTo(page, 'Outbound endpoints', 'endpoints');
+    for (const label of [
+      'Create endpoint',
+      'Pause Audit log',
+      'Rotate secret of Audit log',
+      'Delete Audit log',
+    ]) {
+      const button = page.getByRole('button', { name: label });
+      expect(await button.isDisabled(), label).toBe(true);
+      expect(await button.getAttribute('title'), label).toMatch(/owner or admin/);
+    }
+    expect(await page.getByLabel('Endpoint URL').isDisabled()).toBe(true);
+    await page.getByRole('link', { name: /Audit log/ }).click();
+    await page.getByRole('heading', { name: 'Send a test event' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Send test event' }).isDisabled()).toBe(true);
+    await expectAccessible(page);
     // Every button on the page except the navigation-free "URL & test" and filters is disabled.
     await goTo(page, 'Sources', 'sources');
     const enabled = await page
@@ -190,6 +256,7 @@ describe('admin page', () => {
     for (const [name, view] of [
       ['Sources', 'sources'],
       ['Event log', 'events'],
+      ['Outbound endpoints', 'endpoints'],
       ['API explorer', 'explorer'],
       ['Settings & keys', 'settings'],
       ['Overview', 'overview'],

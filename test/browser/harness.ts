@@ -3,6 +3,7 @@
  * port, on an in-memory embedded database, installed (by a signed INSTALLED, as Clockify would) into a
  * workspace of the fake Clockify; and Debian's Chromium driven by playwright-core.
  */
+import { type IncomingHttpHeaders, createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import pino from 'pino';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -24,12 +25,40 @@ export type Stack = {
   baseUrl: string;
   fake: FakeClockify;
   browser: Browser;
+  /** A local webhook receiver (allow-listed for outbound calls): answers 200 and keeps what it got. */
+  receiver: Receiver;
   /** A user token as Clockify would put in the iframe URL; role OWNER/ADMIN can write, others read. */
   userToken(opts?: { role?: string; expiresInS?: number }): Promise<string>;
   /** A new page at 1000×800 (or `width`), opened at /app?auth_token=…#/<view>. */
   open(token: string, view?: string, width?: number): Promise<Page>;
   close(): Promise<void>;
 };
+
+export type Receiver = {
+  url: string;
+  received: { path: string; headers: IncomingHttpHeaders; body: string }[];
+  close(): Promise<void>;
+};
+
+async function startReceiver(): Promise<Receiver> {
+  const received: Receiver['received'] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,6 +86,7 @@ export async function startStack(): Promise<Stack> {
     ],
     acceptInstallationTokens: true,
   });
+  const receiver = await startReceiver();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const config = loadConfig({
@@ -69,6 +99,10 @@ export async function startStack(): Promise<Stack> {
     CLOCKIFY_PUBLIC_KEY: keys.publicKeyPem,
     CLOCKIFY_REGISTER_EVENTS: 'none',
     JOB_POLL_INTERVAL_MS: '50',
+    // The local receiver: loopback, plain http, any port (docs/outbound-http.md).
+    OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32',
+    OUTBOUND_ALLOW_HTTP: 'true',
+    OUTBOUND_ALLOWED_PORTS: '*',
   });
   const db = await openEmbedded('memory://');
   await migrate(db.sql);
@@ -116,6 +150,7 @@ export async function startStack(): Promise<Stack> {
     baseUrl,
     fake,
     browser,
+    receiver,
     userToken: ({ role = 'OWNER', expiresInS = 1_800 } = {}) =>
       sign(
         {
@@ -141,6 +176,7 @@ export async function startStack(): Promise<Stack> {
       await deps.close();
       await db.close();
       await fake.close();
+      await receiver.close();
     },
   };
 }
