@@ -149,6 +149,51 @@ describe('admin page', () => {
     await page.context().close();
   });
 
+  it('an admin installs a flow from a template, edits a condition and dry-runs it', async () => {
+    const page = await stack.open(await stack.userToken({ role: 'OWNER' }));
+    await page.locator('#view[data-ready="overview"]').waitFor();
+    await goTo(page, 'Flows', 'flows');
+    await page.getByLabel('Template').selectOption({ label: 'Make time entries of a project billable' });
+    await page.getByLabel('Project', { exact: true }).fill('5b641568b07987035750505e');
+    await page.getByRole('button', { name: 'Install template' }).click();
+    await page.getByRole('heading', { name: 'Editor' }).waitFor();
+    expect(await page.getByLabel('Condition 1 path').inputValue()).toBe('$.webhook.projectId');
+    expect(await page.getByLabel('Condition 1 value').inputValue()).toBe('5b641568b07987035750505e');
+    await expectAccessible(page);
+
+    // The sample's project is another one: the dry run says which condition fails, then holds once edited.
+    await page.getByLabel('Event type', { exact: true }).selectOption('NEW_TIME_ENTRY');
+    const sample = JSON.parse(await page.getByLabel('Sample body (JSON)').inputValue());
+    sample.billable = false;
+    await page.getByLabel('Sample body (JSON)').fill(JSON.stringify(sample));
+    await page.getByLabel('Condition 1 value').fill('000000000000000000000000');
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByRole('heading', { name: 'The flow does not match this event' }).waitFor();
+    await page
+      .getByRole('table', { name: 'Conditions', exact: true })
+      .getByRole('row', { name: /conditions\.rules\[0\].*fails/ })
+      .waitFor();
+    await page.getByLabel('Condition 1 value').fill(String(sample.projectId));
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByRole('heading', { name: 'The flow matches this event' }).waitFor();
+    await expect
+      .poll(() => page.getByLabel('Rendered request of markBillable').textContent())
+      .toMatch(/^PUT \/v1\/workspaces\//);
+    await expectAccessible(page);
+
+    // Saved as a new version; the list shows it, and it can be enabled.
+    await page.getByRole('button', { name: 'Save flow' }).click();
+    await page.getByText('Saved as version 2.').waitFor();
+    await goTo(page, 'Flows', 'flows');
+    await page.getByRole('button', { name: 'Enable Make time entries of a project billable' }).click();
+    await page.getByRole('button', { name: 'Disable Make time entries of a project billable' }).waitFor();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Delete Make time entries of a project billable' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Make time entries of a project billable deleted.').waitFor();
+    await page.context().close();
+  });
+
   it('a read-only user sees every view and cannot change anything', async () => {
     // Set-up (not what this test is about): one source to see.
     const owner = await stack.userToken({ role: 'OWNER' });
@@ -164,6 +209,12 @@ describe('admin page', () => {
       body: JSON.stringify({ url: stack.receiver.url, description: 'Audit log', eventTypes: ['*'] }),
     });
     expect(endpoint.status).toBe(201);
+    const flow = await fetch(`${stack.baseUrl}/ui/flow-templates/billable-project-entries/install`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: { projectId: '5b641568b07987035750505e' } }),
+    });
+    expect(flow.status).toBe(201);
 
     const page = await stack.open(await stack.userToken({ role: 'TEAM_MANAGER' }));
     await page.locator('#view[data-ready="overview"]').waitFor();
@@ -172,6 +223,7 @@ describe('admin page', () => {
       ['Overview', 'overview'],
       ['Sources', 'sources'],
       ['Event log', 'events'],
+      ['Flows', 'flows'],
       ['Outbound endpoints', 'endpoints'],
       ['API explorer', 'explorer'],
       ['Settings & keys', 'settings'],
@@ -209,6 +261,22 @@ describe('admin page', () => {
     await page.getByRole('link', { name: /Audit log/ }).click();
     await page.getByRole('heading', { name: 'Send a test event' }).waitFor();
     expect(await page.getByRole('button', { name: 'Send test event' }).isDisabled()).toBe(true);
+    await expectAccessible(page);
+    await goTo(page, 'Flows', 'flows');
+    const flowName = 'Make time entries of a project billable';
+    for (const label of ['Install template', `Enable ${flowName}`, `Delete ${flowName}`]) {
+      const button = page.getByRole('button', { name: label });
+      expect(await button.isDisabled(), label).toBe(true);
+      expect(await button.getAttribute('title'), label).toMatch(/owner or admin/);
+    }
+    await page.getByRole('link', { name: flowName }).click();
+    await page.getByRole('heading', { name: 'Editor' }).waitFor();
+    for (const label of ['Save flow', 'Enable flow', 'Add condition'])
+      expect(await page.getByRole('button', { name: label }).isDisabled(), label).toBe(true);
+    expect(await page.getByLabel('Actions (JSON)').isDisabled()).toBe(true);
+    // A dry run changes nothing: a reader may run one.
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByRole('heading', { name: /The flow (does not )?match/ }).waitFor();
     await expectAccessible(page);
     // Every button on the page except the navigation-free "URL & test" and filters is disabled.
     await goTo(page, 'Sources', 'sources');
@@ -256,6 +324,7 @@ describe('admin page', () => {
     for (const [name, view] of [
       ['Sources', 'sources'],
       ['Event log', 'events'],
+      ['Flows', 'flows'],
       ['Outbound endpoints', 'endpoints'],
       ['API explorer', 'explorer'],
       ['Settings & keys', 'settings'],
