@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './axe.js';
-import { type Stack, startStack } from './harness.js';
+import { type Stack, WORKSPACE_ID, startStack } from './harness.js';
 
 const run = promisify(execFile);
 let stack: Stack;
@@ -149,7 +149,7 @@ describe('admin page', () => {
     await page.context().close();
   });
 
-  it('an admin installs a flow from a template, edits a condition and dry-runs it', async () => {
+  it('an admin installs a flow from a template, edits a condition, dry-runs it and reads an execution’s steps', async () => {
     const page = await stack.open(await stack.userToken({ role: 'OWNER' }));
     await page.locator('#view[data-ready="overview"]').waitFor();
     await goTo(page, 'Flows', 'flows');
@@ -188,6 +188,29 @@ describe('admin page', () => {
     await page.getByRole('button', { name: 'Enable Make time entries of a project billable' }).click();
     await page.getByRole('button', { name: 'Disable Make time entries of a project billable' }).waitFor();
     await expectAccessible(page);
+    // An event as Clockify sends it starts an execution; its steps are shown.
+    const status = await stack.clockifyWebhook('NEW_TIME_ENTRY', {
+      ...sample,
+      workspaceId: WORKSPACE_ID,
+    });
+    expect(status).toBe(202);
+    await page.getByRole('link', { name: 'Make time entries of a project billable' }).click();
+    await page.getByRole('heading', { name: 'Executions' }).waitFor();
+    const steps = page.getByRole('button', { name: /^Steps of execution/ });
+    await expect
+      .poll(async () => {
+        await page.getByRole('button', { name: 'Refresh executions' }).click();
+        return page.getByRole('row', { name: /(succeeded|failed)/ }).count();
+      })
+      .toBe(1);
+    await steps.click();
+    await page
+      .getByRole('table', { name: 'Steps' })
+      .getByRole('cell', { name: 'markBillable' })
+      .first()
+      .waitFor();
+    await expectAccessible(page);
+    await goTo(page, 'Flows', 'flows');
     await page.getByRole('button', { name: 'Delete Make time entries of a project billable' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await page.getByText('Make time entries of a project billable deleted.').waitFor();

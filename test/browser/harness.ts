@@ -29,6 +29,8 @@ export type Stack = {
   receiver: Receiver;
   /** A user token as Clockify would put in the iframe URL; role OWNER/ADMIN can write, others read. */
   userToken(opts?: { role?: string; expiresInS?: number }): Promise<string>;
+  /** Posts a Clockify webhook (NEW_TIME_ENTRY only) signed as Clockify would; returns the HTTP status. */
+  clockifyWebhook(event: 'NEW_TIME_ENTRY', body: unknown): Promise<number>;
   /** A new page at 1000×800 (or `width`), opened at /app?auth_token=…#/<view>. */
   open(token: string, view?: string, width?: number): Promise<Page>;
   close(): Promise<void>;
@@ -126,6 +128,11 @@ export async function startStack(): Promise<Stack> {
     { workspaceId: WORKSPACE_ID, addonId: ADDON_ID },
     { addonKey: ADDON_KEY, expiresInS: 300 },
   );
+  // The webhook token Clockify hands over in INSTALLED, for the one event the browser tests send.
+  const webhookToken = await sign(
+    { workspaceId: WORKSPACE_ID, addonId: ADDON_ID, webhook: 'NEW_TIME_ENTRY' },
+    { addonKey: ADDON_KEY },
+  );
   const res = await fetch(`${baseUrl}/lifecycle/installed`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-addon-lifecycle-token': lifecycle },
@@ -136,7 +143,7 @@ export async function startStack(): Promise<Stack> {
       asUser: 'owner-user',
       apiUrl: fake.apiUrl,
       addonUserId: 'addon-user',
-      webhooks: [],
+      webhooks: [{ path: '/webhooks/clockify/NEW_TIME_ENTRY', authToken: webhookToken }],
     }),
   });
   if (res.status !== 200) throw new Error(`INSTALLED failed: ${res.status} ${await res.text()}`);
@@ -161,6 +168,14 @@ export async function startStack(): Promise<Stack> {
         },
         { addonKey: ADDON_KEY, expiresInS },
       ),
+    async clockifyWebhook(event, body) {
+      const r = await fetch(`${baseUrl}/webhooks/clockify/${event}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'clockify-signature': webhookToken },
+        body: JSON.stringify(body),
+      });
+      return r.status;
+    },
     async open(token, view = 'overview', width = 1000) {
       const context = await browser.newContext({
         viewport: { width, height: 800 },

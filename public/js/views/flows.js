@@ -552,7 +552,15 @@ async function renderDetail(ctx, root, flowId) {
       dryRun,
       report,
     ),
-    card('Executions', executions),
+    card(
+      'Executions',
+      h(
+        'button',
+        { type: 'button', class: 'secondary', onclick: () => loadExecutions().catch(msg.error) },
+        'Refresh executions',
+      ),
+      executions,
+    ),
     trace,
   );
   await loadExecutions();
