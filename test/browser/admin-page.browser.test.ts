@@ -137,6 +137,14 @@ describe('admin page', () => {
     await expect.poll(() => page.getByLabel('Body sent').textContent()).toContain('"NEW_PROJECT"');
     await expectAccessible(page);
 
+    // The overview counts the delivery.
+    await goTo(page, 'Overview', 'overview');
+    await page
+      .getByRole('table', { name: 'Outbound messages by status, all endpoints' })
+      .getByRole('row', { name: /delivered\s*1/ })
+      .waitFor();
+    await expectAccessible(page);
+
     // Pause, then delete (asks first).
     await goTo(page, 'Outbound endpoints', 'endpoints');
     await page.getByRole('button', { name: 'Pause Local receiver' }).click();
