@@ -6,12 +6,16 @@ import * as sources from './views/sources.js';
 import * as events from './views/events.js';
 import * as settings from './views/settings.js';
 import * as explorer from './views/explorer.js';
+import * as endpoints from './views/endpoints.js';
+import * as flows from './views/flows.js';
 
-const ROUTES = { overview, sources, events, explorer, settings };
+const ROUTES = { overview, sources, events, flows, endpoints, explorer, settings };
 const TITLES = {
   overview: 'Overview',
   sources: 'Sources',
   events: 'Event log',
+  flows: 'Flows',
+  endpoints: 'Outbound endpoints',
   explorer: 'API explorer',
   settings: 'Settings & keys',
 };

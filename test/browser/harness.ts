@@ -3,6 +3,7 @@
  * port, on an in-memory embedded database, installed (by a signed INSTALLED, as Clockify would) into a
  * workspace of the fake Clockify; and Debian's Chromium driven by playwright-core.
  */
+import { type IncomingHttpHeaders, createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import pino from 'pino';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -24,12 +25,42 @@ export type Stack = {
   baseUrl: string;
   fake: FakeClockify;
   browser: Browser;
+  /** A local webhook receiver (allow-listed for outbound calls): answers 200 and keeps what it got. */
+  receiver: Receiver;
   /** A user token as Clockify would put in the iframe URL; role OWNER/ADMIN can write, others read. */
   userToken(opts?: { role?: string; expiresInS?: number }): Promise<string>;
+  /** Posts a Clockify webhook (NEW_TIME_ENTRY only) signed as Clockify would; returns the HTTP status. */
+  clockifyWebhook(event: 'NEW_TIME_ENTRY', body: unknown): Promise<number>;
   /** A new page at 1000×800 (or `width`), opened at /app?auth_token=…#/<view>. */
   open(token: string, view?: string, width?: number): Promise<Page>;
   close(): Promise<void>;
 };
+
+export type Receiver = {
+  url: string;
+  received: { path: string; headers: IncomingHttpHeaders; body: string }[];
+  close(): Promise<void>;
+};
+
+async function startReceiver(): Promise<Receiver> {
+  const received: Receiver['received'] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,6 +88,7 @@ export async function startStack(): Promise<Stack> {
     ],
     acceptInstallationTokens: true,
   });
+  const receiver = await startReceiver();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const config = loadConfig({
@@ -69,6 +101,10 @@ export async function startStack(): Promise<Stack> {
     CLOCKIFY_PUBLIC_KEY: keys.publicKeyPem,
     CLOCKIFY_REGISTER_EVENTS: 'none',
     JOB_POLL_INTERVAL_MS: '50',
+    // The local receiver: loopback, plain http, any port (docs/outbound-http.md).
+    OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32',
+    OUTBOUND_ALLOW_HTTP: 'true',
+    OUTBOUND_ALLOWED_PORTS: '*',
   });
   const db = await openEmbedded('memory://');
   await migrate(db.sql);
@@ -92,6 +128,11 @@ export async function startStack(): Promise<Stack> {
     { workspaceId: WORKSPACE_ID, addonId: ADDON_ID },
     { addonKey: ADDON_KEY, expiresInS: 300 },
   );
+  // The webhook token Clockify hands over in INSTALLED, for the one event the browser tests send.
+  const webhookToken = await sign(
+    { workspaceId: WORKSPACE_ID, addonId: ADDON_ID, webhook: 'NEW_TIME_ENTRY' },
+    { addonKey: ADDON_KEY },
+  );
   const res = await fetch(`${baseUrl}/lifecycle/installed`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-addon-lifecycle-token': lifecycle },
@@ -102,7 +143,7 @@ export async function startStack(): Promise<Stack> {
       asUser: 'owner-user',
       apiUrl: fake.apiUrl,
       addonUserId: 'addon-user',
-      webhooks: [],
+      webhooks: [{ path: '/webhooks/clockify/NEW_TIME_ENTRY', authToken: webhookToken }],
     }),
   });
   if (res.status !== 200) throw new Error(`INSTALLED failed: ${res.status} ${await res.text()}`);
@@ -116,6 +157,7 @@ export async function startStack(): Promise<Stack> {
     baseUrl,
     fake,
     browser,
+    receiver,
     userToken: ({ role = 'OWNER', expiresInS = 1_800 } = {}) =>
       sign(
         {
@@ -126,6 +168,14 @@ export async function startStack(): Promise<Stack> {
         },
         { addonKey: ADDON_KEY, expiresInS },
       ),
+    async clockifyWebhook(event, body) {
+      const r = await fetch(`${baseUrl}/webhooks/clockify/${event}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'clockify-signature': webhookToken },
+        body: JSON.stringify(body),
+      });
+      return r.status;
+    },
     async open(token, view = 'overview', width = 1000) {
       const context = await browser.newContext({
         viewport: { width, height: 800 },
@@ -141,6 +191,7 @@ export async function startStack(): Promise<Stack> {
       await deps.close();
       await db.close();
       await fake.close();
+      await receiver.close();
     },
   };
 }

@@ -1,4 +1,5 @@
-// Overview: installation, bootstrap progress (with re-run), cache counts, events per hour, recent activity.
+// Overview: installation, bootstrap progress (with re-run), cache counts, events per hour, recent activity,
+// flow executions by status (last 24 h) and outbound deliveries by status.
 import { api } from '../api.js';
 import { actionButton, badge, card, dl, fmtDuration, fmtTime, h, messageArea, svg, table } from '../ui.js';
 
@@ -11,6 +12,8 @@ export async function render(ctx, root) {
   const chart = h('div');
   const cache = h('div');
   const recent = h('div');
+  const flowRuns = h('div');
+  const deliveries = h('div');
   root.append(
     msg.el,
     h(
@@ -21,6 +24,12 @@ export async function render(ctx, root) {
     ),
     card('Events received per hour (last 24 h)', chart),
     h('div', { class: 'grid' }, card('Cached Clockify data', cache), card('Recent activity', recent)),
+    h(
+      'div',
+      { class: 'grid' },
+      card('Flow executions (last 24 h)', flowRuns),
+      card('Outbound deliveries', deliveries),
+    ),
   );
 
   let timer = null;
@@ -52,8 +61,21 @@ export async function render(ctx, root) {
     ),
     loadBootstrap(),
     api('GET', '/stats/hourly').then(({ buckets }) => chart.replaceChildren(hourlyChart(buckets))),
-    api('GET', '/dashboard').then((d) =>
-      cache.replaceChildren(
+    api('GET', '/dashboard').then((d) => {
+      flowRuns.replaceChildren(
+        table({
+          caption: 'Flow executions by status, last 24 hours',
+          hideCaption: true,
+          headers: ['Status', 'Executions'],
+          rows: [
+            ...Object.entries(d.flows.last24h).map(([k, v]) => [badge(k), String(v)]),
+            ...(d.flows.skippedLast24h ? [['events not matched', String(d.flows.skippedLast24h)]] : []),
+          ],
+          empty: 'No flow ran in the last 24 hours.',
+        }),
+        h('p', {}, h('a', { href: '#/flows' }, 'Flows')),
+      );
+      return cache.replaceChildren(
         h('p', {}, `${d.cache.total} entities cached`),
         table({
           caption: 'Cached entities by type',
@@ -64,8 +86,27 @@ export async function render(ctx, root) {
             .map(([k, v]) => [k, String(v)]),
           empty: 'Nothing cached yet.',
         }),
-      ),
-    ),
+      );
+    }),
+    api('GET', '/endpoints').then(async ({ items }) => {
+      const stats = await Promise.all(items.map((e) => api('GET', `/endpoints/${e.id}/stats`)));
+      const sum = (k) => stats.reduce((a, s) => a + s[k], 0);
+      deliveries.replaceChildren(
+        items.length === 0
+          ? h('p', { class: 'muted' }, 'No outbound endpoints yet.')
+          : table({
+              caption: 'Outbound messages by status, all endpoints',
+              hideCaption: true,
+              headers: ['Status', 'Messages'],
+              rows: [
+                [badge('delivered', 'ok'), String(sum('delivered'))],
+                [badge('pending', 'queued'), String(sum('pending'))],
+                [badge('failed'), String(sum('failed'))],
+              ],
+            }),
+        h('p', {}, h('a', { href: '#/endpoints' }, `${items.length} endpoint(s)`)),
+      );
+    }),
     api('GET', '/webhooks?limit=8').then(({ items }) =>
       recent.replaceChildren(
         table({
