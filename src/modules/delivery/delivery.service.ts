@@ -1,3 +1,4 @@
+import { keysetPage, timeRange } from '../../platform/pagination.js';
 import type { Logger } from 'pino';
 import type { Db } from '../../store/database.js';
 import { PermanentJobError, Reschedule, RetryAt } from '../../jobs/catalog.js';
@@ -792,12 +793,7 @@ export function createDeliveryService(deps: Deps) {
   const messagesApi = {
     async list(workspaceId: string, endpointId: string, q: ListMessagesQuery) {
       await mustGet(workspaceId, endpointId);
-      const from = q.from !== undefined ? new Date(q.from) : undefined;
-      const to = q.to !== undefined ? new Date(q.to) : undefined;
-      if (from && to && from > to)
-        throw new AppError('VALIDATION_FAILED', 'query.from: must not be after to', {
-          details: { field: 'from' },
-        });
+      const { from, to } = timeRange(q);
       const rows = await messages.list(workspaceId, endpointId, {
         status: q.status,
         eventType: q.eventType,
@@ -806,11 +802,7 @@ export function createDeliveryService(deps: Deps) {
         before: q.cursor !== undefined ? decodeCursor(q.cursor) : undefined,
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      return {
-        items: page.map(messageSummary),
-        nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null,
-      };
+      return keysetPage(rows, q.limit, messageSummary, encodeCursor);
     },
     async get(workspaceId: string, id: string): Promise<MessageDetail> {
       const m = await messages.get(workspaceId, id);

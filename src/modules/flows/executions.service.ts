@@ -1,3 +1,4 @@
+import { keysetPage, timeRange } from '../../platform/pagination.js';
 import type { Logger } from 'pino';
 import { enqueue } from '../../jobs/queue.js';
 import type { JobContext } from '../../jobs/runner.js';
@@ -101,12 +102,7 @@ export function createExecutionsService(deps: {
   }
 
   async function list(workspaceId: string, q: ListExecutionsQuery) {
-    const from = q.from !== undefined ? new Date(q.from) : undefined;
-    const to = q.to !== undefined ? new Date(q.to) : undefined;
-    if (from && to && from > to)
-      throw new AppError('VALIDATION_FAILED', 'query.from: must not be after to', {
-        details: { field: 'from' },
-      });
+    const { from, to } = timeRange(q);
     const rows = await repo.list(workspaceId, {
       status: q.status,
       flowId: q.flowId,
@@ -116,11 +112,7 @@ export function createExecutionsService(deps: {
       before: q.cursor !== undefined ? decodeCursor(q.cursor) : undefined,
       limit: q.limit + 1,
     });
-    const page = rows.slice(0, q.limit);
-    return {
-      items: page.map(executionSummary),
-      nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null,
-    };
+    return keysetPage(rows, q.limit, executionSummary, encodeCursor);
   }
 
   return {

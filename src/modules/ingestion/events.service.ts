@@ -1,3 +1,4 @@
+import { keysetPage, timeRange } from '../../platform/pagination.js';
 import type { JobRecords } from '../../jobs/job-records.js';
 import type { JobContext } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
@@ -70,12 +71,7 @@ export function createEventsService(deps: Deps) {
       workspaceId: string,
       q: ListEventsQuery,
     ): Promise<{ items: EventSummary[]; nextCursor: string | null }> {
-      const from = q.from !== undefined ? new Date(q.from) : undefined;
-      const to = q.to !== undefined ? new Date(q.to) : undefined;
-      if (from && to && from > to)
-        throw new AppError('VALIDATION_FAILED', 'query.from: must not be after to', {
-          details: { field: 'from' },
-        });
+      const { from, to } = timeRange(q);
       const rows = await repo.list(workspaceId, {
         sourceKey: q.source,
         eventType: q.eventType,
@@ -85,11 +81,7 @@ export function createEventsService(deps: Deps) {
         before: q.cursor !== undefined ? decodeCursor(q.cursor) : undefined,
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      return {
-        items: page.map(summary),
-        nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null,
-      };
+      return keysetPage(rows, q.limit, summary, encodeCursor);
     },
 
     async get(workspaceId: string, id: string): Promise<EventDetail> {
