@@ -47,6 +47,11 @@ export type ClaimOptions = {
   retriesFirst?: boolean;
   /** How far a job whose concurrency key is full is pushed back, ms. Default 1 000. */
   capWaitMs?: number;
+  /**
+   * Look for jobs whose lease expired (step 1). Default true. A lease lasts tens of seconds, so the runner
+   * asks at most about once a second (runner.ts) rather than paying the lookup on every claim.
+   */
+  takeExpired?: boolean;
 };
 
 /** The bucket width of `job_claim_idx`; the expression must match the migration's index exactly. */
@@ -110,7 +115,8 @@ const CANDIDATE_CTES = `
 
 /**
  * $1 worker id, $2 job names, $3 limit, $4 true when this claim takes retries before first attempts (the
- * retry lane's reserved share, see runner.ts), $5 ms a job whose concurrency key is full is pushed back.
+ * retry lane's reserved share, see runner.ts), $5 ms a job whose concurrency key is full is pushed back,
+ * $6 true when this claim looks for expired leases (through `job_lease_idx`, the running jobs only).
  * The CTEs that write (slot, deferred, the final UPDATE) touch rows no other part of the statement writes.
  * Sort nodes are kept few on purpose: each costs tens of µs here even on four rows.
  */
@@ -118,7 +124,7 @@ export const CLAIM_SQL = `
   WITH RECURSIVE
   expired AS (
     SELECT id FROM job
-    WHERE status = 'running' AND locked_until < now() AND name = ANY($2::text[])
+    WHERE $6 AND status = 'running' AND locked_until < now() AND name = ANY($2::text[])
     ORDER BY locked_until LIMIT $3 FOR UPDATE SKIP LOCKED
   ),
   ${CANDIDATE_CTES}
@@ -183,7 +189,7 @@ export const CLAIM_SQL = `
             job.lane, job.concurrency_key`;
 
 /** Bump the version when CLAIM_SQL changes: a server caches prepared statements per connection by name. */
-export const CLAIM_NAME = 'job_claim_v3';
+export const CLAIM_NAME = 'job_claim_v4';
 
 /**
  * Claims up to `limit` due jobs of the given names for `workerId` (see the file comment for the order).
@@ -204,5 +210,6 @@ export async function claim(
     limit,
     opts.retriesFirst === true,
     capWaitMs,
+    opts.takeExpired !== false,
   ]);
 }

@@ -39,6 +39,9 @@ export class JobRegistry {
   }
 }
 
+/** How often a runner's claim also looks for jobs whose lease expired (their worker died), ms. */
+const EXPIRED_CHECK_MS = 1_000;
+
 /** Of every runner's claims, the share that takes due retries before first attempts (see claim.ts). */
 export const DEFAULT_RETRY_SHARE = 0.25;
 
@@ -71,6 +74,9 @@ export function createRunner(opts: RunnerOptions): Runner {
   const random = opts.random ?? Math.random;
   const retryShare = Math.min(1, Math.max(0, opts.retryShare ?? DEFAULT_RETRY_SHARE));
   let retryCredit = 0;
+  // Expired leases are looked for on the first claim and then at most once a second (real time, like the
+  // database's now() that expires them): a lease lasts tens of seconds, and the lookup is not free.
+  let expiredCheckedAt = Number.NEGATIVE_INFINITY;
   const inFlight = new Map<string, Promise<void>>();
   let shutdown = new AbortController();
   let running = false;
@@ -167,9 +173,12 @@ export function createRunner(opts: RunnerOptions): Runner {
     retryCredit += retryShare;
     const retriesFirst = retryCredit >= 1;
     if (retriesFirst) retryCredit -= 1;
+    const takeExpired = performance.now() - expiredCheckedAt >= EXPIRED_CHECK_MS;
+    if (takeExpired) expiredCheckedAt = performance.now();
     const jobs = await claim(opts.sql, workerId, opts.registry.names(), free, {
       retriesFirst,
       capWaitMs: opts.capWaitMs ?? 1_000,
+      takeExpired,
     });
     for (const job of jobs) {
       const p = execute(job).finally(() => {

@@ -67,6 +67,19 @@ describe('fast takeover after a crash (#11)', () => {
     expect(afterLeaseMs).toBeLessThan(3_000);
   });
 
+  it('takes an expired job only on a claim that looks for expired leases', async () => {
+    const def = defineJob('test.expired', { schema: z.object({}), leaseSeconds: 1, maxAttempts: 3 });
+    const id = (await enqueue(db.prisma, def, {}))!;
+    expect((await claim(other.sql, 'worker-a', [def.name], 1))[0]?.id).toBe(id);
+    // Worker A died long ago: its lease ran out a minute back.
+    await db.sql.query(`UPDATE job SET locked_until = now() - interval '1 minute' WHERE id = $1`, [id]);
+    expect(await claim(db.sql, 'worker-b', [def.name], 1, { takeExpired: false })).toEqual([]);
+    expect((await jobRow(id)).lockedBy).toBe('worker-a');
+    const [taken] = await claim(db.sql, 'worker-b', [def.name], 1);
+    expect(taken).toMatchObject({ id, attempts: 2 });
+    expect((await jobRow(id)).lockedBy).toBe('worker-b');
+  });
+
   it('renews the lease of a live worker by heartbeat, so nobody takes a long job over', async () => {
     const def = defineJob('test.long-job', { schema: z.object({}), leaseSeconds: 1, maxAttempts: 3 });
     const id = (await enqueue(db.prisma, def, {}))!;
