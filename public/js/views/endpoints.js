@@ -368,7 +368,8 @@ function parseValue(text) {
  * The filter as condition rows (path, operator, value), like the flows' editor; a filter with nested
  * groups is edited as JSON instead. `value()` is the filter to save (null: every event passes).
  */
-function filterEditor(filter, blocked) {
+function filterEditor(filter, reason) {
+  const blocked = !!reason;
   const flat = !filter || (Array.isArray(filter.rules) && filter.rules.every((r) => !('rules' in r)));
   if (!flat) {
     const text = h('textarea', {
@@ -434,6 +435,7 @@ function filterEditor(filter, blocked) {
             type: 'button',
             class: 'secondary',
             disabled: blocked,
+            title: reason,
             onclick: () => {
               tr.remove();
               refresh();
@@ -492,6 +494,7 @@ function filterEditor(filter, blocked) {
         type: 'button',
         class: 'secondary',
         disabled: blocked,
+        title: reason,
         onclick: () => addRow().focus(),
       },
       'Add filter condition',
@@ -589,7 +592,7 @@ function editForm(ctx, endpoint, { eventTypes, sources }, { msg, onSaved }) {
     ),
   );
 
-  const filter = filterEditor(endpoint.filter, blocked);
+  const filter = filterEditor(endpoint.filter, ctx.writeBlocked);
   const transformation = h('textarea', {
     id: 'ed-transformation',
     name: 'transformation',
@@ -852,54 +855,63 @@ async function renderDetail(ctx, root, endpointId) {
   );
   function showPreview(items, filterChanged) {
     previewOut.replaceChildren(
-      filterChanged
-        ? h(
-            'p',
-            { class: 'warn' },
-            'The filter was changed but not saved: this preview uses the saved filter. Save the endpoint to preview the new one.',
-          )
-        : null,
-      items.length === 0
-        ? h('p', { class: 'muted' }, 'No event to preview: nothing matches the subscribed types yet.')
-        : null,
-      items.map((it, i) => {
-        const id = `pv-${i}`;
-        const event = it.eventId
-          ? h('p', {}, h('a', { href: `#/events/${enc(it.eventId)}` }, `Event ${it.eventId}`), ' (received)')
-          : h(
-              'pre',
-              { class: 'code', tabindex: 0, 'aria-label': `Sample of ${it.eventType}` },
-              pretty(samples.get(`${it.source} ${it.eventType}`) ?? null),
-            );
-        return h(
-          'section',
-          { class: 'preview-item', 'aria-labelledby': id },
-          h(
-            'h3',
-            { id },
-            `${it.eventType} (${it.source}): ${it.matched ? 'matched' : 'not matched'}`,
-            ' ',
-            badge(it.matched ? 'sent' : 'not sent', it.matched ? 'ok' : 'warn'),
-          ),
-          h(
-            'div',
-            { class: 'side-by-side' },
-            h('div', {}, h('h4', {}, 'Event'), event),
+      h(
+        'div',
+        {},
+        filterChanged
+          ? h(
+              'p',
+              { class: 'warn' },
+              'The filter was changed but not saved: this preview uses the saved filter. Save the endpoint to preview the new one.',
+            )
+          : null,
+        items.length === 0
+          ? h('p', { class: 'muted' }, 'No event to preview: nothing matches the subscribed types yet.')
+          : null,
+        items.map((it, i) => {
+          const id = `pv-${i}`;
+          const event = it.eventId
+            ? h(
+                'p',
+                {},
+                h('a', { href: `#/events/${enc(it.eventId)}` }, `Event ${it.eventId}`),
+                ' (received)',
+              )
+            : h(
+                'pre',
+                { class: 'code', tabindex: 0, 'aria-label': `Sample of ${it.eventType}` },
+                pretty(samples.get(`${it.source} ${it.eventType}`) ?? null),
+              );
+          return h(
+            'section',
+            { class: 'preview-item', 'aria-labelledby': id },
+            h(
+              'h3',
+              { id },
+              `${it.eventType} (${it.source}): ${it.matched ? 'matched' : 'not matched'}`,
+              ' ',
+              badge(it.matched ? 'sent' : 'not sent', it.matched ? 'ok' : 'warn'),
+            ),
             h(
               'div',
-              {},
-              h('h4', {}, it.matched ? 'Payload sent' : 'Payload (not sent: filtered out)'),
-              it.error
-                ? h('p', { class: 'error' }, `The transformation fails: ${it.error}`)
-                : h(
-                    'pre',
-                    { class: 'code', tabindex: 0, 'aria-label': `Payload of ${it.eventType}` },
-                    pretty(it.body),
-                  ),
+              { class: 'side-by-side' },
+              h('div', {}, h('h4', {}, 'Event'), event),
+              h(
+                'div',
+                {},
+                h('h4', {}, it.matched ? 'Payload sent' : 'Payload (not sent: filtered out)'),
+                it.error
+                  ? h('p', { class: 'error' }, `The transformation fails: ${it.error}`)
+                  : h(
+                      'pre',
+                      { class: 'code', tabindex: 0, 'aria-label': `Payload of ${it.eventType}` },
+                      pretty(it.body),
+                    ),
+              ),
             ),
-          ),
-        );
-      }),
+          );
+        }),
+      ),
     );
   }
 

@@ -185,6 +185,13 @@ async function renderDetail(ctx, root, id) {
     );
     return items;
   }
+  /** Reloads the executions every second while the event or one of its executions is not done (≤ 60 s). */
+  const TERMINAL = new Set(['succeeded', 'failed', 'outcome_unknown']);
+  async function watch(started = Date.now()) {
+    const items = await loadExecutions();
+    const busy = items.some((x) => !TERMINAL.has(x.status)) || (e.status === 'queued' && items.length === 0);
+    if (busy && Date.now() - started < 60_000) later(() => watch(started).catch(msg.error), POLL_MS);
+  }
   const replay = actionButton(
     ctx,
     'Replay through the flows',
@@ -195,12 +202,6 @@ async function renderDetail(ctx, root, id) {
         return;
       }
       msg.info(`Replayed: ${ids.length} flow execution${ids.length === 1 ? '' : 's'} started.`);
-      const started = Date.now();
-      const watch = async () => {
-        const items = await loadExecutions();
-        const open = items.filter((x) => ids.includes(x.id) && !['succeeded', 'failed'].includes(x.status));
-        if (open.length > 0 && Date.now() - started < 60_000) later(() => watch().catch(msg.error), POLL_MS);
-      };
       await watch();
     },
     { disabled: e.status === 'queued', title: e.status === 'queued' ? 'Not processed yet' : undefined },
@@ -270,7 +271,7 @@ async function renderDetail(ctx, root, id) {
       }),
     ),
   );
-  await loadExecutions();
+  await watch();
   return () => {
     alive = false;
     for (const t of timers) clearTimeout(t);

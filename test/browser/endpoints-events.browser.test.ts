@@ -1,0 +1,242 @@
+/// <reference lib="dom" />
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousViolations } from './axe.js';
+import { type Stack, WORKSPACE_ID, startStack } from './harness.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => stack?.close());
+
+async function goTo(page: Page, name: string, view: string) {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name }).click();
+  await page.locator(`#view[data-ready="${view}"]`).waitFor();
+}
+
+async function expectAccessible(page: Page) {
+  expect(await seriousViolations(page)).toEqual([]);
+}
+
+const timeEntry = JSON.parse(
+  readFileSync('test/fixtures/clockify/webhook-samples/NEW_TIME_ENTRY.json', 'utf8'),
+) as Record<string, unknown>;
+
+describe('admin page: outbound endpoint and event log', () => {
+  it('an admin edits a filter and previews it, retries a failed message once the receiver is fixed, and recovers the rest', async () => {
+    stack.receiver.respondWith(500); // the receiver is down
+    const page = await stack.open(await stack.userToken({ role: 'OWNER' }));
+    await page.locator('#view[data-ready="overview"]').waitFor();
+    await goTo(page, 'Outbound endpoints', 'endpoints');
+    await page.getByLabel('Endpoint URL').fill(stack.receiver.url);
+    await page.getByLabel('Description (optional)').fill('Billing sink');
+    await page.getByLabel('NEW_PROJECT', { exact: true }).check();
+    await page.getByLabel('NEW_CLIENT', { exact: true }).check();
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    await page.getByRole('cell', { name: /^Billing sink/ }).waitFor();
+    await page.getByRole('link', { name: /Billing sink/ }).click();
+    await page.getByRole('heading', { name: 'Preview filter and transformation' }).waitFor();
+    await expectAccessible(page);
+
+    // Without a filter, both samples match.
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByRole('heading', { name: /^NEW_PROJECT \(clockify\): matched/ }).waitFor();
+    await page.getByRole('heading', { name: /^NEW_CLIENT \(clockify\): matched/ }).waitFor();
+
+    // A filter row: only projects. Saved, then previewed: the client sample no longer matches.
+    await page.getByText('Edit endpoint').click();
+    await page.getByRole('button', { name: 'Add filter condition' }).click();
+    await page.getByLabel('Filter condition 1 path').fill('$.event.type');
+    await page.getByLabel('Filter condition 1 value').fill('NEW_PROJECT');
+    await page.getByRole('button', { name: 'Save endpoint' }).click();
+    await page.getByText('Endpoint saved.').waitFor();
+    // A transformation, previewed before it is saved: the payload is built from the sample.
+    await page
+      .getByLabel('Transformation (JSON template, optional)')
+      .fill('{ "project": "{{ webhook.name }}", "kind": "{{ event.type }}" }');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByRole('heading', { name: /^NEW_CLIENT \(clockify\): not matched/ }).waitFor();
+    await page.getByRole('heading', { name: /^NEW_PROJECT \(clockify\): matched/ }).waitFor();
+    expect(JSON.parse((await page.getByLabel('Payload of NEW_PROJECT').textContent()) ?? '')).toMatchObject({
+      kind: 'NEW_PROJECT',
+    });
+    await expectAccessible(page);
+
+    // Two test sends fail (the receiver answers 500): two failed messages.
+    await page.getByLabel('Event type').selectOption('NEW_PROJECT');
+    const failed = page.getByRole('row', { name: /NEW_PROJECT.*failed/ });
+    for (let i = 1; i <= 2; i++) {
+      await page.getByRole('button', { name: 'Send test event' }).click();
+      await expect.poll(() => failed.count()).toBe(i);
+    }
+    await page.getByRole('heading', { name: 'Test not delivered' }).waitFor();
+
+    // The receiver is fixed; one message retried from the page is delivered.
+    stack.receiver.respondWith(200);
+    await failed
+      .first()
+      .getByRole('button', { name: /^Retry/ })
+      .click();
+    await page.getByText('Retried: NEW_PROJECT delivered.').waitFor();
+    await expect.poll(() => page.getByRole('row', { name: /NEW_PROJECT.*delivered/ }).count()).toBe(1);
+    await page
+      .getByRole('row', { name: /NEW_PROJECT.*delivered/ })
+      .getByRole('button', { name: /Attempts/ })
+      .click();
+    const attempts = page.getByRole('table', { name: 'Attempts' });
+    await attempts.getByRole('cell', { name: '500', exact: true }).waitFor();
+    await attempts.getByRole('cell', { name: '200', exact: true }).waitFor();
+    await page.getByText(/^Response of attempt 1/).click();
+    await expect
+      .poll(() => page.getByLabel('Response body of attempt 1 (capped)').textContent())
+      .toContain('receiver is down');
+    await expectAccessible(page);
+
+    // Recover: the other failed message is sent again by the background job; the page shows progress.
+    await page.getByRole('button', { name: 'Recover failed messages' }).click();
+    await page.getByText(/^Recovery done: 1 message\(s\) sent again, 1 delivered\./).waitFor();
+    await expect.poll(() => page.getByRole('row', { name: /NEW_PROJECT.*delivered/ }).count()).toBe(2);
+    expect(await failed.count()).toBe(0);
+    const delivered = stack.receiver.received.filter((r) => r.headers['webhook-signature']);
+    expect(delivered).toHaveLength(4); // 2 failed + retry + recovery
+    await expectAccessible(page);
+
+    // Rotation from the endpoint's page: the new secret once, the old one signing for the chosen grace.
+    await page.getByRole('button', { name: 'Rotate secret of Billing sink' }).click();
+    await page.getByRole('dialog').getByLabel('Old secret keeps signing').selectOption({ label: '7 days' });
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+    expect(await page.getByLabel('Signing secret').inputValue()).toMatch(/^whsec_/);
+    await page.getByText(/The previous secret also signs until/).waitFor();
+    await page.context().close();
+  });
+
+  it('an admin pages past the first 50 events, opens one, replays it and sees the new execution', async () => {
+    // Set-up (not what this test is about): a flow for one project, enabled, and 55 events, the oldest
+    // of which is for that project.
+    const owner = await stack.userToken({ role: 'OWNER' });
+    const headers = { authorization: `Bearer ${owner}`, 'content-type': 'application/json' };
+    const projectId = '5b641568b07987035750505e';
+    const flow = await fetch(`${stack.baseUrl}/ui/flow-templates/billable-project-entries/install`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ inputs: { projectId } }),
+    });
+    expect(flow.status).toBe(201);
+    const { id: flowId } = (await flow.json()) as { id: string };
+    const enabled = await fetch(`${stack.baseUrl}/ui/flows/${flowId}/enable`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner}` },
+    });
+    expect(enabled.status).toBe(200);
+    for (let i = 0; i < 55; i++) {
+      const status = await stack.clockifyWebhook('NEW_TIME_ENTRY', {
+        ...timeEntry,
+        id: `5f118c837db7a8637ffc${String(i).padStart(4, '0')}`,
+        description: i === 0 ? 'The oldest entry' : `Entry ${i}`,
+        projectId: i === 0 ? projectId : '000000000000000000000000',
+        billable: false,
+        workspaceId: WORKSPACE_ID,
+      });
+      expect(status).toBe(202);
+    }
+
+    const page = await stack.open(owner);
+    await page.locator('#view[data-ready="overview"]').waitFor();
+    await goTo(page, 'Event log', 'events');
+    await page.getByLabel('Event type').fill('NEW_TIME_ENTRY');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const rows = page.getByRole('row', { name: /NEW_TIME_ENTRY/ });
+    await expect.poll(() => rows.count()).toBe(50);
+    await page.getByText('Showing 50 events; more are older.').waitFor();
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => rows.count()).toBe(55);
+    await page.getByText('Showing 55 events.').waitFor();
+    expect(await page.getByRole('button', { name: 'Load more' }).isVisible()).toBe(false);
+    await expectAccessible(page);
+
+    // The oldest event is the last row: it triggered the flow once.
+    await rows.last().getByRole('link').click();
+    await page.getByRole('heading', { name: 'Flows it triggered' }).waitFor();
+    await expect.poll(() => page.getByLabel('Event body').textContent()).toContain('The oldest entry');
+    const executions = page.locator('#event-executions').getByRole('row', {
+      name: /Make time entries of a project billable/,
+    });
+    await expect.poll(() => executions.count()).toBe(1);
+    await page.getByRole('button', { name: 'Replay through the flows' }).click();
+    await page.getByText('Replayed: 1 flow execution started.').waitFor();
+    await page
+      .locator('#event-executions')
+      .getByRole('row', { name: /replay/ })
+      .waitFor();
+    await expect.poll(() => executions.count()).toBe(2);
+    await expect
+      .poll(() =>
+        page
+          .locator('#event-executions')
+          .getByRole('row', { name: /replay/ })
+          .textContent(),
+      )
+      .toMatch(/succeeded|failed|outcome_unknown/);
+    await expectAccessible(page);
+    // The flow's name links to the flows view.
+    await executions.first().getByRole('link').click();
+    await page.locator('#view[data-ready="flows"]').waitFor();
+
+    // Back in the log, the filter is kept.
+    await goTo(page, 'Event log', 'events');
+    expect(await page.getByLabel('Event type').inputValue()).toBe('NEW_TIME_ENTRY');
+    await page.context().close();
+  });
+
+  it('a read-only user sees an endpoint’s page and an event’s replay, every change disabled with the reason', async () => {
+    const owner = await stack.userToken({ role: 'OWNER' });
+    const created = await fetch(`${stack.baseUrl}/ui/endpoints`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: stack.receiver.url, description: 'Read-only view', eventTypes: ['*'] }),
+    });
+    expect(created.status).toBe(201);
+    const page = await stack.open(await stack.userToken({ role: 'TEAM_MANAGER' }));
+    await page.locator('#view[data-ready="overview"]').waitFor();
+    await goTo(page, 'Outbound endpoints', 'endpoints');
+    await page.getByRole('link', { name: /Read-only view/ }).click();
+    await page.getByRole('heading', { name: 'Preview filter and transformation' }).waitFor();
+    await page.getByText('Edit endpoint').click();
+    for (const name of [
+      'Save endpoint',
+      'Add filter condition',
+      'Recover failed messages',
+      'Send test event',
+      'Pause Read-only view',
+      'Rotate secret of Read-only view',
+      'Delete Read-only view',
+    ]) {
+      const button = page.getByRole('button', { name });
+      expect(await button.isDisabled(), name).toBe(true);
+      expect(await button.getAttribute('title'), name).toMatch(/owner or admin/);
+    }
+    expect(await page.getByLabel('Endpoint URL').isDisabled()).toBe(true);
+    // A preview changes nothing: a reader may run one.
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page
+      .getByRole('heading', { name: /\(clockify\): matched/ })
+      .first()
+      .waitFor();
+    await expectAccessible(page);
+
+    await goTo(page, 'Event log', 'events');
+    await page
+      .getByRole('row', { name: /NEW_TIME_ENTRY/ })
+      .first()
+      .getByRole('link')
+      .click();
+    const replay = page.getByRole('button', { name: 'Replay through the flows' });
+    await replay.waitFor();
+    expect(await replay.isDisabled()).toBe(true);
+    expect(await replay.getAttribute('title')).toMatch(/owner or admin/);
+    await expectAccessible(page);
+    await page.context().close();
+  });
+});
