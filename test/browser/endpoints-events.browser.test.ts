@@ -62,7 +62,23 @@ describe('admin page: outbound endpoint and event log', () => {
     expect(JSON.parse((await page.getByLabel('Payload of NEW_PROJECT').textContent()) ?? '')).toMatchObject({
       kind: 'NEW_PROJECT',
     });
+    // The saved filter is what the preview used: no "changed but not saved" warning.
+    expect(await page.getByText(/The filter was changed but not saved/).count()).toBe(0);
     await expectAccessible(page);
+    // Saved, the transformation and the filter row are what the editor shows when the page is opened again.
+    await page.getByRole('button', { name: 'Save endpoint' }).click();
+    await page.getByText('Endpoint saved.').waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Preview filter and transformation' }).waitFor();
+    await page.getByText('Edit endpoint').click();
+    expect(
+      JSON.parse(await page.getByLabel('Transformation (JSON template, optional)').inputValue()),
+    ).toEqual({ project: '{{ webhook.name }}', kind: '{{ event.type }}' });
+    expect(await page.getByLabel('Filter condition 1 value').inputValue()).toBe('NEW_PROJECT');
+    // A changed filter, not saved yet: the preview says it used the saved one.
+    await page.getByLabel('Filter condition 1 value').fill('NEW_CLIENT');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByText(/The filter was changed but not saved/).waitFor();
 
     // Two test sends fail (the receiver answers 500): two failed messages.
     await page.getByLabel('Event type').selectOption('NEW_PROJECT');

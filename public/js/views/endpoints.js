@@ -372,13 +372,16 @@ function filterEditor(filter, reason) {
   const blocked = !!reason;
   const flat = !filter || (Array.isArray(filter.rules) && filter.rules.every((r) => !('rules' in r)));
   if (!flat) {
-    const text = h('textarea', {
-      id: 'ed-filter-json',
-      rows: 8,
-      spellcheck: 'false',
-      disabled: blocked,
-      value: pretty(filter),
-    });
+    const text = h(
+      'textarea',
+      {
+        id: 'ed-filter-json',
+        rows: 8,
+        spellcheck: 'false',
+        disabled: blocked,
+      },
+      pretty(filter),
+    );
     return {
       el: field('ed-filter-json', 'Filter (JSON: nested condition groups)', text),
       value: () => (text.value.trim() ? JSON.parse(text.value) : null),
@@ -509,6 +512,17 @@ function filterEditor(filter, reason) {
   };
 }
 
+/** JSON with sorted keys: compares two filters whatever their key order. */
+function stable(v) {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable(v[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
 /** "Name: value" lines ⇄ a headers object. */
 const headersText = (headers) =>
   Object.entries(headers)
@@ -538,6 +552,8 @@ function parseTransformation(text) {
 /** The edit form of an endpoint: every setting the API has. */
 function editForm(ctx, endpoint, { eventTypes, sources }, { msg, onSaved }) {
   const blocked = !!ctx.writeBlocked;
+  /** The endpoint as last saved (what "changed" is measured against). */
+  let current = endpoint;
   const url = h('input', {
     id: 'ed-url',
     name: 'url',
@@ -593,24 +609,30 @@ function editForm(ctx, endpoint, { eventTypes, sources }, { msg, onSaved }) {
   );
 
   const filter = filterEditor(endpoint.filter, ctx.writeBlocked);
-  const transformation = h('textarea', {
-    id: 'ed-transformation',
-    name: 'transformation',
-    rows: 6,
-    spellcheck: 'false',
-    disabled: blocked,
-    placeholder: '{ "text": "New project: {{ webhook.name }}" }',
-    value: endpoint.transformation === null ? '' : pretty(endpoint.transformation),
-  });
-  const headers = h('textarea', {
-    id: 'ed-headers',
-    name: 'headers',
-    rows: 3,
-    spellcheck: 'false',
-    disabled: blocked,
-    placeholder: 'X-Team: billing',
-    value: headersText(endpoint.headers),
-  });
+  const transformation = h(
+    'textarea',
+    {
+      id: 'ed-transformation',
+      name: 'transformation',
+      rows: 6,
+      spellcheck: 'false',
+      disabled: blocked,
+      placeholder: '{ "text": "New project: {{ webhook.name }}" }',
+    },
+    endpoint.transformation === null ? '' : pretty(endpoint.transformation),
+  );
+  const headers = h(
+    'textarea',
+    {
+      id: 'ed-headers',
+      name: 'headers',
+      rows: 3,
+      spellcheck: 'false',
+      disabled: blocked,
+      placeholder: 'X-Team: billing',
+    },
+    headersText(endpoint.headers),
+  );
   const num = (id, name, value, min, max, required = true) =>
     h('input', { id, name, type: 'number', min, max, required, disabled: blocked, value: value ?? '' });
   const timeout = num('ed-timeout', 'timeout', endpoint.timeoutMs / 1000, 1, 30);
@@ -651,13 +673,14 @@ function editForm(ctx, endpoint, { eventTypes, sources }, { msg, onSaved }) {
             concurrency: Number(concurrency.value),
           };
           // Only a change of the switch is sent: re-enabling is explicit.
-          if (enabled.checked !== (endpoint.status === 'enabled')) body.enabled = enabled.checked;
+          if (enabled.checked !== (current.status === 'enabled')) body.enabled = enabled.checked;
         } catch (err) {
           return msg.error(err);
         }
         submit.disabled = true;
         try {
           const saved = await api('PATCH', `/endpoints/${endpoint.id}`, body);
+          current = saved;
           msg.info('Endpoint saved.');
           await onSaved(saved);
         } catch (err) {
@@ -711,7 +734,7 @@ function editForm(ctx, endpoint, { eventTypes, sources }, { msg, onSaved }) {
         return undefined;
       }
     },
-    filterChanged: () => JSON.stringify(filter.value()) !== JSON.stringify(endpoint.filter ?? null),
+    filterChanged: () => stable(filter.value()) !== stable(current.filter ?? null),
   };
 }
 

@@ -1,5 +1,6 @@
-// Overview: installation, bootstrap progress (with re-run), cache counts, events per hour, recent activity,
-// flow executions by status (last 24 h) and outbound deliveries by status.
+// Overview: installation, bootstrap progress (with ETA, errors by operation and re-run), cache counts,
+// events per hour, recent activity (events and flow runs), flow executions by status (last 24 h) and
+// outbound deliveries by status.
 import { api } from '../api.js';
 import { actionButton, badge, card, dl, fmtDuration, fmtTime, h, messageArea, svg, table } from '../ui.js';
 
@@ -107,20 +108,12 @@ export async function render(ctx, root) {
         h('p', {}, h('a', { href: '#/endpoints' }, `${items.length} endpoint(s)`)),
       );
     }),
-    api('GET', '/webhooks?limit=8').then(({ items }) =>
-      recent.replaceChildren(
-        table({
-          caption: 'Latest received events',
-          hideCaption: true,
-          headers: ['Received', 'Type', 'Status'],
-          rows: items.map((e) => [
-            h('a', { href: `#/events/${encodeURIComponent(e.id)}` }, fmtTime(e.receivedAt)),
-            e.eventType,
-            badge(e.status),
-          ]),
-          empty: 'No events received yet.',
-        }),
-      ),
+    Promise.all([
+      api('GET', '/webhooks?limit=8'),
+      api('GET', '/executions?limit=8'),
+      api('GET', '/flows'),
+    ]).then(([events, runs, flows]) =>
+      recent.replaceChildren(activity(events.items, runs.items, flows.items)),
     ),
   ];
   const results = await Promise.allSettled(loads);
@@ -129,6 +122,44 @@ export async function render(ctx, root) {
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+const RUN_KIND = { succeeded: 'ok', failed: 'failed', waiting: 'queued', outcome_unknown: 'warn' };
+
+/** The latest received events and flow runs, newest first, each linking to where it is shown. */
+function activity(events, runs, flows) {
+  const names = new Map(flows.map((f) => [f.id, f.name]));
+  const rows = [
+    ...events.map((e) => ({
+      at: e.receivedAt,
+      what: h(
+        'a',
+        { href: `#/events/${encodeURIComponent(e.id)}` },
+        `Event ${e.eventType}`,
+        e.sourceId ? '' : ' (Clockify)',
+      ),
+      status: badge(e.status),
+    })),
+    ...runs.map((x) => ({
+      at: x.createdAt,
+      what: h(
+        'a',
+        { href: `#/flows/${encodeURIComponent(x.flowId)}` },
+        `Flow run: ${names.get(x.flowId) ?? x.flowId}`,
+        x.origin === 'event' ? '' : ` (${x.origin})`,
+      ),
+      status: badge(x.status, RUN_KIND[x.status]),
+    })),
+  ]
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+    .slice(0, 10);
+  return table({
+    caption: 'Recent activity: events received and flow runs, newest first',
+    hideCaption: true,
+    headers: ['When', 'What', 'Status'],
+    rows: rows.map((r) => [fmtTime(r.at), r.what, r.status]),
+    empty: 'No events received yet.',
+  });
 }
 
 function bootstrapView(ctx, run, rerun) {
