@@ -99,7 +99,6 @@ try {
   };
   await page.locator('#view[data-ready="overview"]').waitFor();
   await page.getByText('completed', { exact: true }).waitFor({ timeout: 60_000 });
-  await shot(page, 'overview');
 
   await show('sources');
   await page.getByLabel('Name', { exact: true }).fill('GitHub: our repo');
@@ -164,6 +163,14 @@ try {
 
   await show('settings');
   await shot(page, 'settings');
+
+  // Last, once the sample traffic has been processed: the overview with flow runs and deliveries.
+  await show('overview');
+  await page
+    .getByText(/^Flow run: /)
+    .first()
+    .waitFor();
+  await shot(page, 'overview');
 
   const narrow = await stack.open(token, 'sources', 360);
   await narrow.locator('#view[data-ready="sources"]').waitFor();

@@ -255,4 +255,35 @@ describe('admin page: outbound endpoint and event log', () => {
     await expectAccessible(page);
     await page.context().close();
   });
+
+  it('an endpoint’s page and an event’s page fit a 360 px wide sidebar', async () => {
+    const page = await stack.open(await stack.userToken({ role: 'OWNER' }), 'overview', 360);
+    await page.locator('#view[data-ready="overview"]').waitFor();
+    const overflow = () =>
+      page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    await goTo(page, 'Outbound endpoints', 'endpoints');
+    await page.getByRole('link', { name: /Billing sink/ }).click();
+    await page.getByRole('heading', { name: 'Preview filter and transformation' }).waitFor();
+    await page.getByText('Edit endpoint').click();
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page
+      .getByRole('heading', { name: /\(clockify\): (not )?matched/ })
+      .first()
+      .waitFor();
+    await page
+      .getByRole('button', { name: /^Attempts/ })
+      .first()
+      .click();
+    await page.getByRole('table', { name: 'Attempts' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await goTo(page, 'Event log', 'events');
+    await page
+      .getByRole('row', { name: /NEW_TIME_ENTRY/ })
+      .first()
+      .getByRole('link')
+      .click();
+    await page.getByRole('heading', { name: 'Flows it triggered' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.context().close();
+  });
 });
