@@ -286,4 +286,40 @@ describe('admin page: outbound endpoint and event log', () => {
     expect(await overflow()).toBeLessThanOrEqual(0);
     await page.context().close();
   });
+
+  it('an admin pages past the first 50 messages of an endpoint and filters them by status', async () => {
+    // Set-up (not what this test is about): an endpoint with 52 test messages, two of them failed.
+    const owner = await stack.userToken({ role: 'OWNER' });
+    const headers = { authorization: `Bearer ${owner}`, 'content-type': 'application/json' };
+    const created = await fetch(`${stack.baseUrl}/ui/endpoints`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ url: stack.receiver.url, description: 'Busy sink', eventTypes: ['NEW_TAG'] }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    for (let i = 0; i < 52; i++) {
+      stack.receiver.respondWith(i < 2 ? 500 : 200);
+      const res = await fetch(`${stack.baseUrl}/ui/endpoints/${id}/test`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ eventType: 'NEW_TAG' }),
+      });
+      expect(res.status).toBe(200);
+    }
+    stack.receiver.respondWith(200);
+
+    const page = await stack.open(owner, `endpoints/${id}`);
+    await page.getByRole('heading', { name: 'Messages', exact: true }).waitFor();
+    const rows = page.getByRole('row', { name: /NEW_TAG/ });
+    await expect.poll(() => rows.count()).toBe(50);
+    await page.getByRole('button', { name: 'Load more messages' }).click();
+    await expect.poll(() => rows.count()).toBe(52);
+    expect(await page.getByRole('button', { name: 'Load more messages' }).isVisible()).toBe(false);
+    await page.getByLabel('Message status').selectOption('failed');
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.getByRole('row', { name: /NEW_TAG.*delivered/ }).count()).toBe(0);
+    await expectAccessible(page);
+    await page.context().close();
+  });
 });
