@@ -59,10 +59,14 @@ export async function render(ctx, root, [endpointId]) {
   const msg = messageArea();
   const reveal = h('div', { id: 'secret-panel' });
   const list = h('div');
-  const { items: eventTypes } = await api('GET', '/event-types');
+  const [{ items: eventTypes }, { items: sources }] = await Promise.all([
+    api('GET', '/event-types'),
+    api('GET', '/sources'),
+  ]);
   const form = createForm(
     ctx,
     eventTypes,
+    new Map(sources.map((s) => [s.id, s.name])),
     async (created) => {
       showSecret(reveal, created, 'Endpoint created');
       await load();
@@ -221,7 +225,7 @@ function field(id, text, control, help) {
  * The event-type picker: checkboxes by source, plus a text field for patterns not in the catalogue
  * (prefix wildcards such as TIME_ENTRY_*). `value()` is the list to save.
  */
-function eventTypePicker(eventTypes, selected, { blocked, prefix, legend = 'Event types' }) {
+function eventTypePicker(eventTypes, selected, { blocked, prefix, legend = 'Event types', sourceNames }) {
   const known = new Set(eventTypes.map((t) => t.type));
   const bySource = new Map();
   for (const t of eventTypes) {
@@ -263,7 +267,11 @@ function eventTypePicker(eventTypes, selected, { blocked, prefix, legend = 'Even
         h(
           'p',
           { class: 'muted small' },
-          source === 'clockify' ? 'Clockify' : source === 'gateway' ? 'The gateway' : source,
+          source === 'clockify'
+            ? 'Clockify'
+            : source === 'gateway'
+              ? 'The gateway'
+              : (sourceNames.get(source) ?? source),
         ),
         types.map((t) => box(t.type, t.type, t.description)),
       ),
@@ -291,7 +299,7 @@ function eventTypePicker(eventTypes, selected, { blocked, prefix, legend = 'Even
 }
 
 /** The create form: URL, description, event types (checkboxes by source), rate limit, concurrency. */
-function createForm(ctx, eventTypes, onCreated, msg) {
+function createForm(ctx, eventTypes, sourceNames, onCreated, msg) {
   const blocked = !!ctx.writeBlocked;
   const url = h('input', { id: 'ep-url', name: 'url', type: 'url', required: true, maxlength: 4096 });
   const description = h('input', { id: 'ep-desc', name: 'description', maxlength: 500, autocomplete: 'off' });
@@ -305,7 +313,7 @@ function createForm(ctx, eventTypes, onCreated, msg) {
     value: '10',
     required: true,
   });
-  const picker = eventTypePicker(eventTypes, [], { blocked, prefix: 'ep' });
+  const picker = eventTypePicker(eventTypes, [], { blocked, prefix: 'ep', sourceNames });
   const submit = h(
     'button',
     { type: 'submit', disabled: blocked, title: ctx.writeBlocked },
@@ -573,6 +581,7 @@ function editForm(ctx, endpoint, { eventTypes, sources }, { msg, onSaved }) {
     blocked,
     prefix: 'ed',
     legend: 'Subscribed events',
+    sourceNames: new Map(sources.map((s) => [s.id, s.name])),
   });
 
   // Sources: every source, or some of them (Clockify, custom sources, the gateway's own events).
@@ -767,6 +776,11 @@ async function renderDetail(ctx, root, endpointId) {
     api('GET', '/sources'),
   ]);
   let endpoint = first;
+  const sourceName = new Map([
+    ['clockify', 'Clockify'],
+    ['gateway', 'the gateway'],
+    ...sources.map((s) => [s.id, s.name]),
+  ]);
   const timers = new Set();
   let alive = true;
   const later = (fn, ms) => {
@@ -795,7 +809,12 @@ async function renderDetail(ctx, root, endpointId) {
         ['Disabled because', endpoint.disabledReason],
         ['Failing since', endpoint.failingSince ? fmtTime(endpoint.failingSince) : null],
         ['Event types', endpoint.eventTypes.join(', ')],
-        ['Sources', endpoint.sources === '*' ? 'every source' : endpoint.sources.join(', ')],
+        [
+          'Sources',
+          endpoint.sources === '*'
+            ? 'every source'
+            : endpoint.sources.map((id) => sourceName.get(id) ?? id).join(', '),
+        ],
         ['Filter', endpoint.filter ? `${endpoint.filter.rules?.length ?? 0} condition(s)` : 'none'],
         ['Transformation', endpoint.transformation ? 'yes' : 'none (default body)'],
         ['Timeout', `${endpoint.timeoutMs / 1000} s`],
