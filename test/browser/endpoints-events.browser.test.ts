@@ -24,7 +24,7 @@ const timeEntry = JSON.parse(
   readFileSync('test/fixtures/clockify/webhook-samples/NEW_TIME_ENTRY.json', 'utf8'),
 ) as Record<string, unknown>;
 
-describe('admin page: outbound endpoint and event log', () => {
+describe('admin page: outbound endpoints, event log, quarantine', () => {
   it('an admin edits a filter and previews it, retries a failed message once the receiver is fixed, and recovers the rest', async () => {
     stack.receiver.respondWith(500); // the receiver is down
     const page = await stack.open(await stack.userToken({ role: 'OWNER' }));
@@ -319,6 +319,41 @@ describe('admin page: outbound endpoint and event log', () => {
     await page.getByRole('button', { name: 'Apply', exact: true }).click();
     await expect.poll(() => rows.count()).toBe(2);
     expect(await page.getByRole('row', { name: /NEW_TAG.*delivered/ }).count()).toBe(0);
+    await expectAccessible(page);
+    await page.context().close();
+  });
+
+  it('an admin opens a source’s rejected requests (the quarantine) from its count', async () => {
+    // Set-up: a GitHub source, and "the other system" sending it a request with a wrong signature.
+    const owner = await stack.userToken({ role: 'OWNER' });
+    const created = await fetch(`${stack.baseUrl}/ui/sources`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Repo hooks', verification: { scheme: 'github' } }),
+    });
+    const { url } = (await created.json()) as { url: string };
+    const refused = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+      },
+      body: JSON.stringify({ ref: 'main' }),
+    });
+    expect(refused.status).toBe(401);
+
+    const page = await stack.open(owner);
+    await page.locator('#view[data-ready="overview"]').waitFor();
+    await goTo(page, 'Sources', 'sources');
+    await page.getByRole('link', { name: /rejected requests of Repo hooks/ }).click();
+    await page.getByRole('heading', { name: 'Rejected requests of Repo hooks' }).waitFor();
+    const table = page.getByRole('table', { name: 'Rejected requests of Repo hooks, newest first' });
+    await expect.poll(() => table.getByRole('row').count()).toBe(2); // the header and the refused request
+    await page.getByText(/\d+ headers/).click();
+    await expect
+      .poll(() => page.getByLabel(/^Headers of the request rejected/).textContent())
+      .not.toMatch(/sha256=0{64}/);
     await expectAccessible(page);
     await page.context().close();
   });
