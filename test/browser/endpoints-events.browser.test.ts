@@ -111,10 +111,12 @@ describe('admin page: outbound endpoints, event log, quarantine', () => {
     await expectAccessible(page);
 
     // Recover: the other failed message is sent again by the background job; the page shows progress.
+    await page.getByText('1 failed message since then.').waitFor();
     await page.getByRole('button', { name: 'Recover failed messages' }).click();
     await page.getByText(/^Recovery done: 1 message\(s\) sent again, 1 delivered\./).waitFor();
     await expect.poll(() => page.getByRole('row', { name: /NEW_PROJECT.*delivered/ }).count()).toBe(2);
     expect(await failed.count()).toBe(0);
+    await page.getByText('No failed message since then.').waitFor();
     const delivered = stack.receiver.received.filter((r) => r.headers['webhook-signature']);
     expect(delivered).toHaveLength(4); // 2 failed + retry + recovery
     await expectAccessible(page);

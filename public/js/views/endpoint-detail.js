@@ -263,6 +263,15 @@ export async function renderDetail(ctx, root, endpointId) {
     disabled: !!ctx.writeBlocked,
     value: toLocalInput(new Date(Date.now() - 86_400_000)),
   });
+  const failedSince = h('p', { class: 'muted small', id: 'rc-count', 'aria-live': 'polite' });
+  async function showFailedSince() {
+    const from = localToIso(since);
+    if (!from) return failedSince.replaceChildren();
+    const n = await countMessages({ status: 'failed', from });
+    failedSince.textContent =
+      n === 0 ? 'No failed message since then.' : `${n} failed message${n === 1 ? '' : 's'} since then.`;
+  }
+  since.addEventListener('change', () => showFailedSince().catch(msg.error));
   const recover = actionButton(ctx, 'Recover failed messages', async () => {
     const from = localToIso(since);
     if (!from) throw new Error('Choose since when failed messages are sent again.');
@@ -384,6 +393,7 @@ export async function renderDetail(ctx, root, endpointId) {
     noMessages.hidden = tbody.children.length > 0;
     cursor = page.nextCursor;
     more.hidden = cursor === null;
+    if (!append) await showFailedSince();
   }
 
   function retryButton(m, text) {
@@ -555,6 +565,7 @@ export async function renderDetail(ctx, root, endpointId) {
           since,
           'Every message that failed since then is sent again, within the endpoint’s rate.',
         ),
+        failedSince,
         recover,
         recoverOut,
       ),
