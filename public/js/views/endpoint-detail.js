@@ -17,6 +17,7 @@ import {
 const POLL_MS = 1_000;
 const enc = encodeURIComponent;
 
+/** A test send's attempt as definition-list pairs. */
 function attemptPairs(a) {
   return [
     ['Attempted', fmtTime(a.attemptedAt)],
@@ -35,6 +36,7 @@ function toLocalInput(d) {
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
 /** One endpoint: stats and actions, edit, preview, test, recover, messages and their attempts. */
 export async function renderDetail(ctx, root, endpointId) {
   const msg = messageArea();
