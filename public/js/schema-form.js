@@ -212,6 +212,16 @@ export function schemaForm(schema, options) {
     }
   }
 
+  /** The label holds the name only (so it is the control's name); the required mark sits beside it. */
+  function fieldLabel(id, name, required) {
+    return h(
+      'span',
+      { class: 'sf-label' },
+      h('label', { for: id }, name),
+      required ? h('span', { class: 'sf-req', 'aria-hidden': 'true', title: 'required' }, ' *') : null,
+    );
+  }
+
   function labelText(name, required) {
     return [name, required ? h('span', { class: 'sf-req', 'aria-hidden': 'true' }, ' *') : null];
   }
@@ -371,7 +381,7 @@ export function schemaForm(schema, options) {
     const el = h(
       'div',
       { class: 'field sf-union', 'data-path': path },
-      h('label', { for: id }, labelText(`${name}: kind`, required)),
+      fieldLabel(id, `${name}: kind`, required),
       picker,
       h(
         'p',
@@ -488,7 +498,7 @@ export function schemaForm(schema, options) {
     const el = h(
       'div',
       { class: `field sf-field sf-${kind}`, 'data-path': path },
-      h('label', { for: id }, labelText(name, required)),
+      fieldLabel(id, name, required),
       control,
       h('p', { class: 'muted small', id: helpId }, hint || ''),
       h('p', { class: 'error small sf-err', id: errId }),
@@ -548,9 +558,9 @@ export function schemaForm(schema, options) {
       let first = null;
       for (const issue of issues) {
         let target = null;
-        for (let p = issue.path; target === null;) {
+        // The closest field at or above the path; the form as a whole (path '') is the summary's.
+        for (let p = issue.path; p !== '' && target === null;) {
           target = formView.querySelector(`[data-path="${CSS.escape(p)}"]`);
-          if (target || p === '') break;
           const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
           p = cut > 0 ? p.slice(0, cut) : '';
         }

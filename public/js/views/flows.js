@@ -482,31 +482,31 @@ function actionEditor(shared, action, key) {
     const find = async () => {
       const items = await searchOperations(q.value.trim());
       const shown = items.slice(0, 15);
+      // (replaceChildren does not flatten lists nor skip nulls, unlike h())
       results.replaceChildren(
-        shown.length === 0
-          ? h('li', { class: 'muted' }, 'No operation matches.')
-          : shown.map((o) =>
-              h(
-                'li',
-                {},
-                h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'link',
-                    disabled: blocked,
-                    onclick: () => choose(o.operationId, true).catch(shared.error),
-                  },
-                  h('span', { class: `method m-${o.method.toLowerCase()}` }, o.method),
-                  ' ',
-                  o.path,
-                ),
-                h('span', { class: 'muted small' }, ` ${o.summary}`),
-              ),
+        ...(shown.length === 0 ? [h('li', { class: 'muted' }, 'No operation matches.')] : []),
+        ...shown.map((o) =>
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'link',
+                disabled: blocked,
+                onclick: () => choose(o.operationId, true).catch(shared.error),
+              },
+              h('span', { class: `method m-${o.method.toLowerCase()}` }, o.method),
+              ' ',
+              o.path,
             ),
-        items.length > shown.length
-          ? h('li', { class: 'muted small' }, `${items.length - shown.length} more: narrow the search`)
-          : null,
+            h('span', { class: 'muted small' }, ` ${o.summary}`),
+          ),
+        ),
+        ...(items.length > shown.length
+          ? [h('li', { class: 'muted small' }, `${items.length - shown.length} more: narrow the search`)]
+          : []),
       );
     };
     q.addEventListener('keydown', (e) => {
@@ -1146,6 +1146,14 @@ async function renderDetail(ctx, root, flowId) {
     suggest(body);
   };
   sampleType.addEventListener('change', fillSample);
+  // The sample follows the trigger: its first chosen event type (and so do the path suggestions).
+  events.addEventListener('change', () => {
+    const chosen = [...events.selectedOptions].map((o) => o.value).filter((t) => known.has(t));
+    if (chosen.length > 0 && !chosen.includes(sampleType.value)) {
+      sampleType.value = chosen[0];
+      fillSample();
+    }
+  });
   sample.addEventListener('change', () => {
     try {
       suggest(JSON.parse(sample.value));
