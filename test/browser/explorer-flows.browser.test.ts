@@ -356,6 +356,38 @@ describe('flow editor', () => {
     await page.context().close();
   });
 
+  it('an admin pages through a flow’s executions with “Load more”', async () => {
+    const page = await stack.open(await stack.userToken({ role: 'OWNER' }));
+    await page.locator('#view[data-ready="overview"]').waitFor();
+    await goTo(page, 'Flows', 'flows');
+    await page.getByRole('link', { name: 'Tag described entries' }).click();
+    await page.getByRole('heading', { name: 'Executions' }).waitFor();
+    // Set-up: 18 more events as Clockify sends them (3 executions exist from the test above).
+    const sample = JSON.parse(await page.getByLabel('Sample body (JSON)').inputValue());
+    for (let i = 0; i < 18; i++)
+      expect(
+        await stack.clockifyWebhook('NEW_TIME_ENTRY', {
+          ...sample,
+          id: `${String(i).padStart(2, '0')}${String(sample.id).slice(2)}`,
+          workspaceId: WORKSPACE_ID,
+        }),
+      ).toBe(202);
+    const rows = page.locator('#flow-executions tbody tr');
+    const more = page.getByRole('button', { name: 'Load more executions' });
+    await expect
+      .poll(async () => {
+        await page.getByRole('button', { name: 'Refresh executions' }).click();
+        return more.isVisible();
+      })
+      .toBe(true);
+    expect(await rows.count()).toBe(20);
+    await more.click();
+    await expect.poll(() => rows.count()).toBe(21);
+    expect(await more.isVisible()).toBe(false);
+    await expectAccessible(page);
+    await page.context().close();
+  });
+
   it('a read-only user sees the flow editor, versions, executions and replay with every change disabled', async () => {
     const page = await stack.open(await stack.userToken({ role: 'TEAM_MANAGER' }));
     await page.locator('#view[data-ready="overview"]').waitFor();
