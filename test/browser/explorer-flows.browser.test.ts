@@ -184,6 +184,19 @@ describe('API explorer form', () => {
       estimate: { type: 'MANUAL' },
       memberships: [{ membershipType: 'PROJECT' }],
     });
+
+    // “Use in a flow” hands the call to a new flow's editor, as a Clockify action in its form.
+    await page.getByRole('button', { name: 'Use in a flow' }).click();
+    await page.getByRole('button', { name: 'Start a new flow with this action' }).click();
+    await page.getByRole('heading', { name: 'New flow' }).waitFor();
+    const actionBody = page.getByRole('group', { name: 'Body of action 1' });
+    await expect
+      .poll(() => actionBody.getByLabel('name', { exact: true }).inputValue())
+      .toBe('Website relaunch');
+    // Given parts of the body open by themselves (the top-level hourlyRate comes first).
+    expect(
+      await actionBody.getByRole('group', { name: 'hourlyRate' }).first().getByLabel('amount').inputValue(),
+    ).toBe('5000');
     await page.context().close();
   });
 

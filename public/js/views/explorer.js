@@ -2,7 +2,19 @@
 // confirmation), read the answer, copy it as code, reuse it in a flow; recent calls (docs/api-explorer.md).
 import { api, query } from '../api.js';
 import { schemaForm } from '../schema-form.js';
-import { badge, card, confirmDialog, copyField, fmtBytes, fmtTime, h, messageArea, table } from '../ui.js';
+import {
+  actionButton,
+  badge,
+  card,
+  confirmDialog,
+  copyField,
+  fmtBytes,
+  fmtTime,
+  h,
+  messageArea,
+  table,
+} from '../ui.js';
+import { NEW_FLOW_ACTION_KEY } from './flows.js';
 
 /** Bodies longer than this are shown in part until asked, so the page stays responsive on large answers. */
 const PREVIEW_CHARS = 20_000;
@@ -354,6 +366,11 @@ export async function render(ctx, root) {
                     copyField('Flow action (paste into a flow’s actions)', JSON.stringify(action, null, 2), {
                       multiline: true,
                       id: 'x-flow-action',
+                    }),
+                    // The flow editor picks the action up from this tab's session storage (flows.js).
+                    actionButton(ctx, 'Start a new flow with this action', () => {
+                      sessionStorage.setItem(NEW_FLOW_ACTION_KEY, JSON.stringify(action));
+                      location.hash = '#/flows/new';
                     }),
                   );
                 } catch (err) {

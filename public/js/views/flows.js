@@ -1009,6 +1009,21 @@ function actionsEditor(shared, actions) {
   };
 }
 
+/** Session-storage key under which the API explorer hands a call over as the first action of a new flow. */
+export const NEW_FLOW_ACTION_KEY = 'gw_new_flow_action';
+
+/** The action the explorer handed over (once), with an id, or none. */
+function handedOverAction() {
+  const text = sessionStorage.getItem(NEW_FLOW_ACTION_KEY);
+  sessionStorage.removeItem(NEW_FLOW_ACTION_KEY);
+  try {
+    const action = text ? JSON.parse(text) : null;
+    return action && typeof action === 'object' ? [{ id: 'action1', ...action }] : [];
+  } catch {
+    return [];
+  }
+}
+
 const EMPTY_FLOW = {
   version: 1,
   name: '',
@@ -1024,7 +1039,13 @@ async function renderDetail(ctx, root, flowId) {
   const base = `/flows/${encodeURIComponent(flowId)}`;
   const [flow, { items: eventTypes }, endpointList] = await Promise.all([
     isNew
-      ? { id: null, name: 'New flow', enabled: false, version: 0, definition: EMPTY_FLOW }
+      ? {
+          id: null,
+          name: 'New flow',
+          enabled: false,
+          version: 0,
+          definition: { ...EMPTY_FLOW, actions: handedOverAction() },
+        }
       : api('GET', base),
     api('GET', '/event-types'),
     api('GET', '/endpoints').catch(() => ({ items: [] })),
