@@ -369,6 +369,39 @@ describe('flow editor', () => {
     await page.context().close();
   });
 
+  it('a save the gateway refuses shows each issue next to the action’s field it names', async () => {
+    const page = await stack.open(await stack.userToken({ role: 'OWNER' }), 'flows/new');
+    await page.getByRole('heading', { name: 'New flow' }).waitFor();
+    await page.getByLabel('Flow name').fill('Tasks for new projects');
+    await page.getByLabel('Trigger events').selectOption('NEW_PROJECT');
+    await page.getByRole('button', { name: 'Add action', exact: true }).click();
+    await page.getByLabel('Find a Clockify operation').fill('create task');
+    await page.getByLabel('Find a Clockify operation').press('Enter');
+    await page
+      .getByRole('button', {
+        name: 'POST /v1/workspaces/{workspaceId}/projects/{projectId}/tasks',
+        exact: true,
+      })
+      .click();
+    await page
+      .getByRole('group', { name: 'Body of action 1' })
+      .getByLabel('name', { exact: true })
+      .fill('Kick-off');
+    await page.getByRole('button', { name: 'Create flow' }).click();
+    await page.getByText(/This definition cannot work as written/).waitFor();
+    const projectId = page.getByLabel('projectId', { exact: true });
+    expect(await projectId.getAttribute('aria-invalid')).toBe('true');
+    const errorId = (await projectId.getAttribute('aria-describedby'))?.split(' ').pop() ?? '';
+    expect(await page.locator(`[id="${errorId}"]`).textContent()).toMatch(/projectId/);
+    await expectAccessible(page);
+    // Fixed with a template, the flow is created.
+    await projectId.fill('{{ webhook.id }}');
+    await page.getByRole('button', { name: 'Create flow' }).click();
+    await page.getByRole('heading', { name: 'Dry run' }).waitFor();
+    expect(await page.getByLabel('projectId', { exact: true }).inputValue()).toBe('{{ webhook.id }}');
+    await page.context().close();
+  });
+
   it('an admin pages through a flow’s executions with “Load more”', async () => {
     const page = await stack.open(await stack.userToken({ role: 'OWNER' }));
     await page.locator('#view[data-ready="overview"]').waitFor();

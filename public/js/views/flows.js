@@ -545,18 +545,18 @@ function actionEditor(shared, action, key) {
         disabled: blocked,
         'aria-required': param.required ? 'true' : null,
       });
-      return {
-        param,
+      const error = h('p', { class: 'error small', id: `${id}-err` });
+      input.setAttribute('aria-describedby', `${id}-help ${id}-err`);
+      const el = field(
+        id,
+        `${param.name}${param.required ? '' : ' (optional)'}`,
         input,
-        el: field(
-          id,
-          `${param.name}${param.required ? '' : ' (optional)'}`,
-          input,
-          param.description
-            ? `${param.description} A value or a {{ template }}.`
-            : 'A value or a {{ template }}.',
-        ),
-      };
+        param.description
+          ? `${param.description} A value or a {{ template }}.`
+          : 'A value or a {{ template }}.',
+      );
+      el.append(error);
+      return { param, input, el, error };
     };
     async function choose(operationId, fresh) {
       const d = await describe(operationId);
@@ -651,14 +651,28 @@ function actionEditor(shared, action, key) {
         if (body !== undefined) out.body = body;
         return out;
       },
+      /** Issues with paths inside this action (`pathParams.id`, `body.name`); returns those no field took. */
       showIssues(issues) {
+        const rest = [];
+        const bodyIssues = [];
+        for (const x of [...pathInputs, ...queryInputs]) {
+          x.error.textContent = '';
+          x.input.removeAttribute('aria-invalid');
+        }
+        for (const i of issues) {
+          const m = /^(pathParams|query)\.(.+)$/.exec(i.path);
+          const x = m && (m[1] === 'query' ? queryInputs : pathInputs).find((y) => y.param.name === m[2]);
+          if (x) {
+            x.error.textContent = i.message;
+            x.input.setAttribute('aria-invalid', 'true');
+            x.input.closest('details')?.setAttribute('open', '');
+          } else if (bodyForm && /^body([.[]|$)/.test(i.path))
+            bodyIssues.push({ ...i, path: i.path.replace(/^body\.?/, '') });
+          else rest.push(i);
+        }
         if (bodyForm)
-          return bodyForm.showIssues(
-            issues
-              .filter((i) => /^body([.[]|$)/.test(i.path))
-              .map((i) => ({ ...i, path: i.path.replace(/^body\.?/, '') })),
-          );
-        return issues;
+          rest.push(...bodyForm.showIssues(bodyIssues).map((i) => ({ ...i, path: `body.${i.path}` })));
+        return rest;
       },
     };
   }
@@ -1002,8 +1016,12 @@ function actionsEditor(shared, actions) {
         if (!m || asJson || !editors[Number(m[1])]) rest.push(i);
         else byAction.set(Number(m[1]), [...(byAction.get(Number(m[1])) ?? []), { ...i, path: m[2] }]);
       }
-      for (const [n, list2] of byAction)
-        rest.push(...editors[n].ed.showIssues(list2).map((i) => ({ ...i, path: `actions[${n}].${i.path}` })));
+      // Every action is told (an empty list clears what an earlier save or dry run showed).
+      editors.forEach((e, n) =>
+        rest.push(
+          ...e.ed.showIssues(byAction.get(n) ?? []).map((i) => ({ ...i, path: `actions[${n}].${i.path}` })),
+        ),
+      );
       return rest;
     },
   };
@@ -1146,6 +1164,7 @@ async function renderDetail(ctx, root, flowId) {
         return;
       }
       const saved = await api('PUT', base, edited());
+      actions.showIssues([]);
       msg.info(`Saved as version ${saved.version}.`);
       await loadVersions();
     } catch (err) {
