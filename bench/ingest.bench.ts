@@ -300,7 +300,7 @@ try {
   await deps.runner.stop(10_000);
   console.log(
     `processing ${backlog} events (the last round's) processed in ${drainS.toFixed(1)} s = ${fmt(backlog / drainS)} events/s ` +
-      `by event.process (WORKER_CONCURRENCY ${config.worker.concurrency}; the only processor, the entity cache's, skips custom events)`,
+      `by event.process (WORKER_CONCURRENCY ${config.worker.concurrency}; processors: entity cache (skips custom events), flows and outbound delivery, with no flow or endpoint configured)`,
   );
 
   const fl = await load(fUrl, source.secret);
@@ -320,11 +320,17 @@ try {
   );
 
   const s = summarise(rounds);
+  // The bound on the ratio: a group-commit server that does nothing but store, against the same baseline.
+  const mgRatio = mg.requestsPerSecond / s.baselineRps;
   console.log(
     `\nmedian of ${ROUNDS}: gateway ${fmt(s.gatewayRps)} req/s p99 ${fmt(s.gatewayP99, 1)} ms; baseline ${fmt(s.baselineRps)} req/s p99 ${fmt(s.baselineP99, 1)} ms`,
   );
   console.log(
-    `targets    ratio ${s.ratio.toFixed(2)}× the baseline's requests/s (median of the rounds' ratios; target ≥ 1.5×); ` +
+    `reference  minimal group commit ${fmt(mg.requestsPerSecond)} req/s = ${mgRatio.toFixed(2)}× the median baseline: the most a server ` +
+      `that stores before answering reaches here; the gateway makes ${fmt((100 * s.gatewayRps) / mg.requestsPerSecond)} % of it`,
+  );
+  console.log(
+    `targets    ratio ${s.ratio.toFixed(2)}× the baseline's requests/s (median of the rounds' ratios; target ≥ 1.7×, issue #12); ` +
       `gateway p99 ${fmt(s.gatewayP99, 1)} ms (target ≤ 15 ms); lost ${s.lost}, duplicates ${s.duplicates}, events without their job ${s.unjobbed} (targets 0)`,
   );
 

@@ -29,6 +29,8 @@ export type Stack = {
   receiver: Receiver;
   /** A user token as Clockify would put in the iframe URL; role OWNER/ADMIN can write, others read. */
   userToken(opts?: { role?: string; expiresInS?: number }): Promise<string>;
+  /** Clockify's signed SETTINGS_UPDATED (an admin changed the add-on's settings in Clockify). */
+  updateSettings(settings: Record<string, unknown>): Promise<void>;
   /** Posts a Clockify webhook (NEW_TIME_ENTRY only) signed as Clockify would; returns the HTTP status. */
   clockifyWebhook(event: 'NEW_TIME_ENTRY', body: unknown): Promise<number>;
   /** A new page at 1000×800 (or `width`), opened at /app?auth_token=…#/<view>. */
@@ -176,6 +178,22 @@ export async function startStack(): Promise<Stack> {
         },
         { addonKey: ADDON_KEY, expiresInS },
       ),
+    async updateSettings(settings) {
+      const token = await sign(
+        { workspaceId: WORKSPACE_ID, addonId: ADDON_ID },
+        { addonKey: ADDON_KEY, expiresInS: 300 },
+      );
+      const r = await fetch(`${baseUrl}/lifecycle/settings-updated`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-addon-lifecycle-token': token },
+        body: JSON.stringify({
+          addonId: ADDON_ID,
+          workspaceId: WORKSPACE_ID,
+          settings: Object.entries(settings).map(([id, value]) => ({ id, value })),
+        }),
+      });
+      if (r.status !== 200) throw new Error(`SETTINGS_UPDATED failed: ${r.status} ${await r.text()}`);
+    },
     async clockifyWebhook(event, body) {
       const r = await fetch(`${baseUrl}/webhooks/clockify/${event}`, {
         method: 'POST',

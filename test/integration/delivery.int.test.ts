@@ -62,8 +62,9 @@ function event(eventType: string, payload: unknown, workspaceId = ws): Processed
   };
 }
 
+/** As an event.process job would: each fan-out is its own job (the processor reads endpoints once per job). */
 async function fanOut(e: ProcessedEvent) {
-  await delivery().processor.process(e, jobContext('job_fanout', e.workspaceId));
+  await delivery().processor.process(e, jobContext(newId('job'), e.workspaceId));
 }
 
 const messagesOf = (endpointId: string) =>

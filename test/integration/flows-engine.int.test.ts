@@ -335,6 +335,25 @@ describe('flow engine', () => {
     expect(s[2]?.responseBody).toEqual({ id: 'r1' });
   });
 
+  it("waits for a Clockify 429's Retry-After before the next attempt of a Clockify action", async () => {
+    const { ws, token } = await workspace();
+    await createFlow(ws, tagFlow());
+    fake.setFault({ operationId: 'createNewTag', status: 429, headers: { 'retry-after': '90' }, times: 1 });
+    await sendEvent(ws, token, { name: 'Rate limited' });
+    await runJobs(ws, 'event.process');
+    const [exec] = await executions(ws);
+    const first = await execute(ws, exec!.id);
+    expect(first).toBeInstanceOf(RetryAt);
+    expect((first as RetryAt).at.getTime() - clock.now().getTime()).toBeGreaterThanOrEqual(90_000);
+    clock.advance(90_000);
+    expect(await execute(ws, exec!.id, 2)).toBeUndefined();
+    expect((await executions(ws))[0]?.status).toBe('succeeded');
+    expect((await steps(exec!.id)).map((x) => [x.attempt, x.state, x.status])).toEqual([
+      [1, 'failed', 429],
+      [2, 'succeeded', 201],
+    ]);
+  });
+
   it('a crash between call and outcome: a write is not sent again (outcome_unknown), a read is called again', async () => {
     const { ws, token } = await workspace();
     await createFlow(ws, tagFlow());

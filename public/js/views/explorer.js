@@ -1,10 +1,23 @@
 // API explorer: search Clockify's operations, fill the parameters, send (writes need a typed
 // confirmation), read the answer, copy it as code, reuse it in a flow; recent calls (docs/api-explorer.md).
 import { api, query } from '../api.js';
-import { badge, card, confirmDialog, copyField, fmtTime, h, messageArea, table } from '../ui.js';
+import { schemaForm } from '../schema-form.js';
+import {
+  actionButton,
+  badge,
+  card,
+  confirmDialog,
+  copyField,
+  fmtBytes,
+  fmtTime,
+  h,
+  messageArea,
+  table,
+} from '../ui.js';
+import { NEW_FLOW_ACTION_KEY } from './flows.js';
 
 /** Bodies longer than this are shown in part until asked, so the page stays responsive on large answers. */
-const PREVIEW_CHARS = 100_000;
+const PREVIEW_CHARS = 20_000;
 
 /** Optional query parameters folded away (Clockify's lists have a dozen or more). */
 const optionalQuery = (fields) =>
@@ -119,22 +132,51 @@ export async function render(ctx, root) {
               value: example ?? '',
               required: p.required,
             });
-      inputs.push({ p, control, schema });
+      const error = h('p', { class: 'error small', id: `${id}-err` });
+      control.setAttribute('aria-describedby', `${id}-err`);
+      inputs.push({ p, control, schema, error });
       return h(
         'div',
         { class: 'field' },
         h('label', { for: id }, `${p.name}${p.required ? '' : ' (optional)'}`),
         control,
         p.description ? h('p', { class: 'muted small' }, p.description) : null,
+        error,
       );
     };
-    const bodyInput = op.requestBody
-      ? h(
-          'textarea',
-          { id: 'x-body', rows: 10, spellcheck: 'false' },
-          JSON.stringify(op.example.body ?? {}, null, 2),
-        )
+    // The body as a form built from its schema (JSON view on demand), prefilled with the example.
+    const bodyForm = op.requestBody
+      ? schemaForm(op.requestBody.schema ?? {}, {
+          value: op.example.body,
+          idPrefix: 'x-body',
+          label: 'Body',
+        })
       : null;
+    /** A 422's issues next to their fields: parameters here, the body's in its form. */
+    const showIssues = (issues) => {
+      const rest = [];
+      for (const i of inputs) {
+        i.error.textContent = '';
+        i.control.removeAttribute('aria-invalid');
+      }
+      const bodyIssues = [];
+      for (const issue of issues) {
+        const m = /^(pathParams|query)\.(.+)$/.exec(issue.path);
+        const param =
+          m && inputs.find((i) => i.p.in === (m[1] === 'query' ? 'query' : 'path') && i.p.name === m[2]);
+        if (param) {
+          param.error.textContent = issue.message;
+          param.control.setAttribute('aria-invalid', 'true');
+          param.control.closest('details')?.setAttribute('open', '');
+        } else if (bodyForm && /^body([.[]|$)/.test(issue.path))
+          bodyIssues.push({ ...issue, path: issue.path.replace(/^body\.?/, '') });
+        else rest.push(issue);
+      }
+      if (bodyForm)
+        rest.push(...bodyForm.showIssues(bodyIssues).map((i) => ({ ...i, path: `body.${i.path}` })));
+      else if (bodyIssues.length) rest.push(...bodyIssues);
+      return rest;
+    };
     const collect = () => {
       const pathParams = {};
       const q2 = {};
@@ -150,21 +192,23 @@ export async function render(ctx, root) {
         else q2[p.name] = v;
       }
       const input = { operationId: op.operationId, pathParams, query: q2 };
-      if (bodyInput) {
-        try {
-          input.body = JSON.parse(bodyInput.value);
-        } catch {
-          throw new Error('The body is not valid JSON: check the Body field.');
-        }
+      if (bodyForm) {
+        const body = bodyForm.getValue();
+        if (body !== undefined) input.body = body;
       }
       return input;
     };
     const send = async () => {
       const input = collect();
+      showIssues([]);
       let result;
       try {
         result = await api('POST', '/api-explorer/execute', input);
       } catch (err) {
+        if (err.code === 'INPUT_INVALID' && Array.isArray(err.details?.issues)) {
+          showIssues(err.details.issues);
+          throw new Error(`${err.message} The fields concerned say what to change.`);
+        }
         if (err.code !== 'CONFIRMATION_REQUIRED') throw err;
         const phrase = err.details?.expectedConfirm ?? `${op.method} ${op.path}`;
         const typed = h('input', { id: 'x-confirm', autocomplete: 'off' });
@@ -230,8 +274,13 @@ export async function render(ctx, root) {
           op.parameters.filter((p) => p.in === 'path').map(paramField),
           op.parameters.filter((p) => p.in === 'query' && p.required).map(paramField),
           optionalQuery(op.parameters.filter((p) => p.in === 'query' && !p.required).map(paramField)),
-          bodyInput
-            ? h('div', { class: 'field' }, h('label', { for: 'x-body' }, 'Body (JSON)'), bodyInput)
+          bodyForm
+            ? h(
+                'fieldset',
+                { class: 'sf-body' },
+                h('legend', {}, `Body${op.requestBody.required ? '' : ' (optional)'}`),
+                bodyForm.el,
+              )
             : null,
           h(
             'div',
@@ -254,11 +303,18 @@ export async function render(ctx, root) {
 
   function showAnswer(r) {
     const text = r.bodyKind === 'json' ? JSON.stringify(r.body, null, 2) : String(r.body ?? '');
-    const pre = h(
-      'pre',
-      { class: 'code', tabindex: 0, 'aria-label': 'Response body' },
-      text.slice(0, PREVIEW_CHARS),
-    );
+    // A large body is shown in part: a <pre> of megabytes makes the page sluggish in the sidebar.
+    const cut = text.length > PREVIEW_CHARS ? text.lastIndexOf('\n', PREVIEW_CHARS) : -1;
+    const preview = text.length > PREVIEW_CHARS ? text.slice(0, cut > 0 ? cut : PREVIEW_CHARS) : text;
+    const pre = h('pre', { class: 'code', tabindex: 0, 'aria-label': 'Response body' }, preview);
+    const partNote =
+      text.length > PREVIEW_CHARS
+        ? h(
+            'p',
+            { class: 'muted small', id: 'x-answer-part' },
+            `Showing the first ${fmtBytes(preview.length)} of ${fmtBytes(text.length)}.`,
+          )
+        : null;
     const more =
       text.length > PREVIEW_CHARS
         ? h(
@@ -268,10 +324,12 @@ export async function render(ctx, root) {
               class: 'secondary',
               onclick: (e) => {
                 pre.textContent = text;
+                partNote.textContent = `Showing all ${fmtBytes(text.length)}.`;
                 e.currentTarget.remove();
+                pre.focus();
               },
             },
-            `Show all ${Math.round(text.length / 1024)} KB`,
+            `Show all ${fmtBytes(text.length)}`,
           )
         : null;
     const flow = h('div');
@@ -287,6 +345,7 @@ export async function render(ctx, root) {
         r.truncated
           ? h('p', { class: 'muted small' }, 'The answer was cut at the gateway’s size limit.')
           : null,
+        partNote,
         pre,
         more,
         h(
@@ -307,6 +366,11 @@ export async function render(ctx, root) {
                     copyField('Flow action (paste into a flow’s actions)', JSON.stringify(action, null, 2), {
                       multiline: true,
                       id: 'x-flow-action',
+                    }),
+                    // The flow editor picks the action up from this tab's session storage (flows.js).
+                    actionButton(ctx, 'Start a new flow with this action', () => {
+                      sessionStorage.setItem(NEW_FLOW_ACTION_KEY, JSON.stringify(action));
+                      location.hash = '#/flows/new';
                     }),
                   );
                 } catch (err) {

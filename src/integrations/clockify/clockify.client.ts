@@ -264,7 +264,7 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
           policy: o.retry,
           random,
         });
-        if (!decision.retry) return result;
+        if (!decision.retry) return retryAfterS === undefined ? result : { ...result, retryAfterS };
         if (result.kind === 'rate-limited' && deps.limiter.pause) {
           // Hold every instance's calls for this workspace, not just this one.
           await deps.limiter.pause(conn.workspaceId, decision.delayMs / 1000);

@@ -16,7 +16,14 @@ export type ClockifyFailureKind =
   | 'too-large';
 
 export type ClockifySuccess = { ok: true; status: number; headers: Record<string, string>; body: unknown };
-export type ClockifyFailure = { ok: false; kind: ClockifyFailureKind; status?: number; message: string };
+export type ClockifyFailure = {
+  ok: false;
+  kind: ClockifyFailureKind;
+  status?: number;
+  message: string;
+  /** Clockify's Retry-After (seconds) on the last attempt, when it sent one: when to try again at the earliest. */
+  retryAfterS?: number;
+};
 export type ClockifyResult = ClockifySuccess | ClockifyFailure;
 
 /** The failure kind for a non-2xx status. */

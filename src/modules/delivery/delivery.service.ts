@@ -270,10 +270,26 @@ export function createDeliveryService(deps: Deps) {
     return created.size;
   }
 
+  // The workspace's receiving endpoints, read once per event.process job (a job carries a batch of one
+  // workspace's events), not once per event: most events of most workspaces go to no endpoint at all.
+  // Keyed by job attempt (jobs run concurrently; a retry reads again); the oldest entries leave first.
+  const receiving = new Map<string, Promise<StoredEndpoint[]>>();
+  const receivingFor = (workspaceId: string, job: JobContext): Promise<StoredEndpoint[]> => {
+    const key = `${job.jobId}:${job.attempt}:${workspaceId}`;
+    let endpoints = receiving.get(key);
+    if (endpoints === undefined) {
+      endpoints = deps.hot.listReceiving(workspaceId);
+      endpoints.catch(() => receiving.delete(key));
+      receiving.set(key, endpoints);
+      if (receiving.size > 64) receiving.delete(receiving.keys().next().value as string);
+    }
+    return endpoints;
+  };
+
   const processor: EventProcessor = {
     name: 'delivery',
-    async process(event: ProcessedEvent): Promise<void> {
-      const candidates = await deps.hot.listReceiving(event.workspaceId);
+    async process(event: ProcessedEvent, jobCtx: JobContext): Promise<void> {
+      const candidates = await receivingFor(event.workspaceId, jobCtx);
       const ev: DeliveryEvent = {
         id: event.id,
         workspaceId: event.workspaceId,

@@ -195,7 +195,14 @@ export function createExecutor(deps: ExecutorDeps) {
                   : r.kind === 'timeout'
                     ? 'timeout'
                     : 'client';
-          return { ok: false, errorClass, error: r.message, status: r.status ?? null, body: null };
+          return {
+            ok: false,
+            errorClass,
+            error: r.message,
+            status: r.status ?? null,
+            body: null,
+            ...(r.retryAfterS !== undefined ? { retryAfterMs: r.retryAfterS * 1_000 } : {}),
+          };
         } catch (err) {
           if (signal.aborted) throw err;
           return {
