@@ -137,6 +137,10 @@ try {
   await show('flows');
   await page.getByRole('link', { name: 'Make time entries of a project billable' }).waitFor();
   await shot(page, 'flows');
+  await page.getByRole('link', { name: 'Make time entries of a project billable' }).click();
+  await page.getByRole('heading', { name: 'Executions' }).waitFor();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'flow-editor');
 
   await show('endpoints');
   await page.getByRole('cell', { name: /^Billing system/ }).waitFor();
