@@ -46,8 +46,18 @@ try {
       }),
     });
   }
-  // A flow (enabled) and Clockify time entries, one of which it acts on.
-  const projectId = '5b641568b07987035750505e';
+  // A flow (enabled) and Clockify time entries, one of which it acts on: a time entry of the fake
+  // Clockify, once the set-up run has cached it, so that the flow's update succeeds.
+  for (let i = 0; i < 600; i++) {
+    const { run } = (await call('GET', '/ui/bootstrap')) as { run: { status: string } | null };
+    if (run?.status === 'completed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const cached = (await call('GET', '/ui/cache/time-entry?limit=1')) as {
+    items: { id: string; data: Record<string, unknown> }[];
+  };
+  const real = cached.items[0]!.data;
+  const projectId = String(real.projectId);
   const flow = (await call('POST', '/ui/flow-templates/billable-project-entries/install', {
     inputs: { projectId },
   })) as { id: string };
@@ -55,18 +65,23 @@ try {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
   });
-  const entry = JSON.parse(
+  const sample = JSON.parse(
     readFileSync('test/fixtures/clockify/webhook-samples/NEW_TIME_ENTRY.json', 'utf8'),
   ) as Record<string, unknown>;
   for (let i = 0; i < 3; i++)
-    await stack.clockifyWebhook('NEW_TIME_ENTRY', {
-      ...entry,
-      id: `5f118c837db7a8637ffc000${i}`,
-      description: ['Design review', 'Client call', 'Invoice run'][i],
-      projectId: i === 0 ? projectId : '000000000000000000000000',
-      billable: false,
-      workspaceId: WORKSPACE_ID,
-    });
+    await stack.clockifyWebhook(
+      'NEW_TIME_ENTRY',
+      i === 0
+        ? { ...sample, ...real, description: 'Design review', billable: false, workspaceId: WORKSPACE_ID }
+        : {
+            ...sample,
+            id: `5f118c837db7a8637ffc000${i}`,
+            description: ['', 'Client call', 'Invoice run'][i],
+            projectId: '000000000000000000000000',
+            billable: false,
+            workspaceId: WORKSPACE_ID,
+          },
+    );
   // Outbound: an endpoint on the local receiver with a filter and a transformation; two deliveries and
   // one failure (the receiver briefly down).
   const endpoint = (await call('POST', '/ui/endpoints', {
