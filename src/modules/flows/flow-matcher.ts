@@ -67,8 +67,9 @@ type WorkspaceIndex = {
  * The flows' EventProcessor: for each event, the enabled flows of its workspace whose trigger and
  * conditions hold each get exactly one execution (inserted with its flow.execute job in one statement;
  * a second run of event.process inserts nothing). Flows whose trigger matched but conditions did not are
- * counted per day, and stored as `skipped` executions only when the flow asks (`recordSkips`). The trigger index is kept per workspace in memory and rebuilt when the
- * workspace's generation counter (bumped by every flow change, on any instance) moves.
+ * counted per day, and stored as `skipped` executions only when the flow asks (`recordSkips`). The trigger
+ * index is kept per workspace in memory and rebuilt when the workspace's generation counter (bumped by every
+ * flow change, on any instance) moves.
  */
 export function createFlowMatcher(deps: {
   flows: Pick<FlowsRepo, 'matchable' | 'generation'>;
