@@ -45,4 +45,24 @@ describe('settings', () => {
     ]);
     expect(r).toMatchObject({ ok: true, ignored: ['mystery'], settings: { bootstrap_max_rps: 50 } });
   });
+
+  it('stores the retry schedule as canonical text and rejects one out of bounds, naming the problem', () => {
+    expect(applySettingsUpdate({}, [{ id: 'delivery_retry_schedule', value: '30 , 90s,2H' }])).toMatchObject({
+      ok: true,
+      settings: { delivery_retry_schedule: '30s,90s,2h' },
+    });
+    expect(readSettings({ delivery_retry_schedule: '30s,90s,2h' }).delivery.retryDelaysS).toEqual([
+      30, 90, 7_200,
+    ]);
+    expect(applySettingsUpdate({}, [{ id: 'delivery_retry_schedule', value: '1h,2d' }])).toEqual({
+      ok: false,
+      problems: [
+        {
+          id: 'delivery_retry_schedule',
+          message: 'Retry schedule must keep each delay between 1s and 24h: delay 2 (2d) is longer',
+        },
+      ],
+    });
+    expect(readSettings({ delivery_retry_schedule: '1h,2d' }).delivery.retryDelaysS).toHaveLength(9);
+  });
 });

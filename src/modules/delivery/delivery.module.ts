@@ -14,6 +14,7 @@ import { type DeliveryConfig, createDeliveryService } from './delivery.service.j
 import { createEndpointsRepo } from './endpoints.repo.js';
 import { createHotPathRepo } from './hot-path.repo.js';
 import { createMessagesRepo } from './messages.repo.js';
+import { createWorkspaceSchedules } from './workspace-schedule.js';
 
 /**
  * Outbound webhooks (docs/outbound.md): owner of `webhook_endpoint`, `webhook_endpoint_secret`,
@@ -30,7 +31,7 @@ export function createDeliveryModule(deps: {
   http: SafeHttp;
   policy: OutboundPolicy;
   limiter: Pick<RateLimiter, 'reserve'>;
-  installations: Pick<InstallationsService, 'allSettings'>;
+  installations: Pick<InstallationsService, 'allSettings' | 'settingsOf'>;
   events: {
     seenCustomTypes(workspaceId: string): Promise<{ sourceId: string; eventType: string }[]>;
     recent(workspaceId: string, limit: number): Promise<ProcessedEvent[]>;
@@ -55,6 +56,11 @@ export function createDeliveryModule(deps: {
     log: deps.log,
     wake: deps.wake,
     config: deps.config,
+    scheduleOf: createWorkspaceSchedules({
+      settingsOf: (ws) => deps.installations.settingsOf(ws),
+      clock: deps.clock,
+      fallback: deps.config.schedule,
+    }),
     randomBytes,
     ...(deps.random !== undefined ? { random: deps.random } : {}),
   });

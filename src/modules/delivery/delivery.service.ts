@@ -80,6 +80,8 @@ type Deps = {
   log: Logger;
   wake: () => void;
   config: DeliveryConfig;
+  /** The workspace's retry schedule (its `delivery_retry_schedule` setting); absent → `config.schedule`. */
+  scheduleOf?: (workspaceId: string) => Promise<RetrySchedule>;
   random?: () => number;
   randomBytes: RandomBytes;
 };
@@ -623,7 +625,7 @@ export function createDeliveryService(deps: Deps) {
       attemptsMade: m.attempts + 1,
       now: sent.at,
       random,
-      schedule,
+      schedule: deps.scheduleOf ? await deps.scheduleOf(m.workspaceId) : schedule,
     });
     await settle(e, m, sent, decision);
     if (decision.outcome === 'retry')

@@ -364,6 +364,8 @@ export const FlowDefinitionShape = z.strictObject({
   enabled: z.boolean().default(true),
   trigger: z.unknown(),
   conditions: z.unknown().optional(),
+  /** Also store a `skipped` execution (no job, no steps) when the conditions do not hold; default false. */
+  recordSkips: z.boolean().optional(),
   actions: z.array(z.unknown()).min(1, 'a flow needs at least one action'),
 });
 
@@ -374,5 +376,6 @@ export type FlowDefinition = {
   enabled: boolean;
   trigger: z.output<typeof TriggerSchema>;
   conditions?: ConditionGroup;
+  recordSkips?: boolean;
   actions: FlowAction[];
 };

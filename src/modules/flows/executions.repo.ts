@@ -106,6 +106,40 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
       );
     },
 
+    /**
+     * `skipped` executions (no job, no steps) of the flows that record skips, for one event; the same
+     * unique (flow, event) key as `insertForEvent`, so a second run inserts nothing. Returns the ids inserted.
+     */
+    async insertSkipped(
+      workspaceId: string,
+      event: ExecutionEvent,
+      skipped: readonly (NewExecution & { reason: string })[],
+      at: Date,
+    ): Promise<string[]> {
+      if (skipped.length === 0) return [];
+      const rows = await sql.prepared<{ id: string }>(
+        'flow_execution_insert_skipped_v1',
+        `INSERT INTO flow_execution (workspace_id, id, flow_id, version, event_id, dedupe_event_id, origin, status,
+                                     error, event, created_at, finished_at, updated_at)
+         SELECT $1, t.id, t.flow_id, t.version::int, $2, $2, 'event', 'skipped', t.reason, $3::jsonb,
+                $4::timestamptz, $4::timestamptz, $4::timestamptz
+         FROM unnest($5::text[], $6::text[], $7::text[], $8::text[]) AS t(id, flow_id, version, reason)
+         ON CONFLICT (flow_id, dedupe_event_id) DO NOTHING
+         RETURNING id`,
+        [
+          workspaceId,
+          event.id,
+          JSON.stringify(event),
+          at.toISOString(),
+          sql.textArray(skipped.map((e) => e.id)),
+          sql.textArray(skipped.map((e) => e.flowId)),
+          sql.textArray(skipped.map((e) => String(e.version))),
+          sql.textArray(skipped.map((e) => e.reason)),
+        ],
+      );
+      return rows.map((r) => r.id);
+    },
+
     get(workspaceId: string, id: string, tx: Db = db): Promise<StoredExecution | null> {
       return tx.flowExecution.findFirst({ where: { workspaceId, id } });
     },
@@ -215,7 +249,7 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
             where: {
               workspaceId,
               createdAt: { lt: before },
-              status: { in: ['succeeded', 'failed', 'outcome_unknown'] },
+              status: { in: ['succeeded', 'failed', 'outcome_unknown', 'skipped'] },
             },
             select: { id: true },
             take: 1_000,

@@ -139,6 +139,11 @@ export function createExecutionsService(deps: {
       opts: { from: 'failed-step' | 'start'; version: 'original' | 'current' },
     ) {
       const original = await requireExecution(workspaceId, id);
+      if (original.status === 'skipped')
+        throw new AppError(
+          'CONFLICT',
+          `Execution ${id} was skipped (its conditions did not hold): replay the event to evaluate them again`,
+        );
       if (!TERMINAL.has(original.status))
         throw new AppError('CONFLICT', `Execution ${id} is still ${original.status}; retry it once it ended`);
       let version = original.version;

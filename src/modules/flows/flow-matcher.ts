@@ -9,6 +9,7 @@ import type { FlowDefinition } from './definition.js';
 import { type TriggerIndex, createTriggerIndex, explainTrigger } from './event-match.js';
 import type { ExecutionEvent, ExecutionsRepo, NewExecution } from './executions.repo.js';
 import type { FlowsRepo } from './flows.repo.js';
+import { explainSkip } from './record-skips.js';
 import { listCacheReferences } from './templates.js';
 
 export type IndexedFlow = { id: string; version: number; definition: FlowDefinition };
@@ -66,12 +67,13 @@ type WorkspaceIndex = {
  * The flows' EventProcessor: for each event, the enabled flows of its workspace whose trigger and
  * conditions hold each get exactly one execution (inserted with its flow.execute job in one statement;
  * a second run of event.process inserts nothing). Flows whose trigger matched but conditions did not are
- * counted per day, not stored. The trigger index is kept per workspace in memory and rebuilt when the
- * workspace's generation counter (bumped by every flow change, on any instance) moves.
+ * counted per day, and stored as `skipped` executions only when the flow asks (`recordSkips`). The trigger
+ * index is kept per workspace in memory and rebuilt when the workspace's generation counter (bumped by every
+ * flow change, on any instance) moves.
  */
 export function createFlowMatcher(deps: {
   flows: Pick<FlowsRepo, 'matchable' | 'generation'>;
-  executions: Pick<ExecutionsRepo, 'insertForEvent' | 'countSkips'>;
+  executions: Pick<ExecutionsRepo, 'insertForEvent' | 'countSkips' | 'insertSkipped'>;
   /** Whether flows run for the workspace (installation active, `flows_enabled`). */
   flowsActive: (workspaceId: string) => Promise<boolean>;
   cache: CacheReader;
@@ -107,20 +109,38 @@ export function createFlowMatcher(deps: {
       .filter((f) => flowFilter === undefined || f.id === flowFilter);
     const run: NewExecution[] = [];
     const skipped: string[] = [];
+    const recorded: IndexedFlow[] = []; // skipped flows that record skips (recordSkips)
     for (const flow of candidates) {
       const id = newSortableId('fex');
       if (await flowMatches(flow, event, id, deps.cache))
         run.push({ id, flowId: flow.id, version: flow.version });
-      else skipped.push(flow.id);
+      else {
+        skipped.push(flow.id);
+        if (flow.definition.recordSkips === true) recorded.push(flow);
+      }
     }
-    return { run, skipped, candidates: candidates.length };
+    return { run, skipped, recorded, candidates: candidates.length };
+  }
+
+  async function recordSkipped(event: ProcessedEvent, flows: readonly IndexedFlow[]): Promise<void> {
+    const rows = [];
+    for (const flow of flows) {
+      const id = newSortableId('fex');
+      rows.push({
+        id,
+        flowId: flow.id,
+        version: flow.version,
+        reason: await explainSkip(flow, event, id, deps.cache),
+      });
+    }
+    await deps.executions.insertSkipped(event.workspaceId, executionEventOf(event), rows, deps.clock.now());
   }
 
   const processor: EventProcessor = {
     name: 'flows',
     async process(event, ctx) {
       if (!(await deps.flowsActive(event.workspaceId))) return;
-      const { run, skipped } = await match(event, ctx.jobId);
+      const { run, skipped, recorded } = await match(event, ctx.jobId);
       if (run.length > 0) {
         const inserted = await deps.executions.insertForEvent(
           event.workspaceId,
@@ -134,6 +154,7 @@ export function createFlowMatcher(deps: {
         if (inserted.length > 0) deps.wake();
       }
       await deps.executions.countSkips(event.workspaceId, skipped, deps.clock.now());
+      if (recorded.length > 0) await recordSkipped(event, recorded);
     },
   };
 

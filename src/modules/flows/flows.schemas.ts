@@ -38,6 +38,7 @@ export const EXECUTION_STATUSES = [
   'succeeded',
   'failed',
   'outcome_unknown',
+  'skipped',
 ] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 

@@ -654,6 +654,7 @@ function validateUnsafe(input: unknown, options: ValidateOptions): ValidationRes
   };
   if (top.description !== undefined) definition.description = top.description;
   if (conditions !== undefined) definition.conditions = conditions;
+  if (top.recordSkips !== undefined) definition.recordSkips = top.recordSkips;
   return { ok: true, definition };
 }
 

@@ -12,7 +12,7 @@ export type NewInstallation = {
   apiUrls: Record<string, string>;
   installedByUserId: string | null;
   addonUserId: string | null;
-  settings: Record<string, number | boolean>;
+  settings: Record<string, number | boolean | string>;
   installedAt: Date;
 };
 
@@ -128,7 +128,10 @@ export function createInstallationsRepo(db: PrismaClient) {
       await db.installation.update({ where: { workspaceId }, data: { status, statusChangedAt: at } });
     },
 
-    async setSettings(workspaceId: string, settings: Record<string, number | boolean>): Promise<void> {
+    async setSettings(
+      workspaceId: string,
+      settings: Record<string, number | boolean | string>,
+    ): Promise<void> {
       await db.installation.update({ where: { workspaceId }, data: { settings } });
     },
 

@@ -57,7 +57,7 @@ export const InstallationView = z
     apiUrls: z.record(z.string(), z.string()),
     installedByUserId: z.string().nullable(),
     addonUserId: z.string().nullable(),
-    settings: z.record(z.string(), z.union([z.number(), z.boolean()])),
+    settings: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
     installedAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     webhookCount: z.number().int(),

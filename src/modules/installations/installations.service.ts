@@ -319,7 +319,7 @@ export function createInstallationsService(deps: Deps) {
 }
 export type InstallationsService = ReturnType<typeof createInstallationsService>;
 
-function defaultsMerged(stored: unknown): Record<string, number | boolean> {
+function defaultsMerged(stored: unknown): Record<string, number | boolean | string> {
   const r = applySettingsUpdate(stored, []);
   return r.ok ? r.settings : defaultSettings();
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatRetryDelays, parseRetryDelays } from './retry-delays.js';
 
 /**
  * The add-on's structured settings (PLATFORM.md §1 "Settings"). This one table drives the manifest,
@@ -7,7 +8,13 @@ import { z } from 'zod';
 type Base = { id: string; name: string; description: string };
 export type SettingDefinition =
   | (Base & { type: 'NUMBER'; value: number; min: number; max: number; integer: boolean })
-  | (Base & { type: 'CHECKBOX'; value: boolean });
+  | (Base & { type: 'CHECKBOX'; value: boolean })
+  | (Base & {
+      type: 'TXT';
+      value: string;
+      /** Validates a value and returns its canonical text (what is stored), or the problem. */
+      normalize: (text: string) => { ok: true; value: string } | { ok: false; message: string };
+    });
 
 export type SettingsGroup = { id: string; title: string; description: string; settings: SettingDefinition[] };
 export type SettingsTab = { id: string; name: string; groups: SettingsGroup[] };
@@ -35,6 +42,17 @@ const check = (id: string, name: string, description: string, value: boolean): S
   description,
   type: 'CHECKBOX',
   value,
+});
+const retryDelays = (id: string, name: string, description: string, value: string): SettingDefinition => ({
+  id,
+  name,
+  description,
+  type: 'TXT',
+  value,
+  normalize: (text) => {
+    const r = parseRetryDelays(text);
+    return r.ok ? { ok: true, value: formatRetryDelays(r.delaysS) } : r;
+  },
 });
 
 export const SETTINGS_TABS: SettingsTab[] = [
@@ -101,6 +119,21 @@ export const SETTINGS_TABS: SettingsTab[] = [
             30,
             1,
             365,
+          ),
+        ],
+      },
+      {
+        id: 'outbound-group',
+        title: 'Outbound webhooks',
+        description: 'Webhooks this gateway sends to your endpoints.',
+        settings: [
+          retryDelays(
+            'delivery_retry_schedule',
+            'Retry schedule',
+            'Waits before each retry of a failed delivery, comma-separated (s, m, h; e.g. 5s,5m,30m,2h). ' +
+              '1–20 retries, each 1s–24h, never shorter than the one before; each ±20 % jitter. ' +
+              'After the last retry the message fails.',
+            '5s,5m,30m,2h,5h,10h,14h,20h,24h',
           ),
         ],
       },
@@ -189,7 +222,7 @@ export const SETTING_DEFINITIONS: SettingDefinition[] = SETTINGS_TABS.flatMap((t
 );
 const BY_ID = new Map(SETTING_DEFINITIONS.map((d) => [d.id, d]));
 
-export type SettingValue = number | boolean;
+export type SettingValue = number | boolean | string;
 export type SettingsMap = Record<string, SettingValue>;
 
 export const defaultSettings = (): SettingsMap =>
@@ -204,6 +237,8 @@ export type WorkspaceSettings = {
     timeEntryDaysBack: number;
   };
   webhooks: { acceptCustom: boolean; logRetentionDays: number };
+  /** Outbound webhooks: seconds before retries 1, 2, … (its length is the number of retries). */
+  delivery: { retryDelaysS: number[] };
   flows: { enabled: boolean; allowHttp: boolean; executionRetentionDays: number };
   cache: { ttlDays: number };
   explorer: { allowWrites: boolean; historyDays: number };
@@ -213,6 +248,12 @@ export function readSettings(stored: unknown): WorkspaceSettings {
   const s = { ...defaultSettings(), ...sanitize(stored) };
   const n = (id: string) => s[id] as number;
   const b = (id: string) => s[id] as boolean;
+  const delays = (id: string) => {
+    // Stored values were validated (sanitize); the default is the fallback all the same.
+    const r = parseRetryDelays(String(s[id]));
+    const d = parseRetryDelays(String(BY_ID.get(id)?.value));
+    return r.ok ? r.delaysS : d.ok ? d.delaysS : [];
+  };
   return {
     bootstrap: {
       maxRequestsPerSecond: n('bootstrap_max_rps'),
@@ -224,6 +265,7 @@ export function readSettings(stored: unknown): WorkspaceSettings {
       acceptCustom: b('webhooks_accept_custom'),
       logRetentionDays: n('webhooks_log_retention_days'),
     },
+    delivery: { retryDelaysS: delays('delivery_retry_schedule') },
     flows: {
       enabled: b('flows_enabled'),
       allowHttp: b('flows_allow_http'),
@@ -276,6 +318,8 @@ export function coerceSetting(
         return { ok: false, message: `must be between ${def.min} and ${def.max}` };
       return { ok: true, value: n };
     }
+    case 'TXT':
+      return typeof value === 'string' ? def.normalize(value) : { ok: false, message: 'must be text' };
   }
 }
 
