@@ -186,7 +186,7 @@ async function renderDetail(ctx, root, id) {
     return items;
   }
   /** Reloads the executions every second while the event or one of its executions is not done (≤ 60 s). */
-  const TERMINAL = new Set(['succeeded', 'failed', 'outcome_unknown']);
+  const TERMINAL = new Set(['succeeded', 'failed', 'outcome_unknown', 'skipped']);
   async function watch(started = Date.now()) {
     const items = await loadExecutions();
     const busy = items.some((x) => !TERMINAL.has(x.status)) || (e.status === 'queued' && items.length === 0);
