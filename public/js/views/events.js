@@ -130,6 +130,8 @@ const EXEC_KIND = {
   waiting: 'queued',
   succeeded: 'ok',
   failed: 'failed',
+  outcome_unknown: 'warn',
+  skipped: 'skipped',
 };
 
 async function renderDetail(ctx, root, id) {
