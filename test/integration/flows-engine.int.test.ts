@@ -180,6 +180,48 @@ describe('flow engine', () => {
     expect(tagWrites(ws)).toHaveLength(1);
   });
 
+  it('runs at once share statements without mixing rows up: one execution per (event, flow), each its own call and outcome', async () => {
+    const { ws, token } = await workspace();
+    await createFlow(ws, tagFlow());
+    const names = ['A', 'B', 'C', 'D', 'E', 'F'];
+    for (const name of names) await sendEvent(ws, token, { name });
+    const processJobs = await t.db.prisma.job.findMany({ where: { workspaceId: ws, name: 'event.process' } });
+    const processEvents = t.deps.registry.get('event.process')!.handler;
+    // Four runs of each event.process job at once: inserts that wait for a statement in flight go out
+    // together in the next one, some holding the same (event, flow) pair twice.
+    await Promise.all(
+      [1, 2, 3, 4].flatMap((n) => processJobs.map((j) => processEvents(j.payload, ctxFor(ws, n)))),
+    );
+    const made = await executions(ws);
+    expect(made).toHaveLength(names.length);
+    const jobs = await t.db.prisma.job.findMany({ where: { workspaceId: ws, name: 'flow.execute' } });
+    expect(jobs).toHaveLength(names.length);
+    // Every execution's job at once: loads, step writes and outcomes are batched across them.
+    await t.db.prisma.job.deleteMany({ where: { workspaceId: ws, name: 'flow.execute' } });
+    const executeJob = t.deps.registry.get('flow.execute')!.handler;
+    await Promise.all(jobs.map((j) => executeJob(j.payload, ctxFor(ws))));
+    expect(
+      tagWrites(ws)
+        .map((w) => (w.body as { name: string }).name)
+        .sort(),
+    ).toEqual(names.map((n) => `project ${n}`));
+    for (const e of await executions(ws)) {
+      expect(e.status).toBe('succeeded');
+      expect(e.startedAt).not.toBeNull();
+      expect(e.finishedAt).not.toBeNull();
+      const [step, ...more] = await steps(e.id);
+      expect(more).toEqual([]);
+      const name = (e.event as { payload: { name: string } }).payload.name;
+      expect(step).toMatchObject({
+        state: 'succeeded',
+        status: 201,
+        idempotencyKey: `${e.id}:tag`,
+        responseBody: expect.objectContaining({ name: `project ${name}` }),
+      });
+      expect(step!.request).toMatchObject({ operationId: 'createNewTag', body: { name: `project ${name}` } });
+    }
+  });
+
   it('a disabled flow, a deleted flow and flows_enabled=false produce nothing', async () => {
     const { ws, token } = await workspace([{ id: 'flows_enabled', value: false }]);
     await createFlow(ws, tagFlow());

@@ -4,6 +4,7 @@ import { insertJobsParams, insertJobsSql } from '../../jobs/insert-sql.js';
 import { newSortableId } from '../../platform/ids.js';
 import type { Sql } from '../../store/database.js';
 import type { Tx } from '../../store/tx.js';
+import { createCoalescer } from './coalescer.js';
 
 type Db = PrismaClient | Tx;
 
@@ -33,29 +34,34 @@ export type ExecutionFilter = {
   limit: number;
 };
 
-const INSERT_NAME = 'flow_execution_insert_v3';
+const INSERT_NAME = 'flow_execution_insert_v4';
 /**
- * Executions of one event and their flow.execute jobs in ONE statement. Non-replays carry the event id in
+ * Executions and their flow.execute jobs in ONE statement, for any number of events (the inserts of
+ * concurrent event.process jobs are coalesced into one, see coalescer.ts). $1: [{ workspace_id, id,
+ * flow_id, version, job_id, event_id, origin, replay_of, event, at }]. Non-replays carry the event id in
  * `dedupe_event_id`, so (flow_id, dedupe_event_id) makes a second insert for the same (event, flow) a no-op
- * and its job is not inserted either.
+ * and its job is not inserted either. Rows go in (flow, event) order, so two batches never wait on each
+ * other's keys in opposite orders.
  */
 const INSERT_SQL = (job: number) => `
   WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(id, flow_id, version, job_id)
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
+      workspace_id text, id text, flow_id text, version int, job_id text, event_id text, origin text,
+      replay_of text, event jsonb, at timestamptz)
   ),
   ins AS (
     INSERT INTO flow_execution (workspace_id, id, flow_id, version, event_id, dedupe_event_id, replay_of, origin,
                                 status, event, created_at, updated_at)
-    SELECT $5, i.id, i.flow_id, i.version::int, $6, CASE WHEN $7::text = 'event' THEN $6 ELSE NULL END, $8, $7,
-           'queued', $9::jsonb, $13::timestamptz, $13::timestamptz
-    FROM input i
+    SELECT i.workspace_id, i.id, i.flow_id, i.version, i.event_id,
+           CASE WHEN i.origin = 'event' THEN i.event_id END, i.replay_of, i.origin, 'queued', i.event, i.at, i.at
+    FROM input i ORDER BY i.flow_id, i.event_id
     ON CONFLICT (flow_id, dedupe_event_id) DO NOTHING
     RETURNING id, workspace_id
   ),
   jobs AS (${insertJobsSql(
     `SELECT i.job_id AS id, ins.workspace_id,
             jsonb_build_object('workspaceId', ins.workspace_id, 'executionId', ins.id, 'flowId', i.flow_id,
-                               'version', i.version::int) AS payload
+                               'version', i.version) AS payload
      FROM ins JOIN input i ON i.id = ins.id`,
     job,
   )})
@@ -66,73 +72,122 @@ const TERMINAL_SQL = `('succeeded', 'failed', 'outcome_unknown')`;
 /**
  * The statements every flow.execute job runs, in plain SQL prepared once per connection (like the job claim
  * and the delivery hot path), not through the ORM: measured with bench/flows.bench.ts, the ORM's per-query
- * work was most of an execution's CPU, and its updates each took a transaction of three round trips.
- * Each is ONE statement (atomic on its own). A one-action execution runs `RUN_LOAD` (a read), `STEP_WRITE`
- * (the step `started` and the execution `running`, committed before the call) and `STEP_SETTLE` (the
- * outcome and the execution's end), against nine statements (fifteen round trips) before.
+ * work was most of an execution's CPU, and each of its updates took a transaction of three round trips.
+ * A one-action execution runs `RUN_LOAD` (a read), `STEP_WRITE` (the step `started` and the execution
+ * `running`, committed before the call) and `STEP_SETTLE` (the outcome and the execution's end), against
+ * nine ORM statements before. Each takes a batch of rows (`jsonb_to_recordset` of one parameter): the repo
+ * coalesces the calls of concurrent jobs that arrive while one is running into the next statement (one
+ * round trip, one commit for all, see coalescer.ts); a lone call is a batch of one and waits for nothing.
  */
-const RUN_LOAD_NAME = 'flow_run_load_v1';
-/** $1 workspace, $2 execution, $3 whether to return the version's definition (not cached here yet). */
+const RUN_LOAD_NAME = 'flow_run_load_v2';
+/** $1: [{ ord, workspace_id, id, def }] (`def`: return the version's definition). One row per execution found. */
 const RUN_LOAD_SQL = `
-  SELECT e.workspace_id, e.id, e.flow_id, e.version, e.event_id, e.status, e.event,
+  SELECT x.ord, e.workspace_id, e.id, e.flow_id, e.version, e.event_id, e.status, e.event,
          v.flow_id IS NOT NULL AS version_exists,
-         CASE WHEN $3::boolean THEN v.definition END AS definition,
+         CASE WHEN x.def THEN v.definition END AS definition,
          COALESCE((
            SELECT json_agg(json_build_object(
                     'id', s.id, 'actionId', s.action_id, 'actionIndex', s.action_index, 'attempt', s.attempt,
                     'state', s.state, 'status', s.status, 'responseBody', s.response_body,
                     'error', s.error, 'retryAt', s.retry_at) ORDER BY s.action_index, s.attempt)
            FROM flow_step s WHERE s.execution_id = e.id AND s.workspace_id = e.workspace_id), '[]'::json) AS steps
-  FROM flow_execution e
-  LEFT JOIN flow_version v ON v.flow_id = e.flow_id AND v.version = e.version AND v.workspace_id = e.workspace_id
-  WHERE e.workspace_id = $1 AND e.id = $2`;
+  FROM jsonb_to_recordset($1::jsonb) AS x(ord int, workspace_id text, id text, def boolean)
+  JOIN flow_execution e ON e.workspace_id = x.workspace_id AND e.id = x.id
+  LEFT JOIN flow_version v ON v.flow_id = e.flow_id AND v.version = e.version AND v.workspace_id = e.workspace_id`;
 
-const STEP_WRITE_NAME = 'flow_step_write_v1';
+const STEP_WRITE_NAME = 'flow_step_write_v2';
 /**
- * Inserts a step row; when $17 the execution becomes `running` (started_at set once) unless it ended.
- * $1 workspace, $2 step id, $3 execution, $4 action id, $5 index, $6 attempt, $7 state, $8 idempotency key,
- * $9 request (jsonb text), $10 error class, $11 error, $12 started at, $13 finished at, $14 copied from,
- * $15 status, $16 response body (jsonb text), $17 mark running.
+ * Inserts step rows (a row that collides with a recorded step is not inserted: `inserted` false); rows
+ * with `mark` make their execution `running` (started_at set once) unless it ended.
  */
 const STEP_WRITE_SQL = `
-  WITH step AS (
+  WITH x AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+      ord int, workspace_id text, id text, execution_id text, action_id text, action_index int, attempt int,
+      state text, idempotency_key text, request jsonb, error_class text, error text, started_at timestamptz,
+      finished_at timestamptz, copied_from text, status int, response_body jsonb, mark boolean)
+  ),
+  step AS (
     INSERT INTO flow_step (workspace_id, id, execution_id, action_id, action_index, attempt, state, idempotency_key,
                            request, error_class, error, started_at, finished_at, copied_from, status,
                            response_body, body_truncated)
-    VALUES ($1, $2, $3, $4, $5::int, $6::int, $7, $8, $9::jsonb, $10, $11, $12::timestamptz, $13::timestamptz, $14,
-            $15::int, $16::jsonb, false)
+    SELECT workspace_id, id, execution_id, action_id, action_index, attempt, state, idempotency_key, request,
+           error_class, error, started_at, finished_at, copied_from, status, response_body, false
+    FROM x ORDER BY ord
+    ON CONFLICT DO NOTHING
+    RETURNING id
   ),
   exec AS (
-    UPDATE flow_execution SET status = 'running', started_at = COALESCE(started_at, $12::timestamptz),
-                              updated_at = $12::timestamptz
-    WHERE $17::boolean AND workspace_id = $1 AND id = $3 AND status NOT IN ${TERMINAL_SQL} AND status <> 'running'
-    RETURNING 1
+    UPDATE flow_execution e SET status = 'running', started_at = COALESCE(e.started_at, x.started_at),
+                                updated_at = x.started_at
+    FROM x
+    WHERE x.mark AND e.workspace_id = x.workspace_id AND e.id = x.execution_id
+      AND e.status NOT IN ${TERMINAL_SQL} AND e.status <> 'running'
+    RETURNING e.id
   )
-  SELECT (SELECT count(*) FROM exec)::int AS changed`;
+  SELECT x.ord, EXISTS (SELECT 1 FROM step WHERE step.id = x.id) AS inserted,
+         EXISTS (SELECT 1 FROM exec WHERE exec.id = x.execution_id) AS changed
+  FROM x`;
 
-const STEP_SETTLE_NAME = 'flow_step_settle_v1';
+const STEP_SETTLE_NAME = 'flow_step_settle_v2';
 /**
- * Records a `started` step's outcome (once) and, when $13 is not null, moves the execution to status $13
- * unless it ended ($14 error when $15, finished_at when $16). Returns whether each row changed.
- * $1 workspace, $2 step id, $3 execution, $4 state, $5 status, $6 response body (jsonb text), $7 truncated,
- * $8 latency, $9 error class, $10 error, $11 retry at, $12 finished at.
+ * Records `started` steps' outcomes (each once) and, for rows with `end_status`, moves the execution to it
+ * unless it ended (`end_error` when `set_error`, finished_at when `set_finished`). Returns whether each
+ * step and execution changed.
  */
 const STEP_SETTLE_SQL = `
-  WITH step AS (
-    UPDATE flow_step SET state = $4, status = $5::int, response_body = $6::jsonb, body_truncated = $7::boolean,
-                         latency_ms = $8::int, error_class = $9, error = $10, retry_at = $11::timestamptz,
-                         finished_at = $12::timestamptz
-    WHERE workspace_id = $1 AND id = $2 AND state = 'started'
-    RETURNING 1
+  WITH x AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+      ord int, workspace_id text, step_id text, execution_id text, state text, status int, response_body jsonb,
+      body_truncated boolean, latency_ms int, error_class text, error text, retry_at timestamptz,
+      finished_at timestamptz, end_status text, end_error text, set_error boolean, set_finished boolean)
+  ),
+  step AS (
+    UPDATE flow_step s SET state = x.state, status = x.status, response_body = x.response_body,
+                           body_truncated = x.body_truncated, latency_ms = x.latency_ms,
+                           error_class = x.error_class, error = x.error, retry_at = x.retry_at,
+                           finished_at = x.finished_at
+    FROM x
+    WHERE s.workspace_id = x.workspace_id AND s.id = x.step_id AND s.state = 'started'
+    RETURNING s.id
   ),
   exec AS (
-    UPDATE flow_execution SET status = $13, updated_at = $12::timestamptz,
-                              error = CASE WHEN $15::boolean THEN $14 ELSE error END,
-                              finished_at = CASE WHEN $16::boolean THEN $12::timestamptz ELSE finished_at END
-    WHERE $13::text IS NOT NULL AND workspace_id = $1 AND id = $3 AND status NOT IN ${TERMINAL_SQL}
-    RETURNING 1
+    UPDATE flow_execution e SET status = x.end_status, updated_at = x.finished_at,
+                                error = CASE WHEN x.set_error THEN x.end_error ELSE e.error END,
+                                finished_at = CASE WHEN x.set_finished THEN x.finished_at ELSE e.finished_at END
+    FROM x
+    WHERE x.end_status IS NOT NULL AND e.workspace_id = x.workspace_id AND e.id = x.execution_id
+      AND e.status NOT IN ${TERMINAL_SQL}
+    RETURNING e.id
   )
-  SELECT (SELECT count(*) FROM step)::int AS step, (SELECT count(*) FROM exec)::int AS exec`;
+  SELECT x.ord, EXISTS (SELECT 1 FROM step WHERE step.id = x.step_id) AS step,
+         EXISTS (SELECT 1 FROM exec WHERE exec.id = x.execution_id) AS exec
+  FROM x`;
+
+const runStateOf = (r: Row): RunState => ({
+  execution: {
+    workspaceId: r.workspace_id as string,
+    id: r.id as string,
+    flowId: r.flow_id as string,
+    version: Number(r.version),
+    eventId: r.event_id as string,
+    status: r.status as string,
+    event: r.event as never,
+  },
+  versionExists: r.version_exists === true,
+  definition: r.definition ?? null,
+  steps: (r.steps as Row[]).map((s) => ({
+    id: s.id as string,
+    actionId: s.actionId as string,
+    actionIndex: Number(s.actionIndex),
+    attempt: Number(s.attempt),
+    state: s.state as string,
+    status: s.status === null ? null : Number(s.status),
+    responseBody: (s.responseBody ?? null) as never,
+    error: (s.error as string | null) ?? null,
+    retryAt: s.retryAt === null ? null : new Date(s.retryAt as string),
+  })),
+});
 
 const SET_STATUS_NAME = 'flow_execution_status_v1';
 /** $1 workspace, $2 execution, $3 status, $4 at, $5 error, $6 set error, $7 set finished_at. */
@@ -145,7 +200,10 @@ const SET_STATUS_SQL = `
 
 /** What a flow.execute job reads first: its execution, the version's definition and the steps so far. */
 export type RunState = {
-  execution: Pick<StoredExecution, 'workspaceId' | 'id' | 'flowId' | 'version' | 'eventId' | 'status' | 'event'>;
+  execution: Pick<
+    StoredExecution,
+    'workspaceId' | 'id' | 'flowId' | 'version' | 'eventId' | 'status' | 'event'
+  >;
   /** False when the recorded version no longer exists (its workspace is being purged). */
   versionExists: boolean;
   /** The version's definition, when it was asked for. */
@@ -161,7 +219,6 @@ export type RunStep = Pick<
 export type ExecutionEnd = { status: string; error?: string | null; finished?: boolean };
 
 type Row = Record<string, unknown>;
-const jsonText = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const isoOrNull = (d: Date | null | undefined): string | null => (d == null ? null : d.toISOString());
 
 /**
@@ -169,7 +226,38 @@ const isoOrNull = (d: Date | null | undefined): string | null => (d == null ? nu
  * `flow_skip_count`, `flow_replay`). Every read is scoped by workspace.
  */
 export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared' | 'textArray'>) {
-  const insertSql = INSERT_SQL(10);
+  const insertSql = INSERT_SQL(2);
+  /** One coalescer per job definition (its name, attempts and lease are the statement's parameters). */
+  const inserters = new Map<string, (rows: Row[]) => Promise<string[]>>();
+  /** Runs a batched statement over `items` (each given its index as `ord`); its rows by `ord`. */
+  const batch = async (name: string, text: string, items: Row[]): Promise<Map<number, Row>> => {
+    const rows = await sql.prepared<Row>(name, text, [
+      JSON.stringify(items.map((it, ord) => ({ ...it, ord }))),
+    ]);
+    return new Map(rows.map((r) => [Number(r.ord), r]));
+  };
+  const loadRun = createCoalescer<Row, RunState | null>(async (items) => {
+    const rows = await batch(RUN_LOAD_NAME, RUN_LOAD_SQL, items);
+    return items.map((_, i) => {
+      const r = rows.get(i);
+      return r === undefined ? null : runStateOf(r);
+    });
+  });
+  const writeSteps = createCoalescer<Row, boolean>(async (items) => {
+    const rows = await batch(STEP_WRITE_NAME, STEP_WRITE_SQL, items);
+    return items.map((it, i) => {
+      const r = rows.get(i);
+      if (r?.inserted !== true)
+        return new Error(
+          `step ${String(it.action_index)}/${String(it.attempt)} of execution ${String(it.execution_id)} is already recorded`,
+        );
+      return r.changed === true;
+    });
+  });
+  const settleSteps = createCoalescer<Row, { step: boolean; execution: boolean }>(async (items) => {
+    const rows = await batch(STEP_SETTLE_NAME, STEP_SETTLE_SQL, items);
+    return items.map((_, i) => ({ step: rows.get(i)?.step === true, execution: rows.get(i)?.exec === true }));
+  });
   return {
     /** Inserts executions (and their jobs) for one event; returns the ids actually inserted. */
     async insertForEvent(
@@ -182,20 +270,32 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
       at: Date,
     ): Promise<string[]> {
       if (executions.length === 0) return [];
-      const rows = await sql.prepared<{ id: string }>(INSERT_NAME, insertSql, [
-        sql.textArray(executions.map((e) => e.id)),
-        sql.textArray(executions.map((e) => e.flowId)),
-        sql.textArray(executions.map((e) => String(e.version))),
-        sql.textArray(executions.map(() => newSortableId('job'))),
-        workspaceId,
-        event.id,
-        origin,
-        replayOf,
-        JSON.stringify(event),
-        ...insertJobsParams(job),
-        at.toISOString(),
-      ]);
-      return rows.map((r) => r.id);
+      let insert = inserters.get(job.name);
+      if (insert === undefined) {
+        insert = createCoalescer<Row[], string[]>(async (calls) => {
+          const rows = await sql.prepared<{ id: string }>(INSERT_NAME, insertSql, [
+            JSON.stringify(calls.flat()),
+            ...insertJobsParams(job),
+          ]);
+          const inserted = new Set(rows.map((r) => r.id));
+          return calls.map((call) => call.map((r) => r.id as string).filter((id) => inserted.has(id)));
+        });
+        inserters.set(job.name, insert);
+      }
+      return insert(
+        executions.map((e) => ({
+          workspace_id: workspaceId,
+          id: e.id,
+          flow_id: e.flowId,
+          version: e.version,
+          job_id: newSortableId('job'),
+          event_id: event.id,
+          origin,
+          replay_of: replayOf,
+          event,
+          at: at.toISOString(),
+        })),
+      );
     },
 
     /** Adds to today's skip counters of the flows whose conditions did not hold. */
@@ -305,67 +405,42 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
     },
 
     /** The execution, its version's definition (when `withDefinition`) and its steps, in one read. */
-    async runState(workspaceId: string, id: string, withDefinition: boolean): Promise<RunState | null> {
-      const [r] = await sql.prepared<Row>(RUN_LOAD_NAME, RUN_LOAD_SQL, [workspaceId, id, withDefinition]);
-      if (r === undefined) return null;
-      return {
-        execution: {
-          workspaceId: r.workspace_id as string,
-          id: r.id as string,
-          flowId: r.flow_id as string,
-          version: Number(r.version),
-          eventId: r.event_id as string,
-          status: r.status as string,
-          event: r.event as never,
-        },
-        versionExists: r.version_exists === true,
-        definition: r.definition ?? null,
-        steps: (r.steps as Row[]).map((s) => ({
-          id: s.id as string,
-          actionId: s.actionId as string,
-          actionIndex: Number(s.actionIndex),
-          attempt: Number(s.attempt),
-          state: s.state as string,
-          status: s.status === null ? null : Number(s.status),
-          responseBody: (s.responseBody ?? null) as never,
-          error: (s.error as string | null) ?? null,
-          retryAt: s.retryAt === null ? null : new Date(s.retryAt as string),
-        })),
-      };
+    runState(workspaceId: string, id: string, withDefinition: boolean): Promise<RunState | null> {
+      return loadRun({ workspace_id: workspaceId, id, def: withDefinition });
     },
 
     /**
      * Commits a step row (`started` before its call, or `skipped`/`failed` without one); with `markRunning`
-     * the execution becomes `running` in the same statement. Returns whether the execution changed.
+     * the execution becomes `running` in the same statement. Returns whether the execution changed; throws
+     * when the step collides with one already recorded (another run of the same execution).
      */
-    async writeStep(step: StoredStep, markRunning: boolean): Promise<boolean> {
-      const [r] = await sql.prepared<{ changed: number }>(STEP_WRITE_NAME, STEP_WRITE_SQL, [
-        step.workspaceId,
-        step.id,
-        step.executionId,
-        step.actionId,
-        step.actionIndex,
-        step.attempt,
-        step.state,
-        step.idempotencyKey,
-        jsonText(step.request),
-        step.errorClass,
-        step.error,
-        step.startedAt.toISOString(),
-        isoOrNull(step.finishedAt),
-        step.copiedFrom,
-        step.status,
-        jsonText(step.responseBody),
-        markRunning,
-      ]);
-      return r?.changed === 1;
+    writeStep(step: StoredStep, markRunning: boolean): Promise<boolean> {
+      return writeSteps({
+        workspace_id: step.workspaceId,
+        id: step.id,
+        execution_id: step.executionId,
+        action_id: step.actionId,
+        action_index: step.actionIndex,
+        attempt: step.attempt,
+        state: step.state,
+        idempotency_key: step.idempotencyKey,
+        request: step.request ?? null,
+        error_class: step.errorClass,
+        error: step.error,
+        started_at: step.startedAt.toISOString(),
+        finished_at: isoOrNull(step.finishedAt),
+        copied_from: step.copiedFrom,
+        status: step.status,
+        response_body: step.responseBody ?? null,
+        mark: markRunning,
+      });
     },
 
     /**
      * Records a `started` step's outcome (only once) and, with `end`, the execution's next status, in one
      * statement. Returns whether the step and the execution changed.
      */
-    async settleStep(
+    settleStep(
       workspaceId: string,
       executionId: string,
       stepId: string,
@@ -382,25 +457,24 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
       },
       end?: ExecutionEnd,
     ): Promise<{ step: boolean; execution: boolean }> {
-      const [r] = await sql.prepared<{ step: number; exec: number }>(STEP_SETTLE_NAME, STEP_SETTLE_SQL, [
-        workspaceId,
-        stepId,
-        executionId,
-        outcome.state,
-        outcome.status ?? null,
-        jsonText(outcome.responseBody),
-        outcome.bodyTruncated === true,
-        outcome.latencyMs ?? null,
-        outcome.errorClass ?? null,
-        outcome.error ?? null,
-        isoOrNull(outcome.retryAt),
-        outcome.finishedAt.toISOString(),
-        end?.status ?? null,
-        end?.error ?? null,
-        end?.error !== undefined,
-        end?.finished === true,
-      ]);
-      return { step: r?.step === 1, execution: r?.exec === 1 };
+      return settleSteps({
+        workspace_id: workspaceId,
+        step_id: stepId,
+        execution_id: executionId,
+        state: outcome.state,
+        status: outcome.status ?? null,
+        response_body: outcome.responseBody ?? null,
+        body_truncated: outcome.bodyTruncated === true,
+        latency_ms: outcome.latencyMs ?? null,
+        error_class: outcome.errorClass ?? null,
+        error: outcome.error ?? null,
+        retry_at: isoOrNull(outcome.retryAt),
+        finished_at: outcome.finishedAt.toISOString(),
+        end_status: end?.status ?? null,
+        end_error: end?.error ?? null,
+        set_error: end?.error !== undefined,
+        set_finished: end?.finished === true,
+      });
     },
 
     /** Executions by status created since `since`, and skips counted since that day. */

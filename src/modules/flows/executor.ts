@@ -438,7 +438,9 @@ export function createExecutor(deps: ExecutorDeps) {
       if (action.when !== undefined) {
         context = await withCache(context, action.when, exec.workspaceId);
         if (!evaluate(action.when, context, { location: `actions[${index}].when` }).result) {
-          await writeStep(stepRow(exec, action, index, attempt, { state: 'skipped', finishedAt: clock.now() }));
+          await writeStep(
+            stepRow(exec, action, index, attempt, { state: 'skipped', finishedAt: clock.now() }),
+          );
           continue;
         }
       }

@@ -1,0 +1,57 @@
+/**
+ * Coalesces concurrent calls of one statement into batches (group commit in the application): a call made
+ * while fewer than `maxInFlight` batches run goes out at once, alone, so an idle system waits for nothing;
+ * calls made while that many are running wait together and go out as the next batch, one statement and
+ * one commit for all of them. Each caller's promise settles with its own item's result, only after the
+ * batch that carried it has returned, so a caller never proceeds on a write that has not committed.
+ *
+ * `run` gets the items in call order and returns one result per item, in the same order; an `Error` in
+ * that array rejects that caller alone. If `run` throws, every caller of that batch gets the error.
+ */
+export type Coalesced<I, O> = (item: I) => Promise<O>;
+
+type Waiting<I, O> = { item: I; resolve: (o: O) => void; reject: (e: unknown) => void };
+
+export function createCoalescer<I, O>(
+  run: (items: I[]) => Promise<(O | Error)[]>,
+  opts: { maxInFlight?: number; maxBatch?: number } = {},
+): Coalesced<I, O> {
+  const maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
+  const maxBatch = Math.max(1, opts.maxBatch ?? 200);
+  let inFlight = 0;
+  let queue: Waiting<I, O>[] = [];
+
+  function send(batch: Waiting<I, O>[]): void {
+    inFlight++;
+    run(batch.map((w) => w.item))
+      .then(
+        (results) => {
+          batch.forEach((w, i) => {
+            const r = results[i];
+            if (r instanceof Error) w.reject(r);
+            else if (i >= results.length) w.reject(new Error('coalesced statement returned too few results'));
+            else w.resolve(r as O);
+          });
+        },
+        (err: unknown) => batch.forEach((w) => w.reject(err)),
+      )
+      .finally(() => {
+        inFlight--;
+        next();
+      });
+  }
+
+  function next(): void {
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      send(batch);
+    }
+  }
+
+  return (item) =>
+    new Promise<O>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      next();
+    });
+}
