@@ -4,7 +4,7 @@
  * limit raised. Events go in through the webhook endpoint (in-process inject), open loop.
  *
  *   npm run bench:flows      BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
- *   BENCH_RATE=500 BENCH_SECONDS=10 BENCH_SATURATION_EVENTS=4000 BENCH_QUIET_RATE=20 WORKER_CONCURRENCY=8
+ *   BENCH_RATE=500 BENCH_SECONDS=10 BENCH_SATURATION_EVENTS=4000 BENCH_QUIET_RATE=20 WORKER_CONCURRENCY=32
  *
  * Prints, per phase: executions completed, calls the fake received per event (must be exactly 1), latency
  * from the event's commit (its 202) to the fake receiving the call (p50/p99); executions/s at saturation;
@@ -87,7 +87,7 @@ try {
     CLOCKIFY_PUBLIC_KEY: keys.publicKeyPem,
     CLOCKIFY_REGISTER_EVENTS: 'none',
     JOB_POLL_INTERVAL_MS: '10',
-    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '8',
+    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '32',
   });
   const deps = await createDeps(config, {
     logger: pino({ level: 'silent' }),
