@@ -5,6 +5,7 @@
  *
  *   npm run bench:flows      BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
  *   BENCH_RATE=500 BENCH_SECONDS=10 BENCH_SATURATION_EVENTS=4000 BENCH_QUIET_RATE=20 WORKER_CONCURRENCY=32
+ *   BENCH_POOL=10 (the database pool; the gateway's is 10) BENCH_TRACE=1 (time each prepared statement)
  *
  * Prints, per phase: executions completed, calls the fake received per event (must be exactly 1), latency
  * from the event's commit (its 202) to the fake receiving the call (p50/p99); executions/s at saturation;
@@ -24,6 +25,7 @@ import { request } from 'undici';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/env.js';
 import { createDeps } from '../src/deps.js';
+import { openDatabase } from '../src/store/database.js';
 import { createFakeClockify } from '../tools/fake-clockify/server.js';
 import { createClockifySigner, generateKeyPair } from '../tools/simulator/clockify-signer.js';
 
@@ -45,8 +47,8 @@ const pct = (xs: number[], p: number) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const REF_MS = 2_000;
-/** The gateway's pool size (src/store/database.ts). */
-const POOL = 10;
+/** The database pool: the gateway's (src/store/database.ts) is 10 connections; BENCH_POOL to try others. */
+const POOL = Number(process.env.BENCH_POOL ?? 10);
 
 /** Runs `op` from `concurrency` loops for REF_MS; returns completed operations per second. */
 async function rateOf(concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
@@ -89,8 +91,10 @@ try {
     JOB_POLL_INTERVAL_MS: '10',
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '32',
   });
+  const database = await openDatabase({ kind: 'server', url: withDb(ADMIN_URL, DB_NAME), poolSize: POOL });
   const deps = await createDeps(config, {
     logger: pino({ level: 'silent' }),
+    database,
     flowsClockifyLimiter: { acquire: async () => undefined },
   });
   // BENCH_TRACE=1: time every prepared statement (pool wait included) by name, printed at the end.
@@ -300,6 +304,7 @@ try {
   const bad = st.twice + fl.twice + qa.twice + qf.twice;
   await app.close();
   await deps.close();
+  await database.close();
   if (bad > 0 || st.once !== steady.length) process.exitCode = 1;
 } finally {
   await fake.close();

@@ -34,7 +34,19 @@ export type ExecutionFilter = {
   limit: number;
 };
 
-const INSERT_NAME = 'flow_execution_insert_v4';
+/**
+ * Makes the statement's commit asynchronous (`synchronous_commit = off` for its own transaction): it
+ * returns without waiting for the WAL flush, which the next synchronous commit (any session's) does.
+ * Only for writes whose loss in a crash of the database server itself (not of a worker) is safe, and that
+ * are always followed by a synchronous commit before anything leaves the gateway: an execution's insert
+ * (then the event's `processed` status; lost, the event is processed again, deduplicated) and a step's
+ * outcome (then the job's completion, or the next step's `started` row before its call; lost, the step
+ * reads `started` again: a write ends `outcome_unknown`, never sent twice). A step's `started` row is
+ * never written this way: it must be on disk before its call.
+ */
+const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true) AS async_commit`;
+
+const INSERT_NAME = 'flow_execution_insert_v5';
 /**
  * Executions and their flow.execute jobs in ONE statement, for any number of events (the inserts of
  * concurrent event.process jobs are coalesced into one, see coalescer.ts). $1: [{ workspace_id, id,
@@ -65,7 +77,7 @@ const INSERT_SQL = (job: number) => `
      FROM ins JOIN input i ON i.id = ins.id`,
     job,
   )})
-  SELECT id FROM ins`;
+  SELECT id, ${ASYNC_COMMIT} FROM ins`;
 
 const TERMINAL_SQL = `('succeeded', 'failed', 'outcome_unknown')`;
 
@@ -129,7 +141,7 @@ const STEP_WRITE_SQL = `
          EXISTS (SELECT 1 FROM exec WHERE exec.id = x.execution_id) AS changed
   FROM x`;
 
-const STEP_SETTLE_NAME = 'flow_step_settle_v2';
+const STEP_SETTLE_NAME = 'flow_step_settle_v3';
 /**
  * Records `started` steps' outcomes (each once) and, for rows with `end_status`, moves the execution to it
  * unless it ended (`end_error` when `set_error`, finished_at when `set_finished`). Returns whether each
@@ -161,7 +173,7 @@ const STEP_SETTLE_SQL = `
     RETURNING e.id
   )
   SELECT x.ord, EXISTS (SELECT 1 FROM step WHERE step.id = x.step_id) AS step,
-         EXISTS (SELECT 1 FROM exec WHERE exec.id = x.execution_id) AS exec
+         EXISTS (SELECT 1 FROM exec WHERE exec.id = x.execution_id) AS exec, ${ASYNC_COMMIT}
   FROM x`;
 
 const runStateOf = (r: Row): RunState => ({
