@@ -325,6 +325,25 @@ describe('flow engine', () => {
     expect((await steps(second.id)).map((x) => x.actionId)).toEqual(['read']);
   });
 
+  it('stores an answer PostgreSQL cannot hold as is (a NUL in the body): the outcome is recorded, not lost', async () => {
+    const { ws, token } = await workspace([{ id: 'flows_allow_http', value: true }]);
+    await createFlow(ws, {
+      version: 1,
+      name: 'nul',
+      trigger: { sources: ['clockify'], events: ['NEW_PROJECT'] },
+      actions: [{ id: 'post', type: 'http', method: 'POST', url: `${receiverUrl}/nul`, body: { a: 1 } }],
+    });
+    answers.push({ status: 200, body: { note: 'a\u0000b' } });
+    await sendEvent(ws, token);
+    await runJobs(ws, 'event.process');
+    const [exec] = await executions(ws);
+    expect(await execute(ws, exec!.id)).toBeUndefined();
+    expect(received).toHaveLength(1);
+    expect((await executions(ws))[0]?.status).toBe('succeeded');
+    const [step] = await steps(exec!.id);
+    expect(step).toMatchObject({ state: 'succeeded', status: 200, responseBody: { note: 'a\ufffdb' } });
+  });
+
   it('retries a failed action on a fake clock, honouring Retry-After, with the idempotency key as a header', async () => {
     const { ws, token } = await workspace([{ id: 'flows_allow_http', value: true }]);
     await createFlow(ws, {

@@ -56,22 +56,35 @@ describe('createCoalescer', () => {
     await expect(Promise.all(all)).resolves.toEqual([10, 20, 30, 40, 50]);
   });
 
-  it('rejects only the caller whose result is an Error, and every caller of a batch that throws', async () => {
+  it('rejects only the caller whose result is an Error; a batch that throws is run again item by item', async () => {
     const c = controlled();
     const call = createCoalescer(c.run, { maxInFlight: 1 });
     const first = call(1);
     const a = call(2);
     const b = call(3);
     c.batches[0]!.fail(new Error('connection lost'));
-    await expect(first).rejects.toThrow('connection lost');
+    await expect(first).rejects.toThrow('connection lost'); // alone: its own error
     await flush();
-    c.batches[1]!.finish([20, new Error('duplicate step')]);
-    await expect(a).resolves.toBe(20);
-    await expect(b).rejects.toThrow('duplicate step');
-    // Still usable after failures.
-    const later = call(4);
+    expect(c.batches.map((x) => x.items)).toEqual([[1], [2, 3]]);
+    c.batches[1]!.fail(new Error('unsupported Unicode escape sequence'));
     await flush();
+    expect(c.batches.map((x) => x.items)).toEqual([[1], [2, 3], [2]]); // then each alone, in order
     c.batches[2]!.finish();
-    await expect(later).resolves.toBe(40);
+    await expect(a).resolves.toBe(20);
+    await flush();
+    expect(c.batches.map((x) => x.items)).toEqual([[1], [2, 3], [2], [3]]);
+    c.batches[3]!.fail(new Error('unsupported Unicode escape sequence'));
+    await expect(b).rejects.toThrow('unsupported Unicode');
+    // Results that are Errors reject only their callers.
+    const blocker = call(4);
+    const d = call(5);
+    const e = call(6);
+    c.batches[4]!.finish();
+    await blocker;
+    await flush();
+    expect(c.batches[5]!.items).toEqual([5, 6]);
+    c.batches[5]!.finish([50, new Error('duplicate step')]);
+    await expect(d).resolves.toBe(50);
+    await expect(e).rejects.toThrow('duplicate step');
   });
 });

@@ -7,7 +7,9 @@
  * batch that carried it has returned, so a caller never proceeds on a write that has not committed.
  *
  * `run` gets the items in call order and returns one result per item, in the same order; an `Error` in
- * that array rejects that caller alone. If `run` throws, every caller of that batch gets the error.
+ * that array rejects that caller alone. `run` must be atomic (one statement): when it throws for a batch
+ * of several, nothing of it happened, and each item is run again alone, so one item the database refuses
+ * (a value it cannot store) fails only its own caller; a lone item's error goes to its caller.
  */
 export type Coalesced<I, O> = (item: I) => Promise<O>;
 
@@ -22,24 +24,29 @@ export function createCoalescer<I, O>(
   let inFlight = 0;
   let queue: Waiting<I, O>[] = [];
 
+  async function runAndSettle(batch: Waiting<I, O>[]): Promise<void> {
+    let results: (O | Error)[];
+    try {
+      results = await run(batch.map((w) => w.item));
+    } catch (err) {
+      if (batch.length === 1) batch[0]!.reject(err);
+      else for (const w of batch) await runAndSettle([w]);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const r = results[i];
+      if (r instanceof Error) w.reject(r);
+      else if (i >= results.length) w.reject(new Error('coalesced statement returned too few results'));
+      else w.resolve(r as O);
+    });
+  }
+
   function send(batch: Waiting<I, O>[]): void {
     inFlight++;
-    run(batch.map((w) => w.item))
-      .then(
-        (results) => {
-          batch.forEach((w, i) => {
-            const r = results[i];
-            if (r instanceof Error) w.reject(r);
-            else if (i >= results.length) w.reject(new Error('coalesced statement returned too few results'));
-            else w.resolve(r as O);
-          });
-        },
-        (err: unknown) => batch.forEach((w) => w.reject(err)),
-      )
-      .finally(() => {
-        inFlight--;
-        next();
-      });
+    void runAndSettle(batch).finally(() => {
+      inFlight--;
+      next();
+    });
   }
 
   function next(): void {
