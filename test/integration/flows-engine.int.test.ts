@@ -6,6 +6,7 @@ import type { JobContext } from '../../src/jobs/runner.js';
 import { type FakeClockify, createFakeClockify } from '../../tools/fake-clockify/server.js';
 import { type TestApp, buildTestApp, hexId } from '../helpers/build-test-app.js';
 import { installAgainstFake } from '../helpers/clockify.js';
+import { createEndpoint } from '../helpers/delivery.js';
 import { type Api, flowsApi, tagFlow } from '../helpers/flows.js';
 import { manualClock } from '../helpers/jobs.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -342,6 +343,39 @@ describe('flow engine', () => {
     expect((await executions(ws))[0]?.status).toBe('succeeded');
     const [step] = await steps(exec!.id);
     expect(step).toMatchObject({ state: 'succeeded', status: 200, responseBody: { note: 'a\ufffdb' } });
+  });
+
+  it('a failed execution emits flow.execution.failed once, with the failure, also when its job runs again', async () => {
+    const { ws, token } = await workspace([{ id: 'flows_allow_http', value: true }]);
+    const watcher = await createEndpoint(t, ws, {
+      url: `${receiverUrl}/watch`,
+      eventTypes: ['flow.execution.failed'],
+    });
+    const flowId = await createFlow(ws, {
+      version: 1,
+      name: 'fails',
+      trigger: { sources: ['clockify'], events: ['NEW_PROJECT'] },
+      actions: [{ id: 'post', type: 'http', method: 'POST', url: `${receiverUrl}/no`, body: { a: 1 } }],
+    });
+    answers.push({ status: 400, body: { bad: true } });
+    await sendEvent(ws, token);
+    await runJobs(ws, 'event.process');
+    const [exec] = await executions(ws);
+    expect(await execute(ws, exec!.id)).toBeUndefined();
+    expect(await execute(ws, exec!.id, 2)).toBeUndefined(); // ended: nothing again
+    expect((await executions(ws))[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('HTTP 400'),
+    });
+    const messages = await t.db.prisma.webhookMessage.findMany({ where: { endpointId: watcher.id } });
+    expect(messages.map((m) => m.eventType)).toEqual(['flow.execution.failed']);
+    expect(JSON.parse(messages[0]!.body)).toMatchObject({
+      data: {
+        flowId,
+        executionId: exec!.id,
+        error: expect.stringContaining("action 'post' failed: HTTP 400"),
+      },
+    });
   });
 
   it('retries a failed action on a fake clock, honouring Retry-After, with the idempotency key as a header', async () => {
