@@ -39,14 +39,15 @@ export type ExecutionFilter = {
  * returns without waiting for the WAL flush, which the next synchronous commit (any session's) does.
  * Only for writes whose loss in a crash of the database server itself (not of a worker) is safe, and that
  * are always followed by a synchronous commit before anything leaves the gateway: an execution's insert
- * (then the event's `processed` status; lost, the event is processed again, deduplicated) and a step's
+ * by `event.process` (then the event's `processed` status; lost, the event is processed again,
+ * deduplicated; replays' and an admin's retries commit synchronously) and a step's
  * outcome (then the job's completion, or the next step's `started` row before its call; lost, the step
  * reads `started` again: a write ends `outcome_unknown`, never sent twice). A step's `started` row is
  * never written this way: it must be on disk before its call.
  */
 const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true) AS async_commit`;
 
-const INSERT_NAME = 'flow_execution_insert_v5';
+const INSERT_NAME = 'flow_execution_insert_v6';
 /**
  * Executions and their flow.execute jobs in ONE statement, for any number of events (the inserts of
  * concurrent event.process jobs are coalesced into one, see coalescer.ts). $1: [{ workspace_id, id,
@@ -77,7 +78,9 @@ const INSERT_SQL = (job: number) => `
      FROM ins JOIN input i ON i.id = ins.id`,
     job,
   )})
-  SELECT id, ${ASYNC_COMMIT} FROM ins`;
+  SELECT id, set_config('synchronous_commit',
+                        CASE WHEN $5::boolean THEN 'off' ELSE current_setting('synchronous_commit') END, true)
+  FROM ins`;
 
 const TERMINAL_SQL = `('succeeded', 'failed', 'outcome_unknown')`;
 
@@ -288,6 +291,7 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
           const rows = await sql.prepared<{ id: string }>(INSERT_NAME, insertSql, [
             JSON.stringify(calls.flat()),
             ...insertJobsParams(job),
+            calls.every((call) => call.every((r) => r.origin === 'event')),
           ]);
           const inserted = new Set(rows.map((r) => r.id));
           return calls.map((call) => call.map((r) => r.id as string).filter((id) => inserted.has(id)));
