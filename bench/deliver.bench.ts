@@ -98,6 +98,31 @@ try {
     JOB_POLL_INTERVAL_MS: '20',
   });
   const deps = await createDeps(config, { logger: pino({ level: 'silent' }) });
+  // BENCH_PROFILE=1: per prepared statement, how many ran, rows returned, and time from call to result
+  // (waiting for a pool connection included), printed after each run.
+  const profile = new Map<string, { n: number; rows: number; ms: number[] }>();
+  if (process.env.BENCH_PROFILE === '1') {
+    const sql = deps.db.sql;
+    const prepared = sql.prepared.bind(sql);
+    sql.prepared = async <T>(name: string, text: string, params: unknown[]) => {
+      const t = performance.now();
+      const rows = await prepared<T>(name, text, params);
+      const p = profile.get(name) ?? { n: 0, rows: 0, ms: [] };
+      p.n++;
+      p.rows += rows.length;
+      p.ms.push(performance.now() - t);
+      profile.set(name, p);
+      return rows;
+    };
+  }
+  const printProfile = () => {
+    for (const [name, p] of [...profile].sort((a, b) => b[1].n - a[1].n))
+      console.log(
+        `  ${name.padEnd(28)} ${String(p.n).padStart(7)} runs, ${(p.rows / p.n).toFixed(1).padStart(5)} rows/run, ` +
+          `p50 ${pct(p.ms, 50).toFixed(1)} ms, p99 ${pct(p.ms, 99).toFixed(1)} ms`,
+      );
+    profile.clear();
+  };
 
   /** One run: endpoints, events offered at RATE, workers on; returns the healthy endpoints' numbers. */
   async function run(label: string, withBad: boolean, events: number) {
@@ -191,6 +216,7 @@ try {
         `distinct webhook-ids delivered per (event, endpoint): missing ${missing}, more than once ${twice}`,
     );
     if (missing > 0 || twice > 0) failed = true;
+    printProfile();
     await deps.runner.stop(5_000);
     return { rate: done / elapsedS, p99: pct(lat, 99), deliveries: done };
   }

@@ -24,7 +24,8 @@
  * took and committed meanwhile is re-checked and dropped). Jobs with a concurrency key take slots in
  * `job_concurrency` in the same statement: one upsert per key grants at most `limit - running`; a job the
  * cap leaves out is not claimed and moves `capWaitMs` later without using an attempt, so the jobs behind
- * it are not blocked.
+ * it are not blocked. Slots are taken in key order, as a statement giving several back takes them
+ * (complete-sql.ts), so the two never deadlock.
  */
 import type { Sql as PlainSql } from '../store/database.js';
 
@@ -150,6 +151,7 @@ export const CLAIM_SQL = `
       SELECT concurrency_key AS key, count(*) AS n, GREATEST(1, max(concurrency_limit)) AS lim
       FROM locked WHERE concurrency_key IS NOT NULL GROUP BY concurrency_key
     ) w
+    ORDER BY key
     ON CONFLICT (key) DO UPDATE SET
       granted = LEAST(EXCLUDED.granted, EXCLUDED."limit" - c.running),
       running = c.running + LEAST(EXCLUDED.granted, EXCLUDED."limit" - c.running),
@@ -189,7 +191,7 @@ export const CLAIM_SQL = `
             job.lane, job.concurrency_key`;
 
 /** Bump the version when CLAIM_SQL changes: a server caches prepared statements per connection by name. */
-export const CLAIM_NAME = 'job_claim_v4';
+export const CLAIM_NAME = 'job_claim_v5';
 
 /**
  * Claims up to `limit` due jobs of the given names for `workerId` (see the file comment for the order).

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../store/database.js';
 import { PermanentJobError, Reschedule, RetryAt } from '../../jobs/catalog.js';
 import { enqueue } from '../../jobs/queue.js';
-import type { JobContext } from '../../jobs/runner.js';
+import type { JobContext, JobResult } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Cipher } from '../../platform/crypto.js';
 import { AppError } from '../../platform/errors.js';
@@ -36,7 +36,7 @@ import {
   type UpdateEndpointBody,
 } from './delivery.schemas.js';
 import type { EndpointsRepo, NewEndpoint, StoredEndpoint } from './endpoints.repo.js';
-import type { FanOutRow, HotPathRepo } from './hot-path.repo.js';
+import type { ClaimedAttempt, DeliveredAttempt, FanOutRow, HotPathRepo } from './hot-path.repo.js';
 import { STATIC_EVENT_TYPES, customEventType, findStatic } from './event-catalogue.js';
 import {
   type DeliveryEvent,
@@ -47,6 +47,7 @@ import {
   sourceAndTypeMatch,
 } from './fan-out.js';
 import type { MessagesRepo, NewMessage, StoredAttempt, StoredMessage } from './messages.repo.js';
+import { createStatementBatcher } from './statement-batcher.js';
 import { DEFAULT_RETRY_SCHEDULE, type RetrySchedule } from './retry-schedule.js';
 import {
   MAX_SIGNING_SECRETS,
@@ -492,31 +493,36 @@ export function createDeliveryService(deps: Deps) {
     }
   }
 
-  /** Applies a scheduled attempt's decision to the message and endpoint, with the attempt row, in one transaction. */
-  async function settle(e: StoredEndpoint, m: StoredMessage, sent: Sent, d: AttemptDecision): Promise<void> {
+  /**
+   * Applies a scheduled attempt's decision (anything but delivered: deliveries are settled together, see
+   * `deliveredBatch`) to the message and endpoint, with the attempt row.
+   */
+  async function settle(
+    e: StoredEndpoint,
+    m: StoredMessage,
+    sent: Sent,
+    d: Exclude<AttemptDecision, { outcome: 'delivered' }>,
+  ): Promise<void> {
     const now = sent.at;
-    const errorClass = d.outcome === 'delivered' ? null : d.errorClass;
-    if (d.outcome === 'delivered' || d.outcome === 'retry') {
-      // The common cases in one statement each (hot-path.repo.ts).
+    const errorClass = d.errorClass;
+    if (d.outcome === 'retry') {
+      // The common failure in one statement (hot-path.repo.ts).
       const row = attemptRow(m, sent, errorClass, 'scheduled');
-      const a = {
-        workspaceId: row.workspaceId,
-        id: row.id,
-        messageId: row.messageId,
-        endpointId: row.endpointId,
-        attemptedAt: row.attemptedAt,
-        status: row.status,
-        latencyMs: row.latencyMs,
-        responseHeaders: row.responseHeaders,
-        responseBody: row.responseBody,
-        address: row.address,
-      };
-      if (d.outcome === 'delivered') {
-        await deps.hot.settleDelivered(a);
-        return;
-      }
       const since = await deps.hot.settleRetry(
-        { ...a, errorClass: d.errorClass, error: row.error },
+        {
+          workspaceId: row.workspaceId,
+          id: row.id,
+          messageId: row.messageId,
+          endpointId: row.endpointId,
+          attemptedAt: row.attemptedAt,
+          status: row.status,
+          latencyMs: row.latencyMs,
+          responseHeaders: row.responseHeaders,
+          responseBody: row.responseBody,
+          address: row.address,
+          errorClass: d.errorClass,
+          error: row.error,
+        },
         d.at,
         storableText(`${d.errorClass}: ${describe(sent.result)}`).slice(0, 2_000),
       );
@@ -529,8 +535,7 @@ export function createDeliveryService(deps: Deps) {
     }
     await withTransaction(db, async (tx) => {
       await messages.recordAttempt(tx, attemptRow(m, sent, errorClass, 'scheduled'));
-      const lastError =
-        errorClass === null ? null : storableText(`${errorClass}: ${describe(sent.result)}`).slice(0, 2_000);
+      const lastError = storableText(`${errorClass}: ${describe(sent.result)}`).slice(0, 2_000);
       switch (d.outcome) {
         case 'disable-endpoint':
           // The receiver asked us to stop: park the message (a resume sends it again).
@@ -570,48 +575,103 @@ export function createDeliveryService(deps: Deps) {
     });
   }
 
-  /** Job handler of `delivery.attempt`. */
-  async function runAttempt(
-    payload: { workspaceId: string; messageId: string; manual?: boolean | undefined },
-    ctx: JobContext,
-  ): Promise<void> {
-    if (payload.manual === true) {
-      await manualAttempt(payload.workspaceId, payload.messageId, 'manual', ctx.signal);
-      return;
-    }
-    const claimed = await deps.hot.claimForAttempt(
-      payload.workspaceId,
-      payload.messageId,
-      ctx.jobId,
-      clock.now(),
-    );
-    if (claimed === null) return; // delivered, dead, or owned by another job
-    const { message: m, endpoint: e } = claimed;
-    if (e === null) return;
-    if (e.status !== 'enabled') {
-      // Parked: resume (or recover) gives it a new job.
-      await messages.update(db, m.workspaceId, m.id, { jobId: null, nextAttemptAt: null });
-      return;
-    }
-    const now = clock.now();
-    // A takeover after a crash between recording an attempt and requeueing: keep the schedule.
-    if (m.nextAttemptAt !== null && m.nextAttemptAt.getTime() > now.getTime() + 1_000)
-      throw new Reschedule(m.nextAttemptAt, 'not due yet');
-    await takeRateSlot(e, false, ctx.signal);
-    const sent = await sendOnce(e, m, ctx.signal, claimed.secretsEncrypted);
-    // Shutting down, or the lease is lost: this worker no longer owns the job. Nothing is recorded; the
-    // job is taken over and sends again, with the same webhook-id.
-    if (ctx.signal.aborted) throw new Error('delivery attempt aborted: not recorded');
-    const decision = classifyAttempt({
-      result: sent.result,
-      attemptsMade: m.attempts + 1,
-      now: sent.at,
-      random,
-      schedule,
+  type AttemptPayload = { workspaceId: string; messageId: string; manual?: boolean | undefined };
+  type AttemptItem = { payload: AttemptPayload; ctx: JobContext };
+
+  /**
+   * Delivered attempts are settled together: one statement writes the attempt rows, marks the messages
+   * delivered, resets the endpoints' failure windows and completes the jobs of all the deliveries that
+   * finished while the previous statement ran (statement-batcher.ts). Each resolves to whether it
+   * completed its job.
+   */
+  const deliveredBatcher = createStatementBatcher<
+    DeliveredAttempt & { jobId: string; workerId: string | null },
+    boolean
+  >({ write: (rows) => deps.hot.settleDelivered(rows), maxBatch: 500 });
+
+  /**
+   * Job handler of `delivery.attempt`, given every attempt job one claim returned (runner.ts
+   * `batchHandler`): their messages are taken in one statement, each is sent on its own, and deliveries
+   * are settled together (`deliveredBatcher`), completing their jobs in the same statement. Failures are
+   * settled one by one (they are few). One promise per job, in order.
+   */
+  function runAttempts(items: readonly AttemptItem[]): Promise<JobResult>[] {
+    const scheduled = items.filter((it) => it.payload.manual !== true);
+    const claimed =
+      scheduled.length === 0
+        ? Promise.resolve(new Map<string, ClaimedAttempt>())
+        : deps.hot.claimForAttempts(
+            scheduled.map((it) => ({
+              workspaceId: it.payload.workspaceId,
+              messageId: it.payload.messageId,
+              jobId: it.ctx.jobId,
+            })),
+            clock.now(),
+          );
+    // The claimed attempt of a job: its message, owned by this job, on an endpoint that exists.
+    const mine = (found: Map<string, ClaimedAttempt>, it: AttemptItem) => {
+      const c = it.payload.manual === true ? undefined : found.get(it.payload.messageId);
+      return c !== undefined && c.message.jobId === it.ctx.jobId && c.endpoint !== null ? c : undefined;
+    };
+    return items.map(async (it): Promise<JobResult> => {
+      const { payload, ctx } = it;
+      if (payload.manual === true) {
+        await manualAttempt(payload.workspaceId, payload.messageId, 'manual', ctx.signal);
+        return;
+      }
+      const found = await claimed;
+      const c = mine(found, it);
+      if (c === undefined) return; // delivered, dead, owned by another job, or its endpoint deleted
+      const { message: m, endpoint: e } = c;
+      if (e === null) return;
+      if (e.status !== 'enabled') {
+        // Parked: resume (or recover) gives it a new job.
+        await messages.update(db, m.workspaceId, m.id, { jobId: null, nextAttemptAt: null });
+        return;
+      }
+      const now = clock.now();
+      // A takeover after a crash between recording an attempt and requeueing: keep the schedule.
+      if (m.nextAttemptAt !== null && m.nextAttemptAt.getTime() > now.getTime() + 1_000)
+        throw new Reschedule(m.nextAttemptAt, 'not due yet');
+      await takeRateSlot(e, false, ctx.signal);
+      const sent = await sendOnce(e, m, ctx.signal, c.secretsEncrypted);
+      // Shutting down, or the lease is lost: this worker no longer owns the job. Nothing is recorded; the
+      // job is taken over and sends again, with the same webhook-id.
+      if (ctx.signal.aborted) throw new Error('delivery attempt aborted: not recorded');
+      const decision = classifyAttempt({
+        result: sent.result,
+        attemptsMade: m.attempts + 1,
+        now: sent.at,
+        random,
+        schedule,
+      });
+      if (decision.outcome === 'delivered') {
+        const row = attemptRow(m, sent, null, 'scheduled');
+        const completed = await deliveredBatcher.submit({
+          workspaceId: row.workspaceId,
+          id: row.id,
+          messageId: row.messageId,
+          endpointId: row.endpointId,
+          attemptedAt: row.attemptedAt,
+          status: row.status,
+          latencyMs: row.latencyMs,
+          responseHeaders: row.responseHeaders,
+          responseBody: row.responseBody,
+          address: row.address,
+          jobId: ctx.jobId,
+          workerId: ctx.workerId ?? null,
+        });
+        return completed ? 'completed' : undefined;
+      }
+      await settle(e, m, sent, decision);
+      if (decision.outcome === 'retry')
+        throw new RetryAt(decision.at, `${decision.errorClass}: ${describe(sent.result)}`);
     });
-    await settle(e, m, sent, decision);
-    if (decision.outcome === 'retry')
-      throw new RetryAt(decision.at, `${decision.errorClass}: ${describe(sent.result)}`);
+  }
+
+  /** One scheduled attempt (a batch of one); what the runner gets from `runAttempts` for a single job. */
+  function runAttempt(payload: AttemptPayload, ctx: JobContext): Promise<JobResult> {
+    return runAttempts([{ payload, ctx }])[0]!;
   }
 
   /** One attempt outside the schedule ("retry now", "send test"): delivered, or left as it was. */
@@ -991,6 +1051,7 @@ export function createDeliveryService(deps: Deps) {
     emitGatewayEvent,
     send,
     runAttempt,
+    runAttempts,
     runRecover,
     findStatic,
   };

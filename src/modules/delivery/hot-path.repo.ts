@@ -1,3 +1,4 @@
+import { completeJobsSql } from '../../jobs/complete-sql.js';
 import { insertJobsParams, insertKeyedJobsSql } from '../../jobs/insert-sql.js';
 import type { Sql } from '../../store/database.js';
 import { deliveryAttemptJob } from './delivery.jobs.js';
@@ -8,8 +9,10 @@ import type { StoredMessage } from './messages.repo.js';
  * The statements every delivery attempt runs, as plain SQL prepared once per connection (like the job
  * claim), not through the ORM: measured with bench/deliver.bench.ts, the ORM's per-query work was most of
  * the CPU an attempt cost. Each is ONE statement (atomic on its own, no interactive transaction):
- * - `claimForAttempt`: the message taken by its job, with its endpoint and signing secrets;
- * - `settleDelivered`: the attempt row, the message delivered, the endpoint's failure window reset;
+ * - `claimForAttempts`: the messages taken by their jobs (all those of one claim), with their endpoints and
+ *   signing secrets;
+ * - `settleDelivered`: the attempt rows of one endpoint's delivered messages, the messages delivered, the
+ *   endpoint's failure window reset and their jobs completed;
  * - `settleRetry`: the attempt row, the message's next attempt, the endpoint's failure window started;
  * - `listReceiving` and `insertFanOut`: an event's messages and their first-attempt jobs (fan-out).
  * Tables: `webhook_message`, `webhook_attempt`, `webhook_endpoint`, `webhook_endpoint_secret` (all owned by
@@ -90,11 +93,17 @@ export type DeliveredAttempt = {
   address: string | null;
 };
 
+/** $1 workspace ids, $2 message ids, $3 job ids (one row per attempt), $4 the time secrets must sign at. */
 const CLAIM_SQL = `
-  WITH m AS (
-    UPDATE webhook_message SET job_id = $3
-    WHERE workspace_id = $1 AND id = $2 AND status = 'pending' AND (job_id IS NULL OR job_id = $3)
-    RETURNING *
+  WITH req AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS u(workspace_id, id, job_id)
+  ),
+  m AS (
+    UPDATE webhook_message w SET job_id = req.job_id
+    FROM req
+    WHERE w.workspace_id = req.workspace_id AND w.id = req.id AND w.status = 'pending'
+      AND (w.job_id IS NULL OR w.job_id = req.job_id)
+    RETURNING w.*
   )
   SELECT ${MESSAGE_COLS}, ${ENDPOINT_COLS},
     (SELECT COALESCE(array_agg(s.secret_encrypted ORDER BY (s.expires_at IS NOT NULL), s.created_at DESC, s.id DESC),
@@ -104,25 +113,48 @@ const CLAIM_SQL = `
        AND (s.expires_at IS NULL OR s.expires_at > $4::timestamptz)) AS secrets
   FROM m LEFT JOIN webhook_endpoint e ON e.id = m.endpoint_id AND e.workspace_id = m.workspace_id`;
 
+/**
+ * One array element per delivered attempt: $1 workspace, $2 endpoint, $3 attempt id, $4 message id,
+ * $5 attempted at, $6 HTTP status, $7 latency ms, $8 response headers (JSON text), $9 response body,
+ * $10 address, $11 job id and $12 the worker holding its lease (null: no job to complete).
+ * The endpoints to reset are locked in id order first, then the jobs' concurrency slots in key order
+ * (complete-sql.ts), so two of these statements never deadlock.
+ */
 const SETTLE_DELIVERED_SQL = `
-  WITH a AS (
+  WITH src AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[],
+                         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+      AS u(workspace_id, endpoint_id, id, message_id, attempted_at, status, latency_ms, response_headers,
+           response_body, address, job_id, worker_id)
+  ),
+  a AS (
     INSERT INTO webhook_attempt (workspace_id, id, message_id, endpoint_id, attempted_at, status, latency_ms,
                                  response_headers, response_body, error_class, error, address, trigger)
-    VALUES ($1, $2, $3, $4, $5::timestamptz, $6::int, $7::int, $8::jsonb, $9, NULL, NULL, $10, 'scheduled')
+    SELECT workspace_id, id, message_id, endpoint_id, attempted_at::timestamptz, status, latency_ms,
+           response_headers::jsonb, response_body, NULL, NULL, address, 'scheduled'
+    FROM src
     RETURNING 1
   ),
   m AS (
-    UPDATE webhook_message SET status = 'delivered', attempts = attempts + 1, next_attempt_at = NULL,
-                               finished_at = $5::timestamptz, last_error = NULL
-    WHERE workspace_id = $1 AND id = $3
+    UPDATE webhook_message w SET status = 'delivered', attempts = w.attempts + 1, next_attempt_at = NULL,
+                                 finished_at = src.attempted_at::timestamptz, last_error = NULL
+    FROM src
+    WHERE w.workspace_id = src.workspace_id AND w.id = src.message_id
     RETURNING 1
   ),
+  failing AS MATERIALIZED (
+    SELECT e.workspace_id, e.id FROM webhook_endpoint e
+    WHERE (e.workspace_id, e.id) IN (SELECT workspace_id, endpoint_id FROM src) AND e.failing_since IS NOT NULL
+    ORDER BY e.id
+    FOR UPDATE
+  ),
   h AS (
-    UPDATE webhook_endpoint SET failing_since = NULL
-    WHERE workspace_id = $1 AND id = $4 AND failing_since IS NOT NULL
+    UPDATE webhook_endpoint e SET failing_since = NULL
+    FROM failing f WHERE e.workspace_id = f.workspace_id AND e.id = f.id
     RETURNING 1
-  )
-  SELECT (SELECT count(*) FROM a) AS a, (SELECT count(*) FROM m) AS m, (SELECT count(*) FROM h) AS h`;
+  ),
+  ${completeJobsSql('done', 'SELECT job_id, worker_id FROM src WHERE job_id IS NOT NULL AND (SELECT count(*) FROM h) >= 0')}
+  SELECT COALESCE((SELECT array_agg(id) FROM done), '{}'::text[]) AS completed`;
 
 /** One message of an event's fan-out (see `insertFanOut`). */
 export type FanOutRow = {
@@ -234,44 +266,63 @@ export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
       return out.map((r) => r.id);
     },
     /**
-     * The scheduled attempt job `jobId` takes the message (pending, owned by no job or this one), in the same
-     * statement as reading its endpoint and the secrets signing at `at`. Null when another job owns it, or it
-     * is delivered or failed.
+     * Each scheduled attempt job takes its message (pending, owned by no job or this one), in the same
+     * statement as reading the messages' endpoints and the secrets signing at `at`: one statement for all
+     * the attempts one claim returned. Keyed by message id; a message another job owns, or delivered or
+     * failed, is absent.
      */
-    async claimForAttempt(
-      workspaceId: string,
-      messageId: string,
-      jobId: string,
+    async claimForAttempts(
+      attempts: readonly { workspaceId: string; messageId: string; jobId: string }[],
       at: Date,
-    ): Promise<ClaimedAttempt | null> {
-      const rows = await sql.prepared<Row>('delivery_claim_v1', CLAIM_SQL, [
-        workspaceId,
-        messageId,
-        jobId,
+    ): Promise<Map<string, ClaimedAttempt>> {
+      if (attempts.length === 0) return new Map();
+      const rows = await sql.prepared<Row>('delivery_claim_v2', CLAIM_SQL, [
+        sql.textArray(attempts.map((a) => a.workspaceId)),
+        sql.textArray(attempts.map((a) => a.messageId)),
+        sql.textArray(attempts.map((a) => a.jobId)),
         at.toISOString(),
       ]);
-      const r = rows[0];
-      if (r === undefined) return null;
-      return {
-        message: messageFromRow(r),
-        endpoint: r.e_id === null || r.e_id === undefined ? null : endpointFromRow(r, 'e_'),
-        secretsEncrypted: (r.secrets as string[] | null) ?? [],
-      };
+      return new Map(
+        rows.map((r) => [
+          r.id as string,
+          {
+            message: messageFromRow(r),
+            endpoint: r.e_id === null || r.e_id === undefined ? null : endpointFromRow(r, 'e_'),
+            secretsEncrypted: (r.secrets as string[] | null) ?? [],
+          },
+        ]),
+      );
     },
-    /** A delivered scheduled attempt: attempt row, message delivered, endpoint healthy — one statement. */
-    async settleDelivered(a: DeliveredAttempt): Promise<void> {
-      await sql.prepared('delivery_settle_ok_v1', SETTLE_DELIVERED_SQL, [
-        a.workspaceId,
-        a.id,
-        a.messageId,
-        a.endpointId,
-        a.attemptedAt.toISOString(),
-        a.status,
-        a.latencyMs,
-        a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders),
-        a.responseBody,
-        a.address,
-      ]);
+    /**
+     * Delivered scheduled attempts (any endpoints): attempt rows, messages delivered, endpoints healthy, and
+     * the attempts' jobs completed for the worker holding each one's lease — one statement. Returns, per
+     * attempt, whether it completed its job.
+     */
+    async settleDelivered(
+      attempts: readonly (DeliveredAttempt & { jobId: string | null; workerId: string | null })[],
+    ): Promise<boolean[]> {
+      if (attempts.length === 0) return [];
+      const col = (f: (a: (typeof attempts)[number]) => string | null) => sql.textArray(attempts.map(f));
+      const rows = await sql.prepared<{ completed: string[] | null }>(
+        'delivery_settle_ok_v3',
+        SETTLE_DELIVERED_SQL,
+        [
+          col((a) => a.workspaceId),
+          col((a) => a.endpointId),
+          col((a) => a.id),
+          col((a) => a.messageId),
+          col((a) => a.attemptedAt.toISOString()),
+          attempts.map((a) => a.status),
+          attempts.map((a) => a.latencyMs),
+          col((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
+          col((a) => a.responseBody),
+          col((a) => a.address),
+          col((a) => a.jobId),
+          col((a) => a.workerId),
+        ],
+      );
+      const completed = new Set(rows[0]?.completed ?? []);
+      return attempts.map((a) => a.jobId !== null && completed.has(a.jobId));
     },
     /**
      * A failed scheduled attempt that will be retried at `nextAttemptAt`: attempt row, message, and the
