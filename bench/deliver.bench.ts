@@ -14,6 +14,7 @@
  * creates its own database and drops it.
  */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
@@ -21,6 +22,7 @@ import { Agent, request } from 'undici';
 import { loadConfig } from '../src/config/env.js';
 import { createDeps } from '../src/deps.js';
 import { newId } from '../src/platform/ids.js';
+import { openServer } from '../src/store/database.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -97,7 +99,12 @@ try {
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '32',
     JOB_POLL_INTERVAL_MS: '20',
   });
-  const deps = await createDeps(config, { logger: pino({ level: 'silent' }) });
+  // BENCH_POOL: the database pool's size (default: the gateway's own, 10 connections).
+  const poolSize = process.env.BENCH_POOL === undefined ? undefined : Number(process.env.BENCH_POOL);
+  const deps = await createDeps(config, {
+    logger: pino({ level: 'silent' }),
+    ...(poolSize !== undefined ? { database: await openServer(withDb(ADMIN_URL, DB_NAME), poolSize) } : {}),
+  });
   // BENCH_PROFILE=1: per prepared statement, how many ran, rows returned, and time from call to result
   // (waiting for a pool connection included), printed after each run.
   const profile = new Map<string, { n: number; rows: number; ms: number[] }>();
@@ -138,6 +145,8 @@ try {
     const committed = new Map<string, number>();
     deps.startWorkers();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const pg0 = await serverCpuSeconds();
     const ctx = {
       jobId: 'bench',
       attempt: 1,
@@ -216,6 +225,13 @@ try {
         `distinct webhook-ids delivered per (event, endpoint): missing ${missing}, more than once ${twice}`,
     );
     if (missing > 0 || twice > 0) failed = true;
+    if (profile.size > 0) {
+      const cpu = process.cpuUsage(cpu0);
+      console.log(
+        `  CPU: this process ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, its PostgreSQL backends ` +
+          `${((await serverCpuSeconds()) - pg0).toFixed(1)} s, in ${((performance.now() - t0) / 1_000).toFixed(1)} s`,
+      );
+    }
     printProfile();
     await deps.runner.stop(5_000);
     return { rate: done / elapsedS, p99: pct(lat, 99), deliveries: done };
@@ -260,6 +276,24 @@ try {
   await Promise.all([healthy.close(), flaky.close(), slow.close()]);
 }
 process.exit(failed ? 1 : 0);
+
+/** CPU seconds used so far by the server processes serving the bench's database (Linux, same machine). */
+async function serverCpuSeconds(): Promise<number> {
+  const pids = (
+    await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB_NAME])
+  ).rows;
+  let ticks = 0;
+  for (const { pid } of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile, or not on this machine
+    }
+  }
+  return ticks / 100;
+}
 
 function body(url: string) {
   return {

@@ -22,10 +22,11 @@ export type JobContext = {
 };
 
 /**
- * What a handler's job ended as when it did not throw: `'completed'` when the handler completed the job
- * itself in its own statement (complete-sql.ts), so the runner does not; otherwise the runner completes it.
+ * What a handler returns: nothing (the runner completes the job), or `'settled'` when the handler already
+ * ended the job itself in its own statement (completed, or requeued for a retry: complete-sql.ts), so the
+ * runner records nothing more.
  */
-export type JobResult = void | 'completed';
+export type JobResult = void | 'settled';
 
 export type JobHandler<S extends z.ZodType = z.ZodType> = ((
   payload: z.output<S>,
@@ -179,8 +180,8 @@ export function createRunner(opts: RunnerOptions): Runner {
     const { job, ctx } = s;
     try {
       const result = await outcome;
-      // Completed by the handler's own statement: nothing left to record.
-      if (result === 'completed') return;
+      // Ended by the handler's own statement: nothing left to record.
+      if (result === 'settled') return;
       const ok = await complete(opts.sql, job.id, workerId);
       if (ok) ctx.log.debug({ durationMs: Date.now() - started }, 'job succeeded');
       else ctx.log.warn('job finished after its lease was lost');

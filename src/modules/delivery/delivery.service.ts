@@ -36,7 +36,13 @@ import {
   type UpdateEndpointBody,
 } from './delivery.schemas.js';
 import type { EndpointsRepo, NewEndpoint, StoredEndpoint } from './endpoints.repo.js';
-import type { ClaimedAttempt, DeliveredAttempt, FanOutRow, HotPathRepo } from './hot-path.repo.js';
+import type {
+  ClaimedAttempt,
+  DeliveredAttempt,
+  FailedAttempt,
+  FanOutRow,
+  HotPathRepo,
+} from './hot-path.repo.js';
 import { STATIC_EVENT_TYPES, customEventType, findStatic } from './event-catalogue.js';
 import {
   type DeliveryEvent,
@@ -271,10 +277,29 @@ export function createDeliveryService(deps: Deps) {
     return created.size;
   }
 
+  // Events processed at the same time (the runner runs a claim's event.process jobs together) read their
+  // endpoints and write their messages and jobs together: two statements for all of them, each event
+  // still waiting for its own messages' commit (statement-batcher.ts). A batch that fails fails each of
+  // its events, whose processing is retried; a second run creates nothing twice (unique key).
+  const receivingBatcher = createStatementBatcher<string, StoredEndpoint[]>({
+    write: async (workspaceIds) => {
+      const byWorkspace = await deps.hot.listReceiving(workspaceIds);
+      return workspaceIds.map((w) => byWorkspace.get(w) ?? []);
+    },
+    maxBatch: 200,
+  });
+  const fanOutBatcher = createStatementBatcher<FanOutRow[], number>({
+    write: async (events) => {
+      const created = await deps.hot.insertFanOut(events.flat());
+      return events.map((rows) => rows.filter((r) => created.has(r.id)).length);
+    },
+    maxBatch: 200,
+  });
+
   const processor: EventProcessor = {
     name: 'delivery',
     async process(event: ProcessedEvent): Promise<void> {
-      const candidates = await deps.hot.listReceiving(event.workspaceId);
+      const candidates = await receivingBatcher.submit(event.workspaceId);
       const ev: DeliveryEvent = {
         id: event.id,
         workspaceId: event.workspaceId,
@@ -292,6 +317,10 @@ export function createDeliveryService(deps: Deps) {
         if (!endpointMatches(e, ev, ctx)) continue;
         const built = buildBody(e.transformation, ev, ctx);
         rows.push({
+          workspaceId: ev.workspaceId,
+          uniqueKey: `event:${event.id}`,
+          eventType: ev.eventType,
+          createdAt: now,
           id: newSortableId('msg'),
           endpointId: e.id,
           body: built.ok ? built.body : '',
@@ -302,14 +331,8 @@ export function createDeliveryService(deps: Deps) {
           jobId: newSortableId('job'),
         });
       }
-      const created = await deps.hot.insertFanOut(
-        ev.workspaceId,
-        `event:${event.id}`,
-        ev.eventType,
-        now,
-        rows,
-      );
-      if (created.length > 0) deps.wake();
+      if (rows.length === 0) return;
+      if ((await fanOutBatcher.submit(rows)) > 0) deps.wake();
     },
   };
 
@@ -494,45 +517,17 @@ export function createDeliveryService(deps: Deps) {
   }
 
   /**
-   * Applies a scheduled attempt's decision (anything but delivered: deliveries are settled together, see
-   * `deliveredBatch`) to the message and endpoint, with the attempt row.
+   * Applies a scheduled attempt's rarer decisions (endpoint disabled by a 410, dead letter) to the message
+   * and endpoint, with the attempt row, in one transaction. Deliveries and retries are settled in batches.
    */
   async function settle(
     e: StoredEndpoint,
     m: StoredMessage,
     sent: Sent,
-    d: Exclude<AttemptDecision, { outcome: 'delivered' }>,
+    d: Extract<AttemptDecision, { outcome: 'disable-endpoint' | 'dead-letter' }>,
   ): Promise<void> {
     const now = sent.at;
     const errorClass = d.errorClass;
-    if (d.outcome === 'retry') {
-      // The common failure in one statement (hot-path.repo.ts).
-      const row = attemptRow(m, sent, errorClass, 'scheduled');
-      const since = await deps.hot.settleRetry(
-        {
-          workspaceId: row.workspaceId,
-          id: row.id,
-          messageId: row.messageId,
-          endpointId: row.endpointId,
-          attemptedAt: row.attemptedAt,
-          status: row.status,
-          latencyMs: row.latencyMs,
-          responseHeaders: row.responseHeaders,
-          responseBody: row.responseBody,
-          address: row.address,
-          errorClass: d.errorClass,
-          error: row.error,
-        },
-        d.at,
-        storableText(`${d.errorClass}: ${describe(sent.result)}`).slice(0, 2_000),
-      );
-      // Past the failure window: disabled (rare), with its event, in a transaction of its own.
-      if (since !== null && now.getTime() - since.getTime() >= deps.config.failureWindowMs)
-        await withTransaction(db, (tx) =>
-          disableEndpoint(tx, e, `failing continuously since ${since.toISOString()}`),
-        );
-      return;
-    }
     await withTransaction(db, async (tx) => {
       await messages.recordAttempt(tx, attemptRow(m, sent, errorClass, 'scheduled'));
       const lastError = storableText(`${errorClass}: ${describe(sent.result)}`).slice(0, 2_000);
@@ -588,6 +583,11 @@ export function createDeliveryService(deps: Deps) {
     DeliveredAttempt & { jobId: string; workerId: string | null },
     boolean
   >({ write: (rows) => deps.hot.settleDelivered(rows), maxBatch: 500 });
+  /** Likewise for failed attempts to retry: each job is requeued in the same statement. */
+  const retryBatcher = createStatementBatcher<
+    FailedAttempt & { nextAttemptAt: Date; lastError: string; jobId: string; workerId: string | null },
+    { since: Date | null; requeued: boolean }
+  >({ write: (rows) => deps.hot.settleRetry(rows), maxBatch: 500 });
 
   /**
    * Job handler of `delivery.attempt`, given every attempt job one claim returned (runner.ts
@@ -645,27 +645,44 @@ export function createDeliveryService(deps: Deps) {
         random,
         schedule,
       });
-      if (decision.outcome === 'delivered') {
-        const row = attemptRow(m, sent, null, 'scheduled');
-        const completed = await deliveredBatcher.submit({
-          workspaceId: row.workspaceId,
-          id: row.id,
-          messageId: row.messageId,
-          endpointId: row.endpointId,
-          attemptedAt: row.attemptedAt,
-          status: row.status,
-          latencyMs: row.latencyMs,
-          responseHeaders: row.responseHeaders,
-          responseBody: row.responseBody,
-          address: row.address,
-          jobId: ctx.jobId,
-          workerId: ctx.workerId ?? null,
-        });
-        return completed ? 'completed' : undefined;
+      if (decision.outcome === 'disable-endpoint' || decision.outcome === 'dead-letter') {
+        await settle(e, m, sent, decision);
+        return;
       }
-      await settle(e, m, sent, decision);
-      if (decision.outcome === 'retry')
-        throw new RetryAt(decision.at, `${decision.errorClass}: ${describe(sent.result)}`);
+      const errorClass = decision.outcome === 'delivered' ? null : decision.errorClass;
+      const row = attemptRow(m, sent, errorClass, 'scheduled');
+      const attempt = {
+        workspaceId: row.workspaceId,
+        id: row.id,
+        messageId: row.messageId,
+        endpointId: row.endpointId,
+        attemptedAt: row.attemptedAt,
+        status: row.status,
+        latencyMs: row.latencyMs,
+        responseHeaders: row.responseHeaders,
+        responseBody: row.responseBody,
+        address: row.address,
+        jobId: ctx.jobId,
+        workerId: ctx.workerId ?? null,
+      };
+      if (decision.outcome === 'delivered')
+        return (await deliveredBatcher.submit(attempt)) ? 'settled' : undefined;
+      const reason = `${decision.errorClass}: ${describe(sent.result)}`;
+      const { since, requeued } = await retryBatcher.submit({
+        ...attempt,
+        errorClass: decision.errorClass,
+        error: row.error,
+        nextAttemptAt: decision.at,
+        lastError: storableText(reason).slice(0, 2_000),
+      });
+      // Past the failure window: disabled (rare), with its event, in a transaction of its own.
+      if (since !== null && sent.at.getTime() - since.getTime() >= deps.config.failureWindowMs)
+        await withTransaction(db, (tx) =>
+          disableEndpoint(tx, e, `failing continuously since ${since.toISOString()}`),
+        );
+      if (requeued) return 'settled';
+      // Not requeued here (the lease is lost, or no worker id): the runner records the retry.
+      throw new RetryAt(decision.at, reason);
     });
   }
 
