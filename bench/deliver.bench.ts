@@ -99,6 +99,9 @@ try {
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '32',
     JOB_POLL_INTERVAL_MS: '20',
   });
+  // BENCH_WORKERS: the runner's concurrency past WORKER_CONCURRENCY's limit of 64, to measure it.
+  if (process.env.BENCH_WORKERS !== undefined)
+    (config.worker as { concurrency: number }).concurrency = Number(process.env.BENCH_WORKERS);
   // BENCH_POOL: the database pool's size (default: the gateway's own, 10 connections).
   const poolSize = process.env.BENCH_POOL === undefined ? undefined : Number(process.env.BENCH_POOL);
   const deps = await createDeps(config, {

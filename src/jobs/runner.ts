@@ -51,7 +51,7 @@ export type BatchJobHandler<S extends z.ZodType = z.ZodType> = (
  * direct call (a test) runs a batch of one.
  */
 export function batchHandler<S extends z.ZodType>(batch: BatchJobHandler<S>): JobHandler<S> {
-  const one = (payload: z.output<S>, ctx: JobContext) => batch([{ payload, ctx }])[0]!;
+  const one = async (payload: z.output<S>, ctx: JobContext) => batch([{ payload, ctx }])[0]!;
   return Object.assign(one, { batch });
 }
 
