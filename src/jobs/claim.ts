@@ -77,6 +77,10 @@ export const MAX_KEYS_PER_CLAIM = 256;
  *    triple, so no extra probe). Triples whose oldest job is not due yet are dropped.
  * 2. `winners`: the keys whose turn it is: by lane priority, least recently served, oldest head; twice as
  *    many as the claim needs, so a worker racing another for the same keys still finds unlocked jobs.
+ *    A fairness key that is also a concurrency key with every slot taken (an outbound endpoint at its
+ *    cap) is passed over without touching its jobs: taking them only to push them back `capWaitMs` later
+ *    cost a write each and a place in the claim. (Read without a lock: a slot freed meanwhile is seen by
+ *    the next claim, which the job that freed it wakes.)
  * 3. `candidates`: up to 2 × limit due jobs of each winner (of the names asked for), ranked within their
  *    key (`r`): the 1st job of every winner comes before the 2nd of any.
  * The walk does not look at job names: a key whose due jobs are all of names this worker does not run
@@ -100,6 +104,8 @@ const CANDIDATE_CTES = `
     SELECT h.lane, h.fair_key, ${PRIO('h.lane')} AS prio, COALESCE(f.served_at, '-infinity') AS served_at
     FROM (SELECT lane, fair_key, min(head_at) AS head_at FROM keys WHERE head_at <= now() GROUP BY lane, fair_key) h
     LEFT JOIN job_fairness f ON f.key = h.fair_key
+    LEFT JOIN job_concurrency full_key ON full_key.key = h.fair_key AND full_key.running >= full_key."limit"
+    WHERE full_key.key IS NULL
     ORDER BY 3, 4, h.head_at
     LIMIT 2 * $3
   ),
@@ -191,7 +197,7 @@ export const CLAIM_SQL = `
             job.lane, job.concurrency_key`;
 
 /** Bump the version when CLAIM_SQL changes: a server caches prepared statements per connection by name. */
-export const CLAIM_NAME = 'job_claim_v5';
+export const CLAIM_NAME = 'job_claim_v6';
 
 /**
  * Claims up to `limit` due jobs of the given names for `workerId` (see the file comment for the order).

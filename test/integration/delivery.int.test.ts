@@ -107,7 +107,7 @@ describe('fan-out and signing', () => {
     });
     expect(job).toMatchObject({
       lane: 'normal',
-      fairKey: ep.id,
+      fairKey: `endpoint:${ep.id}`,
       concurrencyKey: `endpoint:${ep.id}`,
       concurrencyLimit: 10,
     });

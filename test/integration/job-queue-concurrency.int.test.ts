@@ -61,6 +61,28 @@ describe('per-key concurrency cap', () => {
     expect(await slotsOf('ep-one')).toBe(1);
   });
 
+  it('passes over a key whose slots are all taken, leaving its jobs where they were', async () => {
+    // The fairness key is the concurrency key (as for outbound endpoints): a full key is not even taken.
+    const opts = { fairnessKey: 'ep-full', concurrency: { key: 'ep-full', limit: 1 } };
+    const first = (await enqueue(db.prisma, deliver, { n: 1 }, opts))!;
+    const waiting = [
+      (await enqueue(db.prisma, deliver, { n: 2 }, opts))!,
+      (await enqueue(db.prisma, deliver, { n: 3 }, opts))!,
+    ];
+    expect((await claim(db.sql, 'w', [deliver.name], 1)).map((j) => j.id)).toEqual([first]);
+    const before = await db.prisma.job.findMany({ where: { id: { in: waiting } }, orderBy: { id: 'asc' } });
+    const other = (await enqueue(db.prisma, deliver, { n: 4 }, { fairnessKey: 'ep-other' }))!;
+    // The full key's jobs are older and its key was served longer ago, yet the claim takes the other's.
+    expect((await claim(db.sql, 'w', [deliver.name], 3)).map((j) => j.id)).toEqual([other]);
+    const after = await db.prisma.job.findMany({ where: { id: { in: waiting } }, orderBy: { id: 'asc' } });
+    expect(after.map((j) => [j.status, j.runAt.getTime(), j.attempts])).toEqual(
+      before.map((j) => [j.status, j.runAt.getTime(), j.attempts]),
+    );
+    // Its slot back: its next job is claimed at once.
+    expect(await complete(db.sql, first, 'w')).toBe(true);
+    expect((await claim(db.sql, 'w', [deliver.name], 1)).map((j) => j.id)).toEqual([waiting[0]]);
+  });
+
   it('holds the cap with several runners on several connections, and runs every job once', async () => {
     // Twelve deliveries to one endpoint (cap 2) and four to another (cap 1), three runners of four slots:
     // even a runner holding all three capped jobs still has a free slot and keeps claiming.

@@ -215,9 +215,11 @@ export function createDeliveryService(deps: Deps) {
 
   // ── Fan-out ─────────────────────────────────────────────────────────────────────────────────────
 
+  // The fairness key is the concurrency key: a claim then passes over an endpoint whose slots are all
+  // taken (claim.ts) instead of taking its jobs only to push them back.
   const jobOptions = (e: StoredEndpoint, dedupeKey?: string) => ({
     workspaceId: e.workspaceId,
-    fairnessKey: e.id,
+    fairnessKey: `endpoint:${e.id}`,
     concurrency: { key: `endpoint:${e.id}`, limit: e.concurrency },
     ...(dedupeKey !== undefined ? { dedupeKey } : {}),
   });

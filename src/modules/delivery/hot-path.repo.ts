@@ -208,7 +208,7 @@ const FAN_OUT_SQL = `
   jobs AS (${insertKeyedJobsSql(
     `SELECT src.job_id AS id, src.workspace_id,
             jsonb_build_object('workspaceId', src.workspace_id, 'messageId', src.id) AS payload,
-            src.endpoint_id AS fair_key, 'endpoint:' || src.endpoint_id AS concurrency_key,
+            'endpoint:' || src.endpoint_id AS fair_key, 'endpoint:' || src.endpoint_id AS concurrency_key,
             src.conc AS concurrency_limit, 'delivery.attempt:' || src.id AS dedupe_key
      FROM ins JOIN src ON src.id = ins.id
      WHERE src.status = 'pending' AND src.enabled`,
