@@ -219,7 +219,8 @@ export function createRunner(opts: RunnerOptions): Runner {
             `batch handler of ${def.name} returned ${results.length} results for ${runnable.length} jobs`,
           );
       } catch (err) {
-        results = runnable.map(() => Promise.reject(err));
+        const error = err instanceof Error ? err : new Error(String(err));
+        results = runnable.map(() => Promise.reject(error));
       }
       return new Map(runnable.map((s, i) => [s.job.id, { s, result: results[i]! }]));
     });
