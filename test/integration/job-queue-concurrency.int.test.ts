@@ -83,6 +83,24 @@ describe('per-key concurrency cap', () => {
     expect((await claim(db.sql, 'w', [deliver.name], 1)).map((j) => j.id)).toEqual([waiting[0]]);
   });
 
+  it('takes no more of a key’s jobs than it has free slots, leaving the rest where they were', async () => {
+    const opts = { fairnessKey: 'ep-room', concurrency: { key: 'ep-room', limit: 3 } };
+    const ids: string[] = [];
+    for (let n = 0; n < 6; n++) ids.push((await enqueue(db.prisma, deliver, { n }, opts))!);
+    expect(await claim(db.sql, 'w', [deliver.name], 2)).toHaveLength(2);
+    const before = await db.prisma.job.findMany({ where: { status: 'queued' }, orderBy: { id: 'asc' } });
+    // One slot left: one job taken, the other three not locked, not pushed back.
+    expect(await claim(db.sql, 'w', [deliver.name], 4)).toHaveLength(1);
+    const after = await db.prisma.job.findMany({
+      where: { id: { in: before.map((j) => j.id) } },
+      orderBy: { id: 'asc' },
+    });
+    expect(after.filter((j) => j.status === 'queued').map((j) => j.runAt.getTime())).toEqual(
+      before.slice(1).map((j) => j.runAt.getTime()),
+    );
+    expect(await slotsOf('ep-room')).toBe(3);
+  });
+
   it('holds the cap with several runners on several connections, and runs every job once', async () => {
     // Twelve deliveries to one endpoint (cap 2) and four to another (cap 1), three runners of four slots:
     // even a runner holding all three capped jobs still has a free slot and keeps claiming.
