@@ -79,7 +79,7 @@ const EXPIRED_CHECK_MS = 1_000;
 
 /**
  * How long a busy runner waits for more free slots when fewer than a quarter of them are free, ms (see
- * run()). A runner of 4 or fewer slots never waits.
+ * run()). A runner of fewer than 8 slots never waits.
  */
 const CLAIM_GATHER_MS = 5;
 
