@@ -4,19 +4,29 @@
  * limit raised. Events go in through the webhook endpoint (in-process inject), open loop.
  *
  *   npm run bench:flows      BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
- *   BENCH_RATE=500 BENCH_SECONDS=10 BENCH_SATURATION_EVENTS=4000 BENCH_QUIET_RATE=20 WORKER_CONCURRENCY=8
+ *   BENCH_RATE=500 BENCH_SECONDS=10 BENCH_SATURATION_EVENTS=4000 BENCH_QUIET_RATE=20 WORKER_CONCURRENCY=32
+ *   BENCH_POOL=10 (the database pool; the gateway's is 10) BENCH_TRACE=1 (time each prepared statement)
+ *   BENCH_FILLFACTOR=80 (the executions' and steps' tables leave room for HOT updates)
  *
  * Prints, per phase: executions completed, calls the fake received per event (must be exactly 1), latency
  * from the event's commit (its 202) to the fake receiving the call (p50/p99); executions/s at saturation;
  * the p99 of a quiet workspace alone and while another is flooded. The flows' Clockify client gets a no-op
  * limiter (the per-workspace limiter caps Clockify calls at 50/s, which would measure the cap, not the
  * engine). It creates its own database and drops it; all load is in-process and bounded.
+ *
+ * References measured in the same run (the machine is shared, so compare ratios): the fake Clockify's own
+ * rate for `createNewTag` from a minimal undici loop (the call each execution makes, nothing else), and the
+ * database's commit ceiling (single-row INSERT commits from as many connections as the gateway's pool);
+ * at saturation it also prints the commits the database counted per execution, which with the ceiling
+ * bounds what any execution path with that many commits can reach here.
  */
 import pg from 'pg';
 import pino from 'pino';
+import { request } from 'undici';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/env.js';
 import { createDeps } from '../src/deps.js';
+import { openDatabase } from '../src/store/database.js';
 import { createFakeClockify } from '../tools/fake-clockify/server.js';
 import { createClockifySigner, generateKeyPair } from '../tools/simulator/clockify-signer.js';
 
@@ -37,6 +47,25 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const REF_MS = 2_000;
+/** The database pool: the gateway's (src/store/database.ts) is 10 connections; BENCH_POOL to try others. */
+const POOL = Number(process.env.BENCH_POOL ?? 10);
+
+/** Runs `op` from `concurrency` loops for REF_MS; returns completed operations per second. */
+async function rateOf(concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  let done = 0;
+  const until = Date.now() + REF_MS;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, c) => {
+      for (let i = 0; Date.now() < until; i++) {
+        await op(c * 1_000_000 + i);
+        done++;
+      }
+    }),
+  );
+  return (done * 1_000) / (Date.now() - started);
+}
 
 const admin = new pg.Client({ connectionString: ADMIN_URL });
 await admin.connect();
@@ -61,12 +90,35 @@ try {
     CLOCKIFY_PUBLIC_KEY: keys.publicKeyPem,
     CLOCKIFY_REGISTER_EVENTS: 'none',
     JOB_POLL_INTERVAL_MS: '10',
-    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '8',
+    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '32',
   });
+  const database = await openDatabase({ kind: 'server', url: withDb(ADMIN_URL, DB_NAME), poolSize: POOL });
   const deps = await createDeps(config, {
     logger: pino({ level: 'silent' }),
+    database,
     flowsClockifyLimiter: { acquire: async () => undefined },
   });
+  // BENCH_TRACE=1: time every prepared statement (pool wait included) by name, printed at the end.
+  const traced = new Map<string, number[]>();
+  if (process.env.BENCH_TRACE === '1') {
+    const inner = deps.db.sql.prepared.bind(deps.db.sql);
+    deps.db.sql.prepared = async <T>(name: string, text: string, params: unknown[]) => {
+      const t = performance.now();
+      try {
+        return await inner<T>(name, text, params);
+      } finally {
+        const list = traced.get(name) ?? [];
+        list.push(performance.now() - t);
+        traced.set(name, list);
+      }
+    };
+  }
+  // BENCH_FILLFACTOR=80: leaves room on each page of the executions and steps tables (HOT updates).
+  if (process.env.BENCH_FILLFACTOR !== undefined)
+    for (const table of ['flow_execution', 'flow_step'])
+      await deps.db.sql.query(
+        `ALTER TABLE ${table} SET (fillfactor = ${Number(process.env.BENCH_FILLFACTOR)})`,
+      );
   const app = await buildApp(deps);
   await app.ready();
   const addonKey = config.addon.key;
@@ -181,6 +233,33 @@ try {
     return { latency, once, twice, completed: calls.size };
   }
 
+  // References, before the workers start: what the fake Clockify and the database do on their own here.
+  const fakeRate = await rateOf(32, (i) =>
+    request(`${fake.apiUrl}/v1/workspaces/${WS.quiet}/tags`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-addon-token': `unused-${WS.quiet}` },
+      body: JSON.stringify({ name: `ref-${i}` }),
+    }).then((r) => r.body.dump()),
+  );
+  const refPool = new pg.Pool({ connectionString: withDb(ADMIN_URL, DB_NAME), max: POOL });
+  await refPool.query('CREATE TABLE bench_commit (i int)');
+  const commitRate = await rateOf(POOL, (i) => refPool.query('INSERT INTO bench_commit VALUES ($1)', [i]));
+  await refPool.query('DROP TABLE bench_commit');
+  await refPool.end();
+  console.log(
+    `references: fake Clockify createNewTag ${fakeRate.toFixed(0)}/s (undici, 32 in flight); ` +
+      `database ${commitRate.toFixed(0)} commits/s (${POOL} connections, one-row INSERTs)`,
+  );
+  const commits = async () =>
+    Number(
+      (
+        await admin.query<{ n: string }>(
+          `SELECT pg_stat_force_next_flush(), xact_commit AS n FROM pg_stat_database WHERE datname = $1`,
+          [DB_NAME],
+        )
+      ).rows[0]!.n,
+    );
+
   deps.startWorkers();
   // Warm-up (prepared statements, JIT).
   await settle(await openLoop('busy', 'warm', 50, 2));
@@ -194,6 +273,7 @@ try {
   const st = report(`open loop ${RATE}/s for ${SECONDS} s`, steady);
 
   // Saturation: the busy workspace floods (as fast as ingestion takes them) while the quiet one sends its rate.
+  const commitsBefore = await commits();
   const t0 = Date.now();
   const flood = (async () => {
     const names: string[] = [];
@@ -211,15 +291,33 @@ try {
   const lastAt = Math.max(
     ...fake.recorded.filter((r) => (r.body as { name: string }).name.startsWith('flood')).map((r) => r.at),
   );
+  const commitsDuring = (await commits()) - commitsBefore;
   const fl = report(`saturation (${SATURATION} events)`, floodNames);
   const qf = report(`quiet workspace while the other floods`, quietFlooded);
-  console.log(`saturation executions/s: ${((fl.completed * 1_000) / (lastAt - t0)).toFixed(0)}`);
+  const perExecution = commitsDuring / (fl.completed + quietFlooded.length);
+  console.log(
+    `saturation executions/s: ${((fl.completed * 1_000) / (lastAt - t0)).toFixed(0)}; ` +
+      `${perExecution.toFixed(2)} commits per execution (ingest included): the commit ceiling allows ` +
+      `${(commitRate / perExecution).toFixed(0)}/s`,
+  );
   console.log(
     `quiet p99 alone ${pct(qa.latency, 99)} ms, flooded ${pct(qf.latency, 99)} ms: ×${(pct(qf.latency, 99) / pct(qa.latency, 99)).toFixed(2)}`,
   );
+  for (const [name, ms] of [...traced].sort((a, b) => b[1].length - a[1].length))
+    console.log(
+      `  ${name}: ${ms.length} × p50 ${pct(ms, 50).toFixed(1)} ms p99 ${pct(ms, 99).toFixed(1)} ms, ` +
+        `total ${(ms.reduce((a, b) => a + b, 0) / 1_000).toFixed(1)} s`,
+    );
+  // Updates that could stay on their page (HOT: no index entries) — what a fillfactor below 100 would buy.
+  const hot = await deps.db.sql.query<{ relname: string; upd: string; hot: string }>(
+    `SELECT relname, n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_user_tables
+     WHERE relname IN ('flow_execution', 'flow_step', 'job') ORDER BY relname`,
+  );
+  console.log(`updates (HOT of all): ${hot.map((r) => `${r.relname} ${r.hot}/${r.upd}`).join(', ')}`);
   const bad = st.twice + fl.twice + qa.twice + qf.twice;
   await app.close();
   await deps.close();
+  await database.close();
   if (bad > 0 || st.once !== steady.length) process.exitCode = 1;
 } finally {
   await fake.close();

@@ -131,7 +131,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     // (the limiter, shared in PostgreSQL, still paces every call); HTTP actions go through the SSRF guard.
     const flowsClockify = createClockifyClient({
       catalogue,
-      limiter,
+      limiter: overrides.flowsClockifyLimiter ?? limiter,
       options: { retry: { maxAttempts: 1 } },
     });
     const safeHttp = createSafeHttp(config.outbound);

@@ -77,12 +77,14 @@ if (config.database.kind === 'embedded') {
     );
 }
 
-const [{ createDeps }, { buildApp }, { DatabaseOpenError }, { installShutdownDrain }] = await Promise.all([
-  import('./deps.js'),
-  import('./app.js'),
-  import('./store/database.js'),
-  import('./http/plugins/shutdown-drain.js'),
-]);
+const [{ createDeps }, { buildApp }, { DatabaseOpenError }, { installShutdownDrain }, { databaseWarnings }] =
+  await Promise.all([
+    import('./deps.js'),
+    import('./app.js'),
+    import('./store/database.js'),
+    import('./http/plugins/shutdown-drain.js'),
+    import('./store/server-checks.js'),
+  ]);
 let deps: Awaited<ReturnType<typeof createDeps>>;
 try {
   deps = await createDeps(config, { logger: log });
@@ -91,6 +93,7 @@ try {
     fail(err.message);
   throw err;
 }
+for (const w of await databaseWarnings(deps.db).catch(() => [])) log.warn(w);
 const app = config.role === 'worker' ? null : await buildApp(deps);
 const shutdown = app === null ? null : installShutdownDrain(app);
 /** At most this long, requests on open keep-alive connections get 503 + Connection: close before the close. */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { JobDefinition } from './catalog.js';
 import type { PeriodicJob } from './periodic.js';
-import type { JobContext, JobHandler } from './runner.js';
+import { type BatchJobHandler, type JobContext, type JobHandler, batchHandler } from './runner.js';
 
 /** A job type and its handler, as a module hands it to the composition root. */
 export type JobBinding = { def: JobDefinition; handler: JobHandler };
@@ -11,7 +11,15 @@ export function bindJob<S extends z.ZodType>(
   def: JobDefinition<string, S>,
   handler: JobHandler<S>,
 ): JobBinding {
-  return { def, handler };
+  return { def, handler: handler as JobHandler };
+}
+
+/** Pairs a definition with a batch handler: it gets every job of its type one claim returned (runner.ts). */
+export function bindBatchJob<S extends z.ZodType>(
+  def: JobDefinition<string, S>,
+  batch: BatchJobHandler<S>,
+): JobBinding {
+  return bindJob(def, batchHandler(batch));
 }
 
 /** A task that runs once per slot of its job's interval, on whichever instance claims it. */

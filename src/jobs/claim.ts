@@ -24,7 +24,8 @@
  * took and committed meanwhile is re-checked and dropped). Jobs with a concurrency key take slots in
  * `job_concurrency` in the same statement: one upsert per key grants at most `limit - running`; a job the
  * cap leaves out is not claimed and moves `capWaitMs` later without using an attempt, so the jobs behind
- * it are not blocked.
+ * it are not blocked. Slots are taken in key order, as a statement giving several back takes them
+ * (complete-sql.ts), so the two never deadlock.
  */
 import type { Sql as PlainSql } from '../store/database.js';
 
@@ -76,8 +77,13 @@ export const MAX_KEYS_PER_CLAIM = 256;
  *    triple, so no extra probe). Triples whose oldest job is not due yet are dropped.
  * 2. `winners`: the keys whose turn it is: by lane priority, least recently served, oldest head; twice as
  *    many as the claim needs, so a worker racing another for the same keys still finds unlocked jobs.
- * 3. `candidates`: up to 2 × limit due jobs of each winner (of the names asked for), ranked within their
- *    key (`r`): the 1st job of every winner comes before the 2nd of any.
+ *    A fairness key that is also a concurrency key (an outbound endpoint) is passed over when every slot
+ *    is taken, and otherwise offers no more candidates than it has free slots (`room`): taking more only
+ *    to push them back `capWaitMs` later cost a write each, and reading them most of a busy claim's time
+ *    (bench:deliver). (Read without a lock: a slot freed meanwhile is seen by the next claim, which the
+ *    job that freed it wakes; a claim racing another may still defer a few.)
+ * 3. `candidates`: up to 2 × limit due jobs of each winner (of the names asked for; at most its `room`),
+ *    ranked within their key (`r`): the 1st job of every winner comes before the 2nd of any.
  * The walk does not look at job names: a key whose due jobs are all of names this worker does not run
  * can take a winner's place without yielding a job. Every worker registers every job type (deps.ts), so
  * that only happens in tests that run a few names.
@@ -96,9 +102,12 @@ const CANDIDATE_CTES = `
     WHERE k.n < ${MAX_KEYS_PER_CLAIM}
   ),
   winners AS (
-    SELECT h.lane, h.fair_key, ${PRIO('h.lane')} AS prio, COALESCE(f.served_at, '-infinity') AS served_at
+    SELECT h.lane, h.fair_key, ${PRIO('h.lane')} AS prio, COALESCE(f.served_at, '-infinity') AS served_at,
+           LEAST(2 * $3, COALESCE(cap."limit" - cap.running, 2 * $3)) AS room
     FROM (SELECT lane, fair_key, min(head_at) AS head_at FROM keys WHERE head_at <= now() GROUP BY lane, fair_key) h
     LEFT JOIN job_fairness f ON f.key = h.fair_key
+    LEFT JOIN job_concurrency cap ON cap.key = h.fair_key
+    WHERE cap.key IS NULL OR cap.running < cap."limit"
     ORDER BY 3, 4, h.head_at
     LIMIT 2 * $3
   ),
@@ -110,7 +119,7 @@ const CANDIDATE_CTES = `
       SELECT id, run_at FROM job
       WHERE status = 'queued' AND ${BUCKET} = k.b AND lane = k.lane AND fair_key = k.fair_key
         AND run_at <= now() AND name = ANY($2::text[])
-      ORDER BY run_at LIMIT 2 * $3) c
+      ORDER BY run_at LIMIT w.room) c
   ),`;
 
 /**
@@ -150,6 +159,7 @@ export const CLAIM_SQL = `
       SELECT concurrency_key AS key, count(*) AS n, GREATEST(1, max(concurrency_limit)) AS lim
       FROM locked WHERE concurrency_key IS NOT NULL GROUP BY concurrency_key
     ) w
+    ORDER BY key
     ON CONFLICT (key) DO UPDATE SET
       granted = LEAST(EXCLUDED.granted, EXCLUDED."limit" - c.running),
       running = c.running + LEAST(EXCLUDED.granted, EXCLUDED."limit" - c.running),
@@ -189,7 +199,7 @@ export const CLAIM_SQL = `
             job.lane, job.concurrency_key`;
 
 /** Bump the version when CLAIM_SQL changes: a server caches prepared statements per connection by name. */
-export const CLAIM_NAME = 'job_claim_v4';
+export const CLAIM_NAME = 'job_claim_v7';
 
 /**
  * Claims up to `limit` due jobs of the given names for `workerId` (see the file comment for the order).

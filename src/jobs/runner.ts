@@ -14,12 +14,46 @@ export type JobContext = {
   log: Logger;
   /** Aborted when the runner is shutting down past its grace period or the lease was lost. */
   signal: AbortSignal;
+  /**
+   * The runner's worker id (the lease holder), for a handler that completes its job in its own statement
+   * (complete-sql.ts). Absent when a test calls a handler directly: such a handler then completes nothing.
+   */
+  workerId?: string;
 };
 
-export type JobHandler<S extends z.ZodType = z.ZodType> = (
+/**
+ * What a handler returns: nothing (the runner completes the job), or `'settled'` when the handler already
+ * ended the job itself in its own statement (completed, or requeued for a retry: complete-sql.ts), so the
+ * runner records nothing more.
+ */
+export type JobResult = void | 'settled';
+
+export type JobHandler<S extends z.ZodType = z.ZodType> = ((
   payload: z.output<S>,
   ctx: JobContext,
-) => Promise<void>;
+) => Promise<JobResult>) & {
+  /** Set by `batchHandler`: the runner hands this one all the jobs of its type a claim returned. */
+  readonly batch?: BatchJobHandler<S>;
+};
+
+/**
+ * A handler that takes every job of its type one claim returned, at once, so it can read and write them
+ * in a few statements instead of a few per job. It returns one promise per job, in the order given; each
+ * ends that job alone (and frees its worker slot) as a single handler's promise would: resolved → done,
+ * rejected → `RetryAt`, `Reschedule`, `PermanentJobError` or a failure, as thrown by a single handler.
+ */
+export type BatchJobHandler<S extends z.ZodType = z.ZodType> = (
+  jobs: { payload: z.output<S>; ctx: JobContext }[],
+) => Promise<JobResult>[];
+
+/**
+ * A job handler made of a batch handler: the runner gives it every job of its type one claim returned; a
+ * direct call (a test) runs a batch of one.
+ */
+export function batchHandler<S extends z.ZodType>(batch: BatchJobHandler<S>): JobHandler<S> {
+  const one = async (payload: z.output<S>, ctx: JobContext) => batch([{ payload, ctx }])[0]!;
+  return Object.assign(one, { batch });
+}
 
 type Registered = { def: JobDefinition; handler: JobHandler };
 
@@ -28,9 +62,10 @@ export class JobRegistry {
   private readonly entries = new Map<string, Registered>();
   register<S extends z.ZodType>(def: JobDefinition<string, S>, handler: JobHandler<S>): this {
     if (this.entries.has(def.name)) throw new Error(`job ${def.name} registered twice`);
-    this.entries.set(def.name, { def, handler });
+    this.entries.set(def.name, { def, handler: handler as JobHandler });
     return this;
   }
+
   get(name: string): Registered | undefined {
     return this.entries.get(name);
   }
@@ -41,6 +76,12 @@ export class JobRegistry {
 
 /** How often a runner's claim also looks for jobs whose lease expired (their worker died), ms. */
 const EXPIRED_CHECK_MS = 1_000;
+
+/**
+ * How long a busy runner waits for more free slots when fewer than a quarter of them are free, ms (see
+ * run()). A runner of fewer than 8 slots never waits.
+ */
+const CLAIM_GATHER_MS = 5;
 
 /** Of every runner's claims, the share that takes due retries before first attempts (see claim.ts). */
 export const DEFAULT_RETRY_SHARE = 0.25;
@@ -72,6 +113,7 @@ export type Runner = {
 export function createRunner(opts: RunnerOptions): Runner {
   const workerId = `${hostname()}:${process.pid}:${randomId(6)}`;
   const random = opts.random ?? Math.random;
+  const minClaim = Math.max(1, Math.floor(opts.concurrency / 4));
   const retryShare = Math.min(1, Math.max(0, opts.retryShare ?? DEFAULT_RETRY_SHARE));
   let retryCredit = 0;
   // Expired leases are looked for on the first claim and then at most once a second (real time, like the
@@ -90,10 +132,15 @@ export function createRunner(opts: RunnerOptions): Runner {
   };
   let loop: Promise<void> | undefined;
 
-  async function execute(job: ClaimedJob): Promise<void> {
-    const entry = opts.registry.get(job.name);
+  type Started = { job: ClaimedJob; def: JobDefinition; payload: unknown; ctx: JobContext; stop: () => void };
+
+  /**
+   * Starts a claimed job's run: its lease heartbeat and abort signal, its payload parsed. Null when it
+   * must not run (a job taken over after its last attempt, or a payload that does not parse): it is
+   * settled here already.
+   */
+  async function begin(job: ClaimedJob, def: JobDefinition): Promise<Started | null> {
     const log = opts.log.child({ jobId: job.id, job: job.name, attempt: job.attempts, lane: job.lane });
-    if (entry === undefined) return; // claim() only asks for registered names
     if (job.attempts > job.max_attempts) {
       // Taken over after its worker died during the last attempt: a job that kills its worker must not
       // be retried forever.
@@ -101,7 +148,14 @@ export function createRunner(opts: RunnerOptions): Runner {
         (err: unknown) => log.error({ err }, 'could not record job failure'),
       );
       log.error('job lease expired during its last attempt; dead');
-      return;
+      return null;
+    }
+    let payload: unknown;
+    try {
+      payload = def.schema.parse(job.payload);
+    } catch (err) {
+      await settle(job, def, err, log);
+      return null;
     }
     const lost = new AbortController();
     const signal = AbortSignal.any([shutdown.signal, lost.signal]);
@@ -117,24 +171,70 @@ export function createRunner(opts: RunnerOptions): Runner {
       },
       (job.lease_seconds * 1_000) / 3,
     );
-    const started = Date.now();
+    const ctx: JobContext = {
+      jobId: job.id,
+      attempt: job.attempts,
+      workspaceId: job.workspace_id,
+      log,
+      signal,
+      workerId,
+    };
+    return { job, def, payload, ctx, stop: () => clearInterval(beat) };
+  }
+
+  /** Ends a started job with what its handler returned or threw. */
+  async function finish(s: Started, outcome: Promise<JobResult>, started: number): Promise<void> {
+    const { job, ctx } = s;
     try {
-      const payload = entry.def.schema.parse(job.payload);
-      await entry.handler(payload, {
-        jobId: job.id,
-        attempt: job.attempts,
-        workspaceId: job.workspace_id,
-        log,
-        signal,
-      });
+      const result = await outcome;
+      // Ended by the handler's own statement: nothing left to record.
+      if (result === 'settled') return;
       const ok = await complete(opts.sql, job.id, workerId);
-      if (ok) log.debug({ durationMs: Date.now() - started }, 'job succeeded');
-      else log.warn('job finished after its lease was lost');
+      if (ok) ctx.log.debug({ durationMs: Date.now() - started }, 'job succeeded');
+      else ctx.log.warn('job finished after its lease was lost');
     } catch (err) {
-      await settle(job, entry.def, err, log);
+      await settle(job, s.def, err, ctx.log);
     } finally {
-      clearInterval(beat);
+      s.stop();
     }
+  }
+
+  async function execute(job: ClaimedJob, entry: Registered): Promise<void> {
+    const s = await begin(job, entry.def);
+    if (s === null) return;
+    const started = Date.now();
+    // A handler that throws synchronously is settled like one that rejects.
+    await finish(
+      s,
+      Promise.resolve().then(() => entry.handler(s.payload, s.ctx)),
+      started,
+    );
+  }
+
+  /** Runs the jobs of one batch handler: each job's promise ends that job alone. */
+  function executeBatch(jobs: ClaimedJob[], def: JobDefinition, batch: BatchJobHandler): Promise<void>[] {
+    const startedAt = Date.now();
+    const begun = Promise.all(jobs.map((job) => begin(job, def)));
+    const outcomes = begun.then((all) => {
+      const runnable = all.filter((s): s is Started => s !== null);
+      let results: Promise<JobResult>[];
+      try {
+        results =
+          runnable.length === 0 ? [] : batch(runnable.map((s) => ({ payload: s.payload, ctx: s.ctx })));
+        if (results.length !== runnable.length)
+          throw new Error(
+            `batch handler of ${def.name} returned ${results.length} results for ${runnable.length} jobs`,
+          );
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        results = runnable.map(() => Promise.reject(error));
+      }
+      return new Map(runnable.map((s, i) => [s.job.id, { s, result: results[i]! }]));
+    });
+    return jobs.map(async (job) => {
+      const r = (await outcomes).get(job.id);
+      if (r !== undefined) await finish(r.s, r.result, startedAt);
+    });
   }
 
   /** Records how an attempt that threw ends: rescheduled (not counted), retried, or dead. */
@@ -180,12 +280,27 @@ export function createRunner(opts: RunnerOptions): Runner {
       capWaitMs: opts.capWaitMs ?? 1_000,
       takeExpired,
     });
+    const track = (job: ClaimedJob, p: Promise<void>) => {
+      inFlight.set(
+        job.id,
+        p.finally(() => {
+          inFlight.delete(job.id);
+          wakeUp();
+        }),
+      );
+    };
+    // Jobs of a batch handler go to it together, one call per job type.
+    const batches = new Map<string, ClaimedJob[]>();
     for (const job of jobs) {
-      const p = execute(job).finally(() => {
-        inFlight.delete(job.id);
-        wakeUp();
-      });
-      inFlight.set(job.id, p);
+      const entry = opts.registry.get(job.name);
+      if (entry === undefined) continue; // claim() only asks for registered names
+      if (entry.handler.batch !== undefined) batches.set(job.name, [...(batches.get(job.name) ?? []), job]);
+      else track(job, execute(job, entry));
+    }
+    for (const [name, group] of batches) {
+      const { def, handler } = opts.registry.get(name)!;
+      const ps = executeBatch(group, def, handler.batch!);
+      group.forEach((job, i) => track(job, ps[i]!));
     }
     return jobs.length === free;
   }
@@ -196,6 +311,18 @@ export function createRunner(opts: RunnerOptions): Runner {
       // in the microtask queue), so a runner kept busy by jobs that enqueue jobs would otherwise starve
       // timers and HTTP for as long as the work lasts.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!running) break;
+      // A busy runner with only a few free slots gathers a few more (up to CLAIM_GATHER_MS) before it
+      // claims: a claim costs about the same for 1 job as for 16, and jobs that end one at a time (a
+      // slow endpoint's, retries) would otherwise each pay for a claim of their own (bench:deliver).
+      const gatherUntil = performance.now() + CLAIM_GATHER_MS;
+      while (
+        running &&
+        inFlight.size > 0 &&
+        opts.concurrency - inFlight.size < minClaim &&
+        performance.now() < gatherUntil
+      )
+        await sleepUntilWake(gatherUntil - performance.now());
       if (!running) break;
       let full = false;
       missedWake = false;
@@ -208,15 +335,20 @@ export function createRunner(opts: RunnerOptions): Runner {
       // Poll again at once when woken meanwhile, or when every slot was filled and one is free already;
       // otherwise sleep until a job finishes, one is enqueued here, or the poll interval passes.
       if (missedWake || (full && inFlight.size < opts.concurrency)) continue;
-      await new Promise<void>((resolve) => {
-        wake = () => {
-          wake = undefined;
-          clearTimeout(timer);
-          resolve();
-        };
-        timer = setTimeout(() => wake?.(), opts.pollIntervalMs);
-      });
+      await sleepUntilWake(opts.pollIntervalMs);
     }
+  }
+
+  /** Until a job finishes or is enqueued here (wakeUp), or `ms` pass. */
+  function sleepUntilWake(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      wake = () => {
+        wake = undefined;
+        clearTimeout(timer);
+        resolve();
+      };
+      timer = setTimeout(() => wake?.(), Math.max(0, ms));
+    });
   }
 
   return {

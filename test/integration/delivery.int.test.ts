@@ -108,7 +108,7 @@ describe('fan-out and signing', () => {
     });
     expect(job).toMatchObject({
       lane: 'normal',
-      fairKey: ep.id,
+      fairKey: `endpoint:${ep.id}`,
       concurrencyKey: `endpoint:${ep.id}`,
       concurrencyLimit: 10,
     });
@@ -532,5 +532,50 @@ describe('safety', () => {
     } finally {
       await t.deps.runner.stop(5_000);
     }
+  });
+
+  it('through the runner, settles deliveries and retries in batches that also end their jobs', async () => {
+    await prisma().webhookEndpoint.deleteMany({ where: { workspaceId: ws } });
+    const ok = await createEndpoint(t, ws, { url: rx.url, eventTypes: ['NEW_TAG'], concurrency: 3 });
+    const busy = await createEndpoint(t, ws, { url: rx2.url, eventTypes: ['NEW_TAG'], concurrency: 3 });
+    // 429 without Retry-After: the next attempt is at least 60 s away, so the runner leaves it queued.
+    rx2.respond = (_req, res) => {
+      res.statusCode = 429;
+      res.end();
+    };
+    for (let i = 0; i < 3; i++) await fanOut(event('NEW_TAG', { k: i }));
+    t.deps.runner.start();
+    try {
+      await waitFor(
+        async () =>
+          (await messagesOf(ok.id)).every((m) => m.status === 'delivered') &&
+          (await messagesOf(busy.id)).every((m) => m.attempts === 1),
+        { what: 'every message attempted once', timeoutMs: 30_000 },
+      );
+      await waitFor(async () => (await prisma().job.count({ where: { status: 'running' } })) === 0, {
+        what: 'no job running',
+      });
+    } finally {
+      await t.deps.runner.stop(5_000);
+    }
+    const jobOf = (id: string) =>
+      prisma().job.findFirstOrThrow({ where: { dedupeKey: `delivery.attempt:${id}` } });
+    for (const m of await messagesOf(ok.id)) expect(await jobOf(m.id)).toMatchObject({ status: 'succeeded' });
+    for (const m of await messagesOf(busy.id)) {
+      expect(m.status).toBe('pending');
+      const job = await jobOf(m.id);
+      expect(job).toMatchObject({ status: 'queued', lane: 'retry', attempts: 1, lockedBy: null });
+      expect(job.runAt).toEqual(m.nextAttemptAt);
+      expect(job.lastError).toMatch(/429/);
+    }
+    expect(await prisma().webhookAttempt.count({ where: { endpointId: { in: [ok.id, busy.id] } } })).toBe(6);
+    // Every slot taken was given back once.
+    const slots = await prisma().jobConcurrency.findMany({
+      where: { key: { in: [`endpoint:${ok.id}`, `endpoint:${busy.id}`] } },
+    });
+    expect(slots.map((s) => s.running)).toEqual([0, 0]);
+    expect(
+      (await prisma().webhookEndpoint.findUniqueOrThrow({ where: { id: busy.id } })).failingSince,
+    ).not.toBeNull();
   });
 });

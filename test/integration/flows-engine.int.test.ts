@@ -6,6 +6,7 @@ import type { JobContext } from '../../src/jobs/runner.js';
 import { type FakeClockify, createFakeClockify } from '../../tools/fake-clockify/server.js';
 import { type TestApp, buildTestApp, hexId } from '../helpers/build-test-app.js';
 import { installAgainstFake } from '../helpers/clockify.js';
+import { createEndpoint } from '../helpers/delivery.js';
 import { type Api, flowsApi, tagFlow } from '../helpers/flows.js';
 import { manualClock } from '../helpers/jobs.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -180,6 +181,48 @@ describe('flow engine', () => {
     expect(tagWrites(ws)).toHaveLength(1);
   });
 
+  it('runs at once share statements without mixing rows up: one execution per (event, flow), each its own call and outcome', async () => {
+    const { ws, token } = await workspace();
+    await createFlow(ws, tagFlow());
+    const names = ['A', 'B', 'C', 'D', 'E', 'F'];
+    for (const name of names) await sendEvent(ws, token, { name });
+    const processJobs = await t.db.prisma.job.findMany({ where: { workspaceId: ws, name: 'event.process' } });
+    const processEvents = t.deps.registry.get('event.process')!.handler;
+    // Four runs of each event.process job at once: inserts that wait for a statement in flight go out
+    // together in the next one, some holding the same (event, flow) pair twice.
+    await Promise.all(
+      [1, 2, 3, 4].flatMap((n) => processJobs.map((j) => processEvents(j.payload, ctxFor(ws, n)))),
+    );
+    const made = await executions(ws);
+    expect(made).toHaveLength(names.length);
+    const jobs = await t.db.prisma.job.findMany({ where: { workspaceId: ws, name: 'flow.execute' } });
+    expect(jobs).toHaveLength(names.length);
+    // Every execution's job at once: loads, step writes and outcomes are batched across them.
+    await t.db.prisma.job.deleteMany({ where: { workspaceId: ws, name: 'flow.execute' } });
+    const executeJob = t.deps.registry.get('flow.execute')!.handler;
+    await Promise.all(jobs.map((j) => executeJob(j.payload, ctxFor(ws))));
+    expect(
+      tagWrites(ws)
+        .map((w) => (w.body as { name: string }).name)
+        .sort(),
+    ).toEqual(names.map((n) => `project ${n}`));
+    for (const e of await executions(ws)) {
+      expect(e.status).toBe('succeeded');
+      expect(e.startedAt).not.toBeNull();
+      expect(e.finishedAt).not.toBeNull();
+      const [step, ...more] = await steps(e.id);
+      expect(more).toEqual([]);
+      const name = (e.event as { payload: { name: string } }).payload.name;
+      expect(step).toMatchObject({
+        state: 'succeeded',
+        status: 201,
+        idempotencyKey: `${e.id}:tag`,
+        responseBody: expect.objectContaining({ name: `project ${name}` }),
+      });
+      expect(step!.request).toMatchObject({ operationId: 'createNewTag', body: { name: `project ${name}` } });
+    }
+  });
+
   it('a disabled flow, a deleted flow and flows_enabled=false produce nothing', async () => {
     const { ws, token } = await workspace([{ id: 'flows_enabled', value: false }]);
     await createFlow(ws, tagFlow());
@@ -281,6 +324,58 @@ describe('flow engine', () => {
     expect(await execute(ws, second.id)).toBeUndefined();
     expect((await t.db.prisma.flowExecution.findUnique({ where: { id: second.id } }))?.status).toBe('failed');
     expect((await steps(second.id)).map((x) => x.actionId)).toEqual(['read']);
+  });
+
+  it('stores an answer PostgreSQL cannot hold as is (a NUL in the body): the outcome is recorded, not lost', async () => {
+    const { ws, token } = await workspace([{ id: 'flows_allow_http', value: true }]);
+    await createFlow(ws, {
+      version: 1,
+      name: 'nul',
+      trigger: { sources: ['clockify'], events: ['NEW_PROJECT'] },
+      actions: [{ id: 'post', type: 'http', method: 'POST', url: `${receiverUrl}/nul`, body: { a: 1 } }],
+    });
+    answers.push({ status: 200, body: { note: 'a\u0000b' } });
+    await sendEvent(ws, token);
+    await runJobs(ws, 'event.process');
+    const [exec] = await executions(ws);
+    expect(await execute(ws, exec!.id)).toBeUndefined();
+    expect(received).toHaveLength(1);
+    expect((await executions(ws))[0]?.status).toBe('succeeded');
+    const [step] = await steps(exec!.id);
+    expect(step).toMatchObject({ state: 'succeeded', status: 200, responseBody: { note: 'a\ufffdb' } });
+  });
+
+  it('a failed execution emits flow.execution.failed once, with the failure, also when its job runs again', async () => {
+    const { ws, token } = await workspace([{ id: 'flows_allow_http', value: true }]);
+    const watcher = await createEndpoint(t, ws, {
+      url: `${receiverUrl}/watch`,
+      eventTypes: ['flow.execution.failed'],
+    });
+    const flowId = await createFlow(ws, {
+      version: 1,
+      name: 'fails',
+      trigger: { sources: ['clockify'], events: ['NEW_PROJECT'] },
+      actions: [{ id: 'post', type: 'http', method: 'POST', url: `${receiverUrl}/no`, body: { a: 1 } }],
+    });
+    answers.push({ status: 400, body: { bad: true } });
+    await sendEvent(ws, token);
+    await runJobs(ws, 'event.process');
+    const [exec] = await executions(ws);
+    expect(await execute(ws, exec!.id)).toBeUndefined();
+    expect(await execute(ws, exec!.id, 2)).toBeUndefined(); // ended: nothing again
+    expect((await executions(ws))[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('HTTP 400'),
+    });
+    const messages = await t.db.prisma.webhookMessage.findMany({ where: { endpointId: watcher.id } });
+    expect(messages.map((m) => m.eventType)).toEqual(['flow.execution.failed']);
+    expect(JSON.parse(messages[0]!.body)).toMatchObject({
+      data: {
+        flowId,
+        executionId: exec!.id,
+        error: expect.stringContaining("action 'post' failed: HTTP 400"),
+      },
+    });
   });
 
   it('retries a failed action on a fake clock, honouring Retry-After, with the idempotency key as a header', async () => {

@@ -61,6 +61,46 @@ describe('per-key concurrency cap', () => {
     expect(await slotsOf('ep-one')).toBe(1);
   });
 
+  it('passes over a key whose slots are all taken, leaving its jobs where they were', async () => {
+    // The fairness key is the concurrency key (as for outbound endpoints): a full key is not even taken.
+    const opts = { fairnessKey: 'ep-full', concurrency: { key: 'ep-full', limit: 1 } };
+    const first = (await enqueue(db.prisma, deliver, { n: 1 }, opts))!;
+    const waiting = [
+      (await enqueue(db.prisma, deliver, { n: 2 }, opts))!,
+      (await enqueue(db.prisma, deliver, { n: 3 }, opts))!,
+    ];
+    expect((await claim(db.sql, 'w', [deliver.name], 1)).map((j) => j.id)).toEqual([first]);
+    const before = await db.prisma.job.findMany({ where: { id: { in: waiting } }, orderBy: { id: 'asc' } });
+    const other = (await enqueue(db.prisma, deliver, { n: 4 }, { fairnessKey: 'ep-other' }))!;
+    // The full key's jobs are older and its key was served longer ago, yet the claim takes the other's.
+    expect((await claim(db.sql, 'w', [deliver.name], 3)).map((j) => j.id)).toEqual([other]);
+    const after = await db.prisma.job.findMany({ where: { id: { in: waiting } }, orderBy: { id: 'asc' } });
+    expect(after.map((j) => [j.status, j.runAt.getTime(), j.attempts])).toEqual(
+      before.map((j) => [j.status, j.runAt.getTime(), j.attempts]),
+    );
+    // Its slot back: its next job is claimed at once.
+    expect(await complete(db.sql, first, 'w')).toBe(true);
+    expect((await claim(db.sql, 'w', [deliver.name], 1)).map((j) => j.id)).toEqual([waiting[0]]);
+  });
+
+  it('takes no more of a key’s jobs than it has free slots, leaving the rest where they were', async () => {
+    const opts = { fairnessKey: 'ep-room', concurrency: { key: 'ep-room', limit: 3 } };
+    const ids: string[] = [];
+    for (let n = 0; n < 6; n++) ids.push((await enqueue(db.prisma, deliver, { n }, opts))!);
+    expect(await claim(db.sql, 'w', [deliver.name], 2)).toHaveLength(2);
+    const before = await db.prisma.job.findMany({ where: { status: 'queued' }, orderBy: { id: 'asc' } });
+    // One slot left: one job taken, the other three not locked, not pushed back.
+    expect(await claim(db.sql, 'w', [deliver.name], 4)).toHaveLength(1);
+    const after = await db.prisma.job.findMany({
+      where: { id: { in: before.map((j) => j.id) } },
+      orderBy: { id: 'asc' },
+    });
+    expect(after.filter((j) => j.status === 'queued').map((j) => j.runAt.getTime())).toEqual(
+      before.slice(1).map((j) => j.runAt.getTime()),
+    );
+    expect(await slotsOf('ep-room')).toBe(3);
+  });
+
   it('holds the cap with several runners on several connections, and runs every job once', async () => {
     // Twelve deliveries to one endpoint (cap 2) and four to another (cap 1), three runners of four slots:
     // even a runner holding all three capped jobs still has a free slot and keeps claiming.

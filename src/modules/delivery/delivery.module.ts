@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, Sql } from '../../store/database.js';
-import { type JobBinding, type PeriodicTask, bindJob } from '../../jobs/bindings.js';
+import { type JobBinding, type PeriodicTask, bindBatchJob, bindJob } from '../../jobs/bindings.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Cipher } from '../../platform/crypto.js';
 import type { OutboundPolicy, SafeHttp } from '../../platform/safe-http/index.js';
@@ -66,7 +66,8 @@ export function createDeliveryModule(deps: {
   });
 
   const jobs: JobBinding[] = [
-    bindJob(deliveryAttemptJob, (payload, ctx) => service.runAttempt(payload, ctx)),
+    // All the attempt jobs of one claim at once: a few statements for all of them (runAttempts).
+    bindBatchJob(deliveryAttemptJob, (items) => service.runAttempts(items)),
     bindJob(deliveryRecoverJob, (payload) => service.runRecover(payload)),
   ];
   const periodic: PeriodicTask[] = [

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../store/database.js';
 import { PermanentJobError, Reschedule, RetryAt } from '../../jobs/catalog.js';
 import { enqueue } from '../../jobs/queue.js';
-import type { JobContext } from '../../jobs/runner.js';
+import type { JobContext, JobResult } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Cipher } from '../../platform/crypto.js';
 import { AppError } from '../../platform/errors.js';
@@ -36,7 +36,13 @@ import {
   type UpdateEndpointBody,
 } from './delivery.schemas.js';
 import type { EndpointsRepo, NewEndpoint, StoredEndpoint } from './endpoints.repo.js';
-import type { FanOutRow, HotPathRepo } from './hot-path.repo.js';
+import type {
+  ClaimedAttempt,
+  DeliveredAttempt,
+  FailedAttempt,
+  FanOutRow,
+  HotPathRepo,
+} from './hot-path.repo.js';
 import { STATIC_EVENT_TYPES, customEventType, findStatic } from './event-catalogue.js';
 import {
   type DeliveryEvent,
@@ -47,6 +53,7 @@ import {
   sourceAndTypeMatch,
 } from './fan-out.js';
 import type { MessagesRepo, NewMessage, StoredAttempt, StoredMessage } from './messages.repo.js';
+import { createStatementBatcher } from './statement-batcher.js';
 import { DEFAULT_RETRY_SCHEDULE, type RetrySchedule } from './retry-schedule.js';
 import {
   MAX_SIGNING_SECRETS,
@@ -210,9 +217,11 @@ export function createDeliveryService(deps: Deps) {
 
   // ── Fan-out ─────────────────────────────────────────────────────────────────────────────────────
 
+  // The fairness key is the concurrency key: a claim then passes over an endpoint whose slots are all
+  // taken (claim.ts) instead of taking its jobs only to push them back.
   const jobOptions = (e: StoredEndpoint, dedupeKey?: string) => ({
     workspaceId: e.workspaceId,
-    fairnessKey: e.id,
+    fairnessKey: `endpoint:${e.id}`,
     concurrency: { key: `endpoint:${e.id}`, limit: e.concurrency },
     ...(dedupeKey !== undefined ? { dedupeKey } : {}),
   });
@@ -272,15 +281,34 @@ export function createDeliveryService(deps: Deps) {
     return created.size;
   }
 
-  // The workspace's receiving endpoints, read once per event.process job (a job carries a batch of one
-  // workspace's events), not once per event: most events of most workspaces go to no endpoint at all.
-  // Keyed by job attempt (jobs run concurrently; a retry reads again); the oldest entries leave first.
+  // Events processed at the same time (the runner runs a claim's event.process jobs together) read their
+  // endpoints and write their messages and jobs together: two statements for all of them, each event
+  // still waiting for its own messages' commit (statement-batcher.ts). A batch that fails fails each of
+  // its events, whose processing is retried; a second run creates nothing twice (unique key).
+  const receivingBatcher = createStatementBatcher<string, StoredEndpoint[]>({
+    write: async (workspaceIds) => {
+      const byWorkspace = await deps.hot.listReceiving(workspaceIds);
+      return workspaceIds.map((w) => byWorkspace.get(w) ?? []);
+    },
+    maxBatch: 200,
+  });
+  const fanOutBatcher = createStatementBatcher<FanOutRow[], number>({
+    write: async (events) => {
+      const created = await deps.hot.insertFanOut(events.flat());
+      return events.map((rows) => rows.filter((r) => created.has(r.id)).length);
+    },
+    maxBatch: 200,
+  });
+
+  // On top of that, a workspace's receiving endpoints are read once per event.process job attempt (a job
+  // carries a batch of one workspace's events, processed one after another), not once per event: most
+  // events of most workspaces go to no endpoint at all. The oldest entries leave first.
   const receiving = new Map<string, Promise<StoredEndpoint[]>>();
   const receivingFor = (workspaceId: string, job: JobContext): Promise<StoredEndpoint[]> => {
     const key = `${job.jobId}:${job.attempt}:${workspaceId}`;
     let endpoints = receiving.get(key);
     if (endpoints === undefined) {
-      endpoints = deps.hot.listReceiving(workspaceId);
+      endpoints = receivingBatcher.submit(workspaceId);
       endpoints.catch(() => receiving.delete(key));
       receiving.set(key, endpoints);
       if (receiving.size > 64) receiving.delete(receiving.keys().next().value as string);
@@ -309,6 +337,10 @@ export function createDeliveryService(deps: Deps) {
         if (!endpointMatches(e, ev, ctx)) continue;
         const built = buildBody(e.transformation, ev, ctx);
         rows.push({
+          workspaceId: ev.workspaceId,
+          uniqueKey: `event:${event.id}`,
+          eventType: ev.eventType,
+          createdAt: now,
           id: newSortableId('msg'),
           endpointId: e.id,
           body: built.ok ? built.body : '',
@@ -319,14 +351,8 @@ export function createDeliveryService(deps: Deps) {
           jobId: newSortableId('job'),
         });
       }
-      const created = await deps.hot.insertFanOut(
-        ev.workspaceId,
-        `event:${event.id}`,
-        ev.eventType,
-        now,
-        rows,
-      );
-      if (created.length > 0) deps.wake();
+      if (rows.length === 0) return;
+      if ((await fanOutBatcher.submit(rows)) > 0) deps.wake();
     },
   };
 
@@ -510,45 +536,21 @@ export function createDeliveryService(deps: Deps) {
     }
   }
 
-  /** Applies a scheduled attempt's decision to the message and endpoint, with the attempt row, in one transaction. */
-  async function settle(e: StoredEndpoint, m: StoredMessage, sent: Sent, d: AttemptDecision): Promise<void> {
+  /**
+   * Applies a scheduled attempt's rarer decisions (endpoint disabled by a 410, dead letter) to the message
+   * and endpoint, with the attempt row, in one transaction. Deliveries and retries are settled in batches.
+   */
+  async function settle(
+    e: StoredEndpoint,
+    m: StoredMessage,
+    sent: Sent,
+    d: Extract<AttemptDecision, { outcome: 'disable-endpoint' | 'dead-letter' }>,
+  ): Promise<void> {
     const now = sent.at;
-    const errorClass = d.outcome === 'delivered' ? null : d.errorClass;
-    if (d.outcome === 'delivered' || d.outcome === 'retry') {
-      // The common cases in one statement each (hot-path.repo.ts).
-      const row = attemptRow(m, sent, errorClass, 'scheduled');
-      const a = {
-        workspaceId: row.workspaceId,
-        id: row.id,
-        messageId: row.messageId,
-        endpointId: row.endpointId,
-        attemptedAt: row.attemptedAt,
-        status: row.status,
-        latencyMs: row.latencyMs,
-        responseHeaders: row.responseHeaders,
-        responseBody: row.responseBody,
-        address: row.address,
-      };
-      if (d.outcome === 'delivered') {
-        await deps.hot.settleDelivered(a);
-        return;
-      }
-      const since = await deps.hot.settleRetry(
-        { ...a, errorClass: d.errorClass, error: row.error },
-        d.at,
-        storableText(`${d.errorClass}: ${describe(sent.result)}`).slice(0, 2_000),
-      );
-      // Past the failure window: disabled (rare), with its event, in a transaction of its own.
-      if (since !== null && now.getTime() - since.getTime() >= deps.config.failureWindowMs)
-        await withTransaction(db, (tx) =>
-          disableEndpoint(tx, e, `failing continuously since ${since.toISOString()}`),
-        );
-      return;
-    }
+    const errorClass = d.errorClass;
     await withTransaction(db, async (tx) => {
       await messages.recordAttempt(tx, attemptRow(m, sent, errorClass, 'scheduled'));
-      const lastError =
-        errorClass === null ? null : storableText(`${errorClass}: ${describe(sent.result)}`).slice(0, 2_000);
+      const lastError = storableText(`${errorClass}: ${describe(sent.result)}`).slice(0, 2_000);
       switch (d.outcome) {
         case 'disable-endpoint':
           // The receiver asked us to stop: park the message (a resume sends it again).
@@ -588,48 +590,125 @@ export function createDeliveryService(deps: Deps) {
     });
   }
 
-  /** Job handler of `delivery.attempt`. */
-  async function runAttempt(
-    payload: { workspaceId: string; messageId: string; manual?: boolean | undefined },
-    ctx: JobContext,
-  ): Promise<void> {
-    if (payload.manual === true) {
-      await manualAttempt(payload.workspaceId, payload.messageId, 'manual', ctx.signal);
-      return;
-    }
-    const claimed = await deps.hot.claimForAttempt(
-      payload.workspaceId,
-      payload.messageId,
-      ctx.jobId,
-      clock.now(),
-    );
-    if (claimed === null) return; // delivered, dead, or owned by another job
-    const { message: m, endpoint: e } = claimed;
-    if (e === null) return;
-    if (e.status !== 'enabled') {
-      // Parked: resume (or recover) gives it a new job.
-      await messages.update(db, m.workspaceId, m.id, { jobId: null, nextAttemptAt: null });
-      return;
-    }
-    const now = clock.now();
-    // A takeover after a crash between recording an attempt and requeueing: keep the schedule.
-    if (m.nextAttemptAt !== null && m.nextAttemptAt.getTime() > now.getTime() + 1_000)
-      throw new Reschedule(m.nextAttemptAt, 'not due yet');
-    await takeRateSlot(e, false, ctx.signal);
-    const sent = await sendOnce(e, m, ctx.signal, claimed.secretsEncrypted);
-    // Shutting down, or the lease is lost: this worker no longer owns the job. Nothing is recorded; the
-    // job is taken over and sends again, with the same webhook-id.
-    if (ctx.signal.aborted) throw new Error('delivery attempt aborted: not recorded');
-    const decision = classifyAttempt({
-      result: sent.result,
-      attemptsMade: m.attempts + 1,
-      now: sent.at,
-      random,
-      schedule: deps.scheduleOf ? await deps.scheduleOf(m.workspaceId) : schedule,
+  type AttemptPayload = { workspaceId: string; messageId: string; manual?: boolean | undefined };
+  type AttemptItem = { payload: AttemptPayload; ctx: JobContext };
+
+  /**
+   * Delivered attempts are settled together: one statement writes the attempt rows, marks the messages
+   * delivered, resets the endpoints' failure windows and completes the jobs of all the deliveries that
+   * finished while the previous statement ran (statement-batcher.ts). Each resolves to whether it
+   * completed its job.
+   */
+  const deliveredBatcher = createStatementBatcher<
+    DeliveredAttempt & { jobId: string; workerId: string | null },
+    boolean
+  >({ write: (rows) => deps.hot.settleDelivered(rows), maxBatch: 500 });
+  /** Likewise for failed attempts to retry: each job is requeued in the same statement. */
+  const retryBatcher = createStatementBatcher<
+    FailedAttempt & { nextAttemptAt: Date; lastError: string; jobId: string; workerId: string | null },
+    { since: Date | null; requeued: boolean }
+  >({ write: (rows) => deps.hot.settleRetry(rows), maxBatch: 500 });
+
+  /**
+   * Job handler of `delivery.attempt`, given every attempt job one claim returned (runner.ts
+   * `batchHandler`): their messages are taken in one statement, each is sent on its own, and deliveries
+   * are settled together (`deliveredBatcher`), completing their jobs in the same statement. Failures are
+   * settled one by one (they are few). One promise per job, in order.
+   */
+  function runAttempts(items: readonly AttemptItem[]): Promise<JobResult>[] {
+    const scheduled = items.filter((it) => it.payload.manual !== true);
+    const claimed =
+      scheduled.length === 0
+        ? Promise.resolve(new Map<string, ClaimedAttempt>())
+        : deps.hot.claimForAttempts(
+            scheduled.map((it) => ({
+              workspaceId: it.payload.workspaceId,
+              messageId: it.payload.messageId,
+              jobId: it.ctx.jobId,
+            })),
+            clock.now(),
+          );
+    // The claimed attempt of a job: its message, owned by this job, on an endpoint that exists.
+    const mine = (found: Map<string, ClaimedAttempt>, it: AttemptItem) => {
+      const c = it.payload.manual === true ? undefined : found.get(it.payload.messageId);
+      return c !== undefined && c.message.jobId === it.ctx.jobId && c.endpoint !== null ? c : undefined;
+    };
+    return items.map(async (it): Promise<JobResult> => {
+      const { payload, ctx } = it;
+      if (payload.manual === true) {
+        await manualAttempt(payload.workspaceId, payload.messageId, 'manual', ctx.signal);
+        return;
+      }
+      const found = await claimed;
+      const c = mine(found, it);
+      if (c === undefined) return; // delivered, dead, owned by another job, or its endpoint deleted
+      const { message: m, endpoint: e } = c;
+      if (e === null) return;
+      if (e.status !== 'enabled') {
+        // Parked: resume (or recover) gives it a new job.
+        await messages.update(db, m.workspaceId, m.id, { jobId: null, nextAttemptAt: null });
+        return;
+      }
+      const now = clock.now();
+      // A takeover after a crash between recording an attempt and requeueing: keep the schedule.
+      if (m.nextAttemptAt !== null && m.nextAttemptAt.getTime() > now.getTime() + 1_000)
+        throw new Reschedule(m.nextAttemptAt, 'not due yet');
+      await takeRateSlot(e, false, ctx.signal);
+      const sent = await sendOnce(e, m, ctx.signal, c.secretsEncrypted);
+      // Shutting down, or the lease is lost: this worker no longer owns the job. Nothing is recorded; the
+      // job is taken over and sends again, with the same webhook-id.
+      if (ctx.signal.aborted) throw new Error('delivery attempt aborted: not recorded');
+      const decision = classifyAttempt({
+        result: sent.result,
+        attemptsMade: m.attempts + 1,
+        now: sent.at,
+        random,
+        schedule: deps.scheduleOf ? await deps.scheduleOf(m.workspaceId) : schedule,
+      });
+      if (decision.outcome === 'disable-endpoint' || decision.outcome === 'dead-letter') {
+        await settle(e, m, sent, decision);
+        return;
+      }
+      const errorClass = decision.outcome === 'delivered' ? null : decision.errorClass;
+      const row = attemptRow(m, sent, errorClass, 'scheduled');
+      const attempt = {
+        workspaceId: row.workspaceId,
+        id: row.id,
+        messageId: row.messageId,
+        endpointId: row.endpointId,
+        attemptedAt: row.attemptedAt,
+        status: row.status,
+        latencyMs: row.latencyMs,
+        responseHeaders: row.responseHeaders,
+        responseBody: row.responseBody,
+        address: row.address,
+        jobId: ctx.jobId,
+        workerId: ctx.workerId ?? null,
+      };
+      if (decision.outcome === 'delivered')
+        return (await deliveredBatcher.submit(attempt)) ? 'settled' : undefined;
+      const reason = `${decision.errorClass}: ${describe(sent.result)}`;
+      const { since, requeued } = await retryBatcher.submit({
+        ...attempt,
+        errorClass: decision.errorClass,
+        error: row.error,
+        nextAttemptAt: decision.at,
+        lastError: storableText(reason).slice(0, 2_000),
+      });
+      // Past the failure window: disabled (rare), with its event, in a transaction of its own.
+      if (since !== null && sent.at.getTime() - since.getTime() >= deps.config.failureWindowMs)
+        await withTransaction(db, (tx) =>
+          disableEndpoint(tx, e, `failing continuously since ${since.toISOString()}`),
+        );
+      if (requeued) return 'settled';
+      // Not requeued here (the lease is lost, or no worker id): the runner records the retry.
+      throw new RetryAt(decision.at, reason);
     });
-    await settle(e, m, sent, decision);
-    if (decision.outcome === 'retry')
-      throw new RetryAt(decision.at, `${decision.errorClass}: ${describe(sent.result)}`);
+  }
+
+  /** One scheduled attempt (a batch of one); what the runner gets from `runAttempts` for a single job. */
+  function runAttempt(payload: AttemptPayload, ctx: JobContext): Promise<JobResult> {
+    return runAttempts([{ payload, ctx }])[0]!;
   }
 
   /** One attempt outside the schedule ("retry now", "send test"): delivered, or left as it was. */
@@ -1009,6 +1088,7 @@ export function createDeliveryService(deps: Deps) {
     emitGatewayEvent,
     send,
     runAttempt,
+    runAttempts,
     runRecover,
     findStatic,
   };

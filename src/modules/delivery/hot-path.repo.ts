@@ -1,3 +1,4 @@
+import { completeJobsSql, retryJobsSql } from '../../jobs/complete-sql.js';
 import { insertJobsParams, insertKeyedJobsSql } from '../../jobs/insert-sql.js';
 import type { Sql } from '../../store/database.js';
 import { deliveryAttemptJob } from './delivery.jobs.js';
@@ -8,10 +9,14 @@ import type { StoredMessage } from './messages.repo.js';
  * The statements every delivery attempt runs, as plain SQL prepared once per connection (like the job
  * claim), not through the ORM: measured with bench/deliver.bench.ts, the ORM's per-query work was most of
  * the CPU an attempt cost. Each is ONE statement (atomic on its own, no interactive transaction):
- * - `claimForAttempt`: the message taken by its job, with its endpoint and signing secrets;
- * - `settleDelivered`: the attempt row, the message delivered, the endpoint's failure window reset;
- * - `settleRetry`: the attempt row, the message's next attempt, the endpoint's failure window started;
- * - `listReceiving` and `insertFanOut`: an event's messages and their first-attempt jobs (fan-out).
+ * - `claimForAttempts`: the messages taken by their jobs (all those of one claim), with their endpoints and
+ *   signing secrets;
+ * - `settleDelivered`: the attempt rows of one endpoint's delivered messages, the messages delivered, the
+ *   endpoint's failure window reset and their jobs completed;
+ * - `settleRetry`: likewise for failed attempts to retry: attempt rows, the messages' next attempt, the
+ *   endpoints' failure windows started, their jobs requeued in the retry lane;
+ * - `listReceiving` and `insertFanOut`: events' messages and their first-attempt jobs (fan-out), for
+ *   several events at once.
  * Tables: `webhook_message`, `webhook_attempt`, `webhook_endpoint`, `webhook_endpoint_secret` (all owned by
  * this module).
  */
@@ -90,11 +95,17 @@ export type DeliveredAttempt = {
   address: string | null;
 };
 
+/** $1 workspace ids, $2 message ids, $3 job ids (one row per attempt), $4 the time secrets must sign at. */
 const CLAIM_SQL = `
-  WITH m AS (
-    UPDATE webhook_message SET job_id = $3
-    WHERE workspace_id = $1 AND id = $2 AND status = 'pending' AND (job_id IS NULL OR job_id = $3)
-    RETURNING *
+  WITH req AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS u(workspace_id, id, job_id)
+  ),
+  m AS (
+    UPDATE webhook_message w SET job_id = req.job_id
+    FROM req
+    WHERE w.workspace_id = req.workspace_id AND w.id = req.id AND w.status = 'pending'
+      AND (w.job_id IS NULL OR w.job_id = req.job_id)
+    RETURNING w.*
   )
   SELECT ${MESSAGE_COLS}, ${ENDPOINT_COLS},
     (SELECT COALESCE(array_agg(s.secret_encrypted ORDER BY (s.expires_at IS NOT NULL), s.created_at DESC, s.id DESC),
@@ -104,28 +115,56 @@ const CLAIM_SQL = `
        AND (s.expires_at IS NULL OR s.expires_at > $4::timestamptz)) AS secrets
   FROM m LEFT JOIN webhook_endpoint e ON e.id = m.endpoint_id AND e.workspace_id = m.workspace_id`;
 
+/**
+ * One array element per delivered attempt: $1 workspace, $2 endpoint, $3 attempt id, $4 message id,
+ * $5 attempted at, $6 HTTP status, $7 latency ms, $8 response headers (JSON text), $9 response body,
+ * $10 address, $11 job id and $12 the worker holding its lease (null: no job to complete).
+ * The endpoints to reset are locked in id order first, then the jobs' concurrency slots in key order
+ * (complete-sql.ts), so two of these statements never deadlock.
+ */
 const SETTLE_DELIVERED_SQL = `
-  WITH a AS (
+  WITH src AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[],
+                         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+      AS u(workspace_id, endpoint_id, id, message_id, attempted_at, status, latency_ms, response_headers,
+           response_body, address, job_id, worker_id)
+  ),
+  a AS (
     INSERT INTO webhook_attempt (workspace_id, id, message_id, endpoint_id, attempted_at, status, latency_ms,
                                  response_headers, response_body, error_class, error, address, trigger)
-    VALUES ($1, $2, $3, $4, $5::timestamptz, $6::int, $7::int, $8::jsonb, $9, NULL, NULL, $10, 'scheduled')
+    SELECT workspace_id, id, message_id, endpoint_id, attempted_at::timestamptz, status, latency_ms,
+           response_headers::jsonb, response_body, NULL, NULL, address, 'scheduled'
+    FROM src
     RETURNING 1
   ),
   m AS (
-    UPDATE webhook_message SET status = 'delivered', attempts = attempts + 1, next_attempt_at = NULL,
-                               finished_at = $5::timestamptz, last_error = NULL
-    WHERE workspace_id = $1 AND id = $3
+    UPDATE webhook_message w SET status = 'delivered', attempts = w.attempts + 1, next_attempt_at = NULL,
+                                 finished_at = src.attempted_at::timestamptz, last_error = NULL
+    FROM src
+    WHERE w.workspace_id = src.workspace_id AND w.id = src.message_id
     RETURNING 1
   ),
+  failing AS MATERIALIZED (
+    SELECT e.workspace_id, e.id FROM webhook_endpoint e
+    WHERE (e.workspace_id, e.id) IN (SELECT workspace_id, endpoint_id FROM src) AND e.failing_since IS NOT NULL
+    ORDER BY e.id
+    FOR UPDATE
+  ),
   h AS (
-    UPDATE webhook_endpoint SET failing_since = NULL
-    WHERE workspace_id = $1 AND id = $4 AND failing_since IS NOT NULL
+    UPDATE webhook_endpoint e SET failing_since = NULL
+    FROM failing f WHERE e.workspace_id = f.workspace_id AND e.id = f.id
     RETURNING 1
-  )
-  SELECT (SELECT count(*) FROM a) AS a, (SELECT count(*) FROM m) AS m, (SELECT count(*) FROM h) AS h`;
+  ),
+  ${completeJobsSql('done', 'SELECT job_id, worker_id FROM src WHERE job_id IS NOT NULL AND (SELECT count(*) FROM h) >= 0')}
+  SELECT COALESCE((SELECT array_agg(id) FROM done), '{}'::text[]) AS completed`;
 
 /** One message of an event's fan-out (see `insertFanOut`). */
 export type FanOutRow = {
+  workspaceId: string;
+  /** The event's: `(endpoint, unique key)` is unique. */
+  uniqueKey: string;
+  eventType: string;
+  createdAt: Date;
   id: string;
   endpointId: string;
   body: string;
@@ -138,34 +177,38 @@ export type FanOutRow = {
   jobId: string;
 };
 
+/** $1 workspace ids: the endpoints of all of them. */
 const LIST_RECEIVING_SQL = `
   SELECT ${ENDPOINT_COLS} FROM webhook_endpoint e
-  WHERE e.workspace_id = $1 AND e.status IN ('enabled', 'paused')
+  WHERE e.workspace_id = ANY($1::text[]) AND e.status IN ('enabled', 'paused')
   ORDER BY e.created_at, e.id`;
 
 /**
- * $1 workspace, $2 unique key, $3 event type, $4 created at, $5… the rows as arrays; the job fragment's
- * parameters after them. A message whose (endpoint, unique key) exists already is skipped, and so is its job.
+ * One array element per message, of any events: $1 workspace, $2 unique key, $3 event type, $4 created at,
+ * $5… the message's columns; the job fragment's parameters after them. A message whose (endpoint, unique
+ * key) exists already is skipped, and so is its job.
  */
 const FAN_OUT_SQL = `
   WITH src AS (
-    SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::int[], $12::text[])
-      AS u(id, endpoint_id, body, status, last_error, enabled, conc, job_id)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                         $8::text[], $9::text[], $10::bool[], $11::int[], $12::text[])
+      AS u(workspace_id, unique_key, event_type, created_at, id, endpoint_id, body, status, last_error, enabled,
+           conc, job_id)
   ),
   ins AS (
     INSERT INTO webhook_message (workspace_id, id, endpoint_id, unique_key, event_type, body, status, last_error,
                                  next_attempt_at, created_at, finished_at)
-    SELECT $1, id, endpoint_id, $2, $3, body, status, last_error,
-           CASE WHEN status = 'failed' OR NOT enabled THEN NULL ELSE $4::timestamptz END, $4::timestamptz,
-           CASE WHEN status = 'failed' THEN $4::timestamptz END
+    SELECT workspace_id, id, endpoint_id, unique_key, event_type, body, status, last_error,
+           CASE WHEN status = 'failed' OR NOT enabled THEN NULL ELSE created_at::timestamptz END,
+           created_at::timestamptz, CASE WHEN status = 'failed' THEN created_at::timestamptz END
     FROM src
     ON CONFLICT (endpoint_id, unique_key) DO NOTHING
     RETURNING id
   ),
   jobs AS (${insertKeyedJobsSql(
-    `SELECT src.job_id AS id, $1::text AS workspace_id,
-            jsonb_build_object('workspaceId', $1::text, 'messageId', src.id) AS payload,
-            src.endpoint_id AS fair_key, 'endpoint:' || src.endpoint_id AS concurrency_key,
+    `SELECT src.job_id AS id, src.workspace_id,
+            jsonb_build_object('workspaceId', src.workspace_id, 'messageId', src.id) AS payload,
+            'endpoint:' || src.endpoint_id AS fair_key, 'endpoint:' || src.endpoint_id AS concurrency_key,
             src.conc AS concurrency_limit, 'delivery.attempt:' || src.id AS dedupe_key
      FROM ins JOIN src ON src.id = ins.id
      WHERE src.status = 'pending' AND src.enabled`,
@@ -175,126 +218,199 @@ const FAN_OUT_SQL = `
 
 export type FailedAttempt = DeliveredAttempt & { errorClass: string; error: string | null };
 
+/**
+ * One array element per failed attempt to retry: $1 workspace, $2 endpoint, $3 attempt id, $4 message id,
+ * $5 attempted at, $6 HTTP status, $7 latency ms, $8 response headers (JSON text), $9 response body,
+ * $10 address, $11 error class, $12 error, $13 next attempt at, $14 the message's last error, $15 job id
+ * and $16 the worker holding its lease (null: no job to requeue). Endpoints whose failure window starts
+ * are locked in id order first, then the jobs' slots in key order (complete-sql.ts).
+ * Returns per attempt its endpoint's failure window start and whether its job was requeued.
+ */
 const SETTLE_RETRY_SQL = `
-  WITH a AS (
+  WITH src AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[],
+                         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                         $15::text[], $16::text[])
+      AS u(workspace_id, endpoint_id, id, message_id, attempted_at, status, latency_ms, response_headers,
+           response_body, address, error_class, error, next_attempt_at, last_error, job_id, worker_id)
+  ),
+  a AS (
     INSERT INTO webhook_attempt (workspace_id, id, message_id, endpoint_id, attempted_at, status, latency_ms,
                                  response_headers, response_body, error_class, error, address, trigger)
-    VALUES ($1, $2, $3, $4, $5::timestamptz, $6::int, $7::int, $8::jsonb, $9, $11, $12, $10, 'scheduled')
+    SELECT workspace_id, id, message_id, endpoint_id, attempted_at::timestamptz, status, latency_ms,
+           response_headers::jsonb, response_body, error_class, error, address, 'scheduled'
+    FROM src
     RETURNING 1
   ),
   m AS (
-    UPDATE webhook_message SET attempts = attempts + 1, next_attempt_at = $13::timestamptz, last_error = $14
-    WHERE workspace_id = $1 AND id = $3
+    UPDATE webhook_message w SET attempts = w.attempts + 1, next_attempt_at = src.next_attempt_at::timestamptz,
+                                 last_error = src.last_error
+    FROM src
+    WHERE w.workspace_id = src.workspace_id AND w.id = src.message_id
     RETURNING 1
   ),
+  healthy AS MATERIALIZED (
+    SELECT e.workspace_id, e.id FROM webhook_endpoint e
+    WHERE (e.workspace_id, e.id) IN (SELECT workspace_id, endpoint_id FROM src) AND e.failing_since IS NULL
+    ORDER BY e.id
+    FOR UPDATE
+  ),
   f AS (
-    UPDATE webhook_endpoint SET failing_since = $5::timestamptz
-    WHERE workspace_id = $1 AND id = $4 AND failing_since IS NULL
-    RETURNING failing_since
-  )
-  SELECT COALESCE((SELECT failing_since FROM f),
-                  (SELECT failing_since FROM webhook_endpoint WHERE workspace_id = $1 AND id = $4)) AS since,
-         (SELECT count(*) FROM a) AS a, (SELECT count(*) FROM m) AS m`;
+    UPDATE webhook_endpoint e SET failing_since = (
+      SELECT min(s.attempted_at::timestamptz) FROM src s WHERE s.workspace_id = e.workspace_id AND s.endpoint_id = e.id)
+    FROM healthy h WHERE e.workspace_id = h.workspace_id AND e.id = h.id
+    RETURNING e.workspace_id, e.id, e.failing_since
+  ),
+  ${retryJobsSql(
+    'requeued',
+    `SELECT job_id, worker_id, next_attempt_at::timestamptz, last_error FROM src
+     WHERE job_id IS NOT NULL AND (SELECT count(*) FROM f) >= 0`,
+  )}
+  SELECT src.id, COALESCE(f.failing_since, e.failing_since) AS since,
+         src.job_id IN (SELECT id FROM requeued) AS requeued
+  FROM src
+  LEFT JOIN f ON f.workspace_id = src.workspace_id AND f.id = src.endpoint_id
+  LEFT JOIN webhook_endpoint e ON e.workspace_id = src.workspace_id AND e.id = src.endpoint_id`;
 
 export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
   return {
-    /** Endpoints that take new messages (enabled or paused), for fan-out. */
-    async listReceiving(workspaceId: string): Promise<StoredEndpoint[]> {
-      const rows = await sql.prepared<Row>('delivery_receiving_v1', LIST_RECEIVING_SQL, [workspaceId]);
-      return rows.map((r) => endpointFromRow(r, 'e_'));
+    /** Endpoints that take new messages (enabled or paused), for fan-out, of each workspace asked for. */
+    async listReceiving(workspaceIds: readonly string[]): Promise<Map<string, StoredEndpoint[]>> {
+      const out = new Map<string, StoredEndpoint[]>(workspaceIds.map((w) => [w, []]));
+      if (workspaceIds.length === 0) return out;
+      const rows = await sql.prepared<Row>('delivery_receiving_v2', LIST_RECEIVING_SQL, [
+        sql.textArray([...new Set(workspaceIds)]),
+      ]);
+      for (const r of rows) out.get(r.e_workspace_id as string)?.push(endpointFromRow(r, 'e_'));
+      return out;
     },
     /**
-     * An event's messages and, for those created on enabled endpoints, their first-attempt jobs (the same
+     * Events' messages and, for those created on enabled endpoints, their first-attempt jobs (the same
      * as `enqueue` with the endpoint as fairness and concurrency key), in one statement. Returns the ids
      * of the messages created.
      */
-    async insertFanOut(
-      workspaceId: string,
-      uniqueKey: string,
-      eventType: string,
-      createdAt: Date,
-      rows: readonly FanOutRow[],
-    ): Promise<string[]> {
-      if (rows.length === 0) return [];
-      const out = await sql.prepared<{ id: string }>('delivery_fan_out_v1', FAN_OUT_SQL, [
-        workspaceId,
-        uniqueKey,
-        eventType,
-        createdAt.toISOString(),
-        sql.textArray(rows.map((r) => r.id)),
-        sql.textArray(rows.map((r) => r.endpointId)),
-        sql.textArray(rows.map((r) => r.body)),
-        sql.textArray(rows.map((r) => r.status)),
-        sql.textArray(rows.map((r) => r.lastError)),
+    async insertFanOut(rows: readonly FanOutRow[]): Promise<Set<string>> {
+      if (rows.length === 0) return new Set();
+      const col = (f: (r: FanOutRow) => string | null) => sql.textArray(rows.map(f));
+      const out = await sql.prepared<{ id: string }>('delivery_fan_out_v2', FAN_OUT_SQL, [
+        col((r) => r.workspaceId),
+        col((r) => r.uniqueKey),
+        col((r) => r.eventType),
+        col((r) => r.createdAt.toISOString()),
+        col((r) => r.id),
+        col((r) => r.endpointId),
+        col((r) => r.body),
+        col((r) => r.status),
+        col((r) => r.lastError),
         rows.map((r) => r.enabled),
         rows.map((r) => r.concurrency),
-        sql.textArray(rows.map((r) => r.jobId)),
+        col((r) => r.jobId),
         ...insertJobsParams(deliveryAttemptJob),
       ]);
-      return out.map((r) => r.id);
+      return new Set(out.map((r) => r.id));
     },
     /**
-     * The scheduled attempt job `jobId` takes the message (pending, owned by no job or this one), in the same
-     * statement as reading its endpoint and the secrets signing at `at`. Null when another job owns it, or it
-     * is delivered or failed.
+     * Each scheduled attempt job takes its message (pending, owned by no job or this one), in the same
+     * statement as reading the messages' endpoints and the secrets signing at `at`: one statement for all
+     * the attempts one claim returned. Keyed by message id; a message another job owns, or delivered or
+     * failed, is absent.
      */
-    async claimForAttempt(
-      workspaceId: string,
-      messageId: string,
-      jobId: string,
+    async claimForAttempts(
+      attempts: readonly { workspaceId: string; messageId: string; jobId: string }[],
       at: Date,
-    ): Promise<ClaimedAttempt | null> {
-      const rows = await sql.prepared<Row>('delivery_claim_v1', CLAIM_SQL, [
-        workspaceId,
-        messageId,
-        jobId,
+    ): Promise<Map<string, ClaimedAttempt>> {
+      if (attempts.length === 0) return new Map();
+      const rows = await sql.prepared<Row>('delivery_claim_v2', CLAIM_SQL, [
+        sql.textArray(attempts.map((a) => a.workspaceId)),
+        sql.textArray(attempts.map((a) => a.messageId)),
+        sql.textArray(attempts.map((a) => a.jobId)),
         at.toISOString(),
       ]);
-      const r = rows[0];
-      if (r === undefined) return null;
-      return {
-        message: messageFromRow(r),
-        endpoint: r.e_id === null || r.e_id === undefined ? null : endpointFromRow(r, 'e_'),
-        secretsEncrypted: (r.secrets as string[] | null) ?? [],
-      };
-    },
-    /** A delivered scheduled attempt: attempt row, message delivered, endpoint healthy — one statement. */
-    async settleDelivered(a: DeliveredAttempt): Promise<void> {
-      await sql.prepared('delivery_settle_ok_v1', SETTLE_DELIVERED_SQL, [
-        a.workspaceId,
-        a.id,
-        a.messageId,
-        a.endpointId,
-        a.attemptedAt.toISOString(),
-        a.status,
-        a.latencyMs,
-        a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders),
-        a.responseBody,
-        a.address,
-      ]);
+      return new Map(
+        rows.map((r) => [
+          r.id as string,
+          {
+            message: messageFromRow(r),
+            endpoint: r.e_id === null || r.e_id === undefined ? null : endpointFromRow(r, 'e_'),
+            secretsEncrypted: (r.secrets as string[] | null) ?? [],
+          },
+        ]),
+      );
     },
     /**
-     * A failed scheduled attempt that will be retried at `nextAttemptAt`: attempt row, message, and the
-     * endpoint's failure window started unless it runs already — one statement. Returns the window's start.
+     * Delivered scheduled attempts (any endpoints): attempt rows, messages delivered, endpoints healthy, and
+     * the attempts' jobs completed for the worker holding each one's lease — one statement. Returns, per
+     * attempt, whether it completed its job.
      */
-    async settleRetry(a: FailedAttempt, nextAttemptAt: Date, lastError: string): Promise<Date | null> {
-      const rows = await sql.prepared<{ since: unknown }>('delivery_settle_retry_v1', SETTLE_RETRY_SQL, [
-        a.workspaceId,
-        a.id,
-        a.messageId,
-        a.endpointId,
-        a.attemptedAt.toISOString(),
-        a.status,
-        a.latencyMs,
-        a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders),
-        a.responseBody,
-        a.address,
-        a.errorClass,
-        a.error,
-        nextAttemptAt.toISOString(),
-        lastError,
-      ]);
-      return date(rows[0]?.since);
+    async settleDelivered(
+      attempts: readonly (DeliveredAttempt & { jobId: string | null; workerId: string | null })[],
+    ): Promise<boolean[]> {
+      if (attempts.length === 0) return [];
+      const col = (f: (a: (typeof attempts)[number]) => string | null) => sql.textArray(attempts.map(f));
+      const rows = await sql.prepared<{ completed: string[] | null }>(
+        'delivery_settle_ok_v3',
+        SETTLE_DELIVERED_SQL,
+        [
+          col((a) => a.workspaceId),
+          col((a) => a.endpointId),
+          col((a) => a.id),
+          col((a) => a.messageId),
+          col((a) => a.attemptedAt.toISOString()),
+          attempts.map((a) => a.status),
+          attempts.map((a) => a.latencyMs),
+          col((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
+          col((a) => a.responseBody),
+          col((a) => a.address),
+          col((a) => a.jobId),
+          col((a) => a.workerId),
+        ],
+      );
+      const completed = new Set(rows[0]?.completed ?? []);
+      return attempts.map((a) => a.jobId !== null && completed.has(a.jobId));
+    },
+    /**
+     * Failed scheduled attempts that will be retried (any endpoints): attempt rows, messages' next attempt,
+     * endpoints' failure windows started unless they run already, and the jobs requeued in the retry lane
+     * for the worker holding each one's lease — one statement. Returns per attempt the failure window's
+     * start and whether its job was requeued.
+     */
+    async settleRetry(
+      attempts: readonly (FailedAttempt & {
+        nextAttemptAt: Date;
+        lastError: string;
+        jobId: string | null;
+        workerId: string | null;
+      })[],
+    ): Promise<{ since: Date | null; requeued: boolean }[]> {
+      if (attempts.length === 0) return [];
+      const col = (f: (a: (typeof attempts)[number]) => string | null) => sql.textArray(attempts.map(f));
+      const rows = await sql.prepared<{ id: string; since: unknown; requeued: boolean | null }>(
+        'delivery_settle_retry_v2',
+        SETTLE_RETRY_SQL,
+        [
+          col((a) => a.workspaceId),
+          col((a) => a.endpointId),
+          col((a) => a.id),
+          col((a) => a.messageId),
+          col((a) => a.attemptedAt.toISOString()),
+          attempts.map((a) => a.status),
+          attempts.map((a) => a.latencyMs),
+          col((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
+          col((a) => a.responseBody),
+          col((a) => a.address),
+          col((a) => a.errorClass),
+          col((a) => a.error),
+          col((a) => a.nextAttemptAt.toISOString()),
+          col((a) => a.lastError),
+          col((a) => a.jobId),
+          col((a) => a.workerId),
+        ],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return attempts.map((a) => {
+        const r = byId.get(a.id);
+        return { since: date(r?.since), requeued: r?.requeued === true };
+      });
     },
   };
 }

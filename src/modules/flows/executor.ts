@@ -11,9 +11,8 @@ import type { SafeHttp } from '../../platform/safe-http/index.js';
 import { evaluate } from './conditions.js';
 import type { ActionResult, FlowContext } from './context.js';
 import type { FlowAction, FlowDefinition } from './definition.js';
-import type { ExecutionEvent, ExecutionsRepo, StoredExecution, StoredStep } from './executions.repo.js';
+import type { ExecutionEvent, ExecutionsRepo, RunState, StoredStep } from './executions.repo.js';
 import { type CacheReader, cacheLookupFrom } from './flow-matcher.js';
-import type { FlowsRepo } from './flows.repo.js';
 import { renderAction } from './render-action.js';
 import {
   type CallOutcome,
@@ -54,7 +53,6 @@ export type ExecutorHooks = {
 
 export type ExecutorDeps = {
   executions: ExecutionsRepo;
-  flows: Pick<FlowsRepo, 'version'>;
   catalogue: Pick<Catalogue, 'get'>;
   clockify: Pick<ClockifyClient, 'connect'>;
   connection: (workspaceId: string) => Promise<ClockifyConnection | null>;
@@ -73,6 +71,9 @@ export type ExecutorDeps = {
 
 const TERMINAL = new Set(['succeeded', 'failed', 'outcome_unknown']);
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The flow.execute job's payload (`flowId` and `version` let the run skip reading a cached definition). */
+export type ExecutePayload = { workspaceId: string; executionId: string; flowId?: string; version?: number };
 
 /** The idempotency key of an action within an execution: the same for every attempt of it. */
 export const idempotencyKeyOf = (executionId: string, actionId: string) => `${executionId}:${actionId}`;
@@ -103,11 +104,19 @@ export function createExecutor(deps: ExecutorDeps) {
     return typeof action.method === 'string' ? action.method : action.type;
   }
 
-  async function fail(exec: StoredExecution, status: 'failed' | 'outcome_unknown', error: string) {
+  type Exec = RunState['execution'];
+
+  /** Ends the execution as `status` (unless it already ended), then tells the failure hook. */
+  async function fail(exec: Exec, status: 'failed' | 'outcome_unknown', error: string) {
     const changed = await repo.setStatus(exec.workspaceId, exec.id, status, clock.now(), {
       error: error.slice(0, 2_000),
       finished: true,
     });
+    await ended(exec, status, error, changed);
+  }
+
+  /** After an execution's end was written: a `failed` one that this run ended goes to the hook. */
+  async function ended(exec: Exec, status: string, error: string, changed: boolean) {
     if (changed && status === 'failed' && deps.onExecutionFailed !== undefined) {
       try {
         await deps.onExecutionFailed({
@@ -151,7 +160,7 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function call(
-    exec: StoredExecution,
+    exec: Exec,
     action: FlowAction,
     key: string,
     allowHttp: boolean,
@@ -295,7 +304,7 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   const stepRow = (
-    exec: StoredExecution,
+    exec: Exec,
     action: FlowAction,
     index: number,
     attempt: number,
@@ -328,15 +337,38 @@ export function createExecutor(deps: ExecutorDeps) {
     return refs.length === 0 ? ctx : { ...ctx, cache: cacheLookupFrom(await deps.cache(workspaceId, refs)) };
   }
 
-  async function run(payload: { workspaceId: string; executionId: string }, ctx: JobContext): Promise<void> {
-    const exec = await repo.get(payload.workspaceId, payload.executionId);
-    if (exec === null || TERMINAL.has(exec.status)) return;
-    const version = await deps.flows.version(exec.workspaceId, exec.flowId, exec.version);
-    if (version === null) return fail(exec, 'failed', `flow version ${exec.version} no longer exists`);
-    const definition = version.definition as FlowDefinition;
+  /** Versions are immutable, so their definitions are kept in memory: `flowId\u0000version` → definition. */
+  const definitions = new Map<string, FlowDefinition>();
+  const DEFINITIONS_MAX = 2_000;
+
+  async function run(payload: ExecutePayload, ctx: JobContext): Promise<void> {
+    // One read: the execution, its steps, and the version's definition unless this process has it already
+    // (jobs enqueued before the payload named the flow and version always read it).
+    const hinted =
+      payload.flowId !== undefined && payload.version !== undefined
+        ? definitions.get(`${payload.flowId}\u0000${payload.version}`)
+        : undefined;
+    const state = await repo.runState(payload.workspaceId, payload.executionId, hinted === undefined);
+    if (state === null || TERMINAL.has(state.execution.status)) return;
+    const exec = state.execution;
+    if (!state.versionExists) return fail(exec, 'failed', `flow version ${exec.version} no longer exists`);
+    const key = `${exec.flowId}\u0000${exec.version}`;
+    let definition =
+      payload.flowId === exec.flowId && payload.version === exec.version ? hinted : definitions.get(key);
+    if (definition === undefined) {
+      if (state.definition === null) throw new Error(`flow version ${exec.version} was not read`);
+      definition = state.definition as FlowDefinition;
+      definitions.set(key, definition);
+      if (definitions.size > DEFINITIONS_MAX) definitions.delete(definitions.keys().next().value as string);
+    }
     const ws = await deps.workspace(exec.workspaceId);
     if (!ws.active) return fail(exec, 'failed', 'the installation is not active');
-    await repo.setStatus(exec.workspaceId, exec.id, 'running', clock.now(), { started: true });
+    // The execution becomes `running` with its first write (a step), in the same statement.
+    let running = exec.status === 'running';
+    const writeStep = async (step: StoredStep) => {
+      await repo.writeStep(step, !running);
+      running = true;
+    };
 
     const event = exec.event as ExecutionEvent;
     const base: FlowContext = {
@@ -351,10 +383,12 @@ export function createExecutor(deps: ExecutorDeps) {
       flow: { id: exec.flowId, version: exec.version },
       execution: { id: exec.id },
     };
-    const steps = await repo.steps(exec.workspaceId, exec.id);
+    const steps = state.steps;
     const results: ActionResult[] = [];
+    const actions = definition.actions;
 
-    for (const [index, action] of definition.actions.entries()) {
+    for (const [index, action] of actions.entries()) {
+      const isLast = index === actions.length - 1;
       const mine = steps.filter((s) => s.actionIndex === index);
       const last = mine.at(-1);
       const resultOf = (s: { status: number | null; responseBody: unknown }): ActionResult => ({
@@ -379,20 +413,22 @@ export function createExecutor(deps: ExecutorDeps) {
       const idempotent = isIdempotent(action);
       if (last?.state === 'started') {
         // Called, but the outcome was never written (a crash, a lost lease).
-        await repo.completeStep(exec.workspaceId, last.id, {
-          state: 'failed',
-          errorClass: 'interrupted',
-          error: idempotent
-            ? 'interrupted before its outcome was recorded; called again'
-            : 'interrupted before its outcome was recorded: the request may have been sent',
-          finishedAt: clock.now(),
-        });
-        if (!idempotent)
-          return fail(
-            exec,
-            'outcome_unknown',
-            `action '${action.id}' (${methodOf(action)}) may have been sent, but its outcome was not recorded; it was not sent again. Check the target, then retry the execution if needed.`,
-          );
+        const unknown = `action '${action.id}' (${methodOf(action)}) may have been sent, but its outcome was not recorded; it was not sent again. Check the target, then retry the execution if needed.`;
+        const settled = await repo.settleStep(
+          exec.workspaceId,
+          exec.id,
+          last.id,
+          {
+            state: 'failed',
+            errorClass: 'interrupted',
+            error: idempotent
+              ? 'interrupted before its outcome was recorded; called again'
+              : 'interrupted before its outcome was recorded: the request may have been sent',
+            finishedAt: clock.now(),
+          },
+          idempotent ? undefined : { status: 'outcome_unknown', error: unknown, finished: true },
+        );
+        if (!idempotent) return ended(exec, 'outcome_unknown', unknown, settled.execution);
       }
       if (last?.state === 'failed' && last.retryAt !== null && last.retryAt > clock.now())
         throw new Reschedule(last.retryAt, 'action retry not due yet');
@@ -402,7 +438,7 @@ export function createExecutor(deps: ExecutorDeps) {
       if (action.when !== undefined) {
         context = await withCache(context, action.when, exec.workspaceId);
         if (!evaluate(action.when, context, { location: `actions[${index}].when` }).result) {
-          await repo.insertStep(
+          await writeStep(
             stepRow(exec, action, index, attempt, { state: 'skipped', finishedAt: clock.now() }),
           );
           continue;
@@ -411,7 +447,7 @@ export function createExecutor(deps: ExecutorDeps) {
       context = await withCache(context, action, exec.workspaceId);
       const rendered = renderAction(action, index, context);
       if (!rendered.ok) {
-        await repo.insertStep(
+        await writeStep(
           stepRow(exec, action, index, attempt, {
             state: 'failed',
             errorClass: 'template',
@@ -423,46 +459,64 @@ export function createExecutor(deps: ExecutorDeps) {
         return fail(exec, 'failed', `action '${action.id}': ${rendered.error.message}`);
       }
       const step = stepRow(exec, action, index, attempt, { request: describe(rendered.action) as never });
-      await repo.insertStep(step); // committed before the call
+      await writeStep(step); // committed before the call
       const started = Date.now();
       const outcome = await call(exec, rendered.action, step.idempotencyKey, ws.allowHttp, ctx.signal);
       await deps.hooks.afterCall?.({ executionId: exec.id, actionId: action.id, attempt });
       const latencyMs = Date.now() - started;
       const stored = capBody(outcome.body);
       if (outcome.ok) {
-        await repo.completeStep(exec.workspaceId, step.id, {
-          state: 'succeeded',
-          status: outcome.status,
-          responseBody: stored.body as never,
-          bodyTruncated: stored.truncated,
-          latencyMs,
-          finishedAt: clock.now(),
-        });
+        // The last action's outcome and the execution's success are one statement.
+        await repo.settleStep(
+          exec.workspaceId,
+          exec.id,
+          step.id,
+          {
+            state: 'succeeded',
+            status: outcome.status,
+            responseBody: stored.body,
+            bodyTruncated: stored.truncated,
+            latencyMs,
+            finishedAt: clock.now(),
+          },
+          isLast ? { status: 'succeeded', error: null, finished: true } : undefined,
+        );
+        if (isLast) return;
         results.push({ id: action.id, index, status: outcome.status, body: outcome.body });
         continue;
       }
       const delay = nextRetryDelay({ outcome, attempt, policy: retryPolicyOf(action, idempotent), random });
       const retryAt = delay === null ? null : new Date(clock.now().getTime() + delay);
-      await repo.completeStep(exec.workspaceId, step.id, {
-        state: 'failed',
-        status: outcome.status,
-        responseBody: stored.body as never,
-        bodyTruncated: stored.truncated,
-        latencyMs,
-        errorClass: outcome.errorClass,
-        error: outcome.error.slice(0, 2_000),
-        retryAt,
-        finishedAt: clock.now(),
-      });
-      if (retryAt !== null) {
-        await repo.setStatus(exec.workspaceId, exec.id, 'waiting', clock.now());
+      const stop = retryAt === null && action.onError !== 'continue';
+      const failure = `action '${action.id}' failed: ${outcome.error}`;
+      const settled = await repo.settleStep(
+        exec.workspaceId,
+        exec.id,
+        step.id,
+        {
+          state: 'failed',
+          status: outcome.status,
+          responseBody: stored.body,
+          bodyTruncated: stored.truncated,
+          latencyMs,
+          errorClass: outcome.errorClass,
+          error: outcome.error.slice(0, 2_000),
+          retryAt,
+          finishedAt: clock.now(),
+        },
+        retryAt !== null
+          ? { status: 'waiting' }
+          : stop
+            ? { status: 'failed', error: failure.slice(0, 2_000), finished: true }
+            : isLast
+              ? { status: 'succeeded', error: null, finished: true }
+              : undefined,
+      );
+      if (retryAt !== null)
         throw new RetryAt(retryAt, `action '${action.id}' attempt ${attempt}: ${outcome.error}`);
-      }
-      if (action.onError === 'continue') {
-        results.push({ id: action.id, index, status: outcome.status, body: outcome.body });
-        continue;
-      }
-      return fail(exec, 'failed', `action '${action.id}' failed: ${outcome.error}`);
+      if (stop) return ended(exec, 'failed', failure, settled.execution);
+      if (isLast) return;
+      results.push({ id: action.id, index, status: outcome.status, body: outcome.body });
     }
     await repo.setStatus(exec.workspaceId, exec.id, 'succeeded', clock.now(), {
       finished: true,
@@ -471,13 +525,13 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   return {
-    async execute(payload: { workspaceId: string; executionId: string }, ctx: JobContext): Promise<void> {
+    async execute(payload: ExecutePayload, ctx: JobContext): Promise<void> {
       try {
         await run(payload, ctx);
       } catch (err) {
         if (err instanceof RetryAt || err instanceof Reschedule || ctx.attempt < deps.maxAttempts) throw err;
-        const exec = await repo.get(payload.workspaceId, payload.executionId);
-        if (exec !== null) await fail(exec, 'failed', `internal error: ${errorReason(err)}`);
+        const state = await repo.runState(payload.workspaceId, payload.executionId, false);
+        if (state !== null) await fail(state.execution, 'failed', `internal error: ${errorReason(err)}`);
         throw err;
       }
     },

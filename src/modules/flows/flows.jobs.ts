@@ -8,7 +8,13 @@ import { definePeriodicJob } from '../../jobs/periodic.js';
  * attempts each, plus crashes.
  */
 export const flowExecuteJob = defineJob('flow.execute', {
-  schema: z.object({ workspaceId: z.string(), executionId: z.string() }),
+  // flowId and version name the definition (cached in memory by the executor); older jobs lack them.
+  schema: z.object({
+    workspaceId: z.string(),
+    executionId: z.string(),
+    flowId: z.string().optional(),
+    version: z.number().int().optional(),
+  }),
   leaseSeconds: 20,
   maxAttempts: 250,
   backoffSeconds: (n) => Math.min(2 ** Math.min(n, 10), 300),

@@ -112,7 +112,6 @@ export function createFlowsModule(deps: {
   const hooks: ExecutorHooks = {};
   const executor = createExecutor({
     executions: executionsRepo,
-    flows: repo,
     catalogue: deps.catalogue,
     clockify: deps.clockify,
     connection: (ws) => connections.getOrLoad(ws, () => deps.installations.clockifyConnection(ws)),

@@ -100,4 +100,14 @@ describe('what a step records', () => {
     expect((big.body as string).length).toBe(MAX_STORED_BODY_CHARS);
     expect(capBody(undefined)).toEqual({ body: null, truncated: false });
   });
+
+  it('stores what PostgreSQL can hold: NULs and lone surrogates in a body become U+FFFD', () => {
+    expect(capBody({ s: 'a\u0000b', list: ['\ud800', 'ok'], n: 1 })).toEqual({
+      body: { s: 'a\ufffdb', list: ['\ufffd', 'ok'], n: 1 },
+      truncated: false,
+    });
+    expect(capBody('text\u0000')).toEqual({ body: 'text\ufffd', truncated: false });
+    const big = capBody('\u0000'.repeat(MAX_STORED_BODY_CHARS + 1));
+    expect(big).toEqual({ body: '\ufffd'.repeat(MAX_STORED_BODY_CHARS), truncated: true });
+  });
 });

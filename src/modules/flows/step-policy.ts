@@ -2,6 +2,7 @@
  * Pure decisions of the executor: which failures are retried, when, what a step records (redacted
  * request, capped body).
  */
+import { isStorableText, storableText } from '../../platform/storable-text.js';
 import type { FlowAction } from './definition.js';
 
 /** Why a step failed. `retryable` classes are retried while the action's attempts last. */
@@ -104,13 +105,24 @@ export const MAX_STORED_BODY_CHARS = 65_536;
 export function capBody(body: unknown): { body: unknown; truncated: boolean } {
   if (body === undefined) return { body: null, truncated: false };
   let text: string | undefined;
+  let changed = false;
   try {
-    text = typeof body === 'string' ? body : JSON.stringify(body);
+    // A string PostgreSQL cannot hold (a NUL, a lone surrogate) would fail the outcome's write.
+    const storable = (_key: string, v: unknown) => {
+      if (typeof v !== 'string' || isStorableText(v)) return v;
+      changed = true;
+      return storableText(v);
+    };
+    text = typeof body === 'string' ? (storable('', body) as string) : JSON.stringify(body, storable);
   } catch {
     return { body: null, truncated: true };
   }
   if (text === undefined) return { body: null, truncated: false };
-  if (text.length <= MAX_STORED_BODY_CHARS) return { body, truncated: false };
+  if (text.length <= MAX_STORED_BODY_CHARS)
+    return {
+      body: !changed ? body : typeof body === 'string' ? text : (JSON.parse(text) as unknown),
+      truncated: false,
+    };
   return { body: text.slice(0, MAX_STORED_BODY_CHARS), truncated: true };
 }
 
