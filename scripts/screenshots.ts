@@ -89,7 +89,7 @@ try {
     description: 'Billing system',
     eventTypes: ['NEW_PROJECT', 'NEW_CLIENT', 'TIME_ENTRY_*'],
     filter: { mode: 'ALL', rules: [{ path: '$.event.type', op: '!=', value: 'NEW_CLIENT' }] },
-    transformation: { kind: '{{ event.type }}', name: '{{ webhook.name }}' },
+    transformation: { kind: '{{ event.type }}', name: "{{ webhook.name | default: '' }}" },
     rateLimit: 10,
   })) as { id: string };
   await call('POST', '/ui/endpoints', {
