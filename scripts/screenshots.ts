@@ -1,10 +1,13 @@
 /**
- * npm run screenshots: regenerates docs/screenshots/*.png, the admin page's main views, from a gateway
- * on an in-memory database with a little sample traffic (test/browser/harness.ts; needs Chromium).
+ * npm run screenshots: regenerates docs/screenshots/*.png, the admin page's main views (overview,
+ * sources, event log and an event, explorer, flows and a flow, outbound endpoints and an endpoint,
+ * settings, and sources at 360 px), from a gateway on an in-memory database with a little sample traffic:
+ * custom events, Clockify time entries that run a flow, deliveries to a local receiver (one failing).
+ * Uses test/browser/harness.ts; needs Chromium.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { startStack } from '../test/browser/harness.js';
+import { WORKSPACE_ID, startStack } from '../test/browser/harness.js';
 
 const OUT = 'docs/screenshots';
 mkdirSync(OUT, { recursive: true });
@@ -43,6 +46,63 @@ try {
       }),
     });
   }
+  // A flow (enabled) and Clockify time entries, one of which it acts on: a time entry of the fake
+  // Clockify, once the set-up run has cached it, so that the flow's update succeeds.
+  for (let i = 0; i < 600; i++) {
+    const { run } = (await call('GET', '/ui/bootstrap')) as { run: { status: string } | null };
+    if (run?.status === 'completed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const cached = (await call('GET', '/ui/cache/time-entry?limit=1')) as {
+    items: { id: string; data: Record<string, unknown> }[];
+  };
+  const real = cached.items[0]!.data;
+  const projectId = String(real.projectId);
+  const flow = (await call('POST', '/ui/flow-templates/billable-project-entries/install', {
+    inputs: { projectId },
+  })) as { id: string };
+  await fetch(`${stack.baseUrl}/ui/flows/${flow.id}/enable`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const sample = JSON.parse(
+    readFileSync('test/fixtures/clockify/webhook-samples/NEW_TIME_ENTRY.json', 'utf8'),
+  ) as Record<string, unknown>;
+  for (let i = 0; i < 3; i++)
+    await stack.clockifyWebhook(
+      'NEW_TIME_ENTRY',
+      i === 0
+        ? { ...sample, ...real, description: 'Design review', billable: false, workspaceId: WORKSPACE_ID }
+        : {
+            ...sample,
+            id: `5f118c837db7a8637ffc000${i}`,
+            description: ['', 'Client call', 'Invoice run'][i],
+            projectId: '000000000000000000000000',
+            billable: false,
+            workspaceId: WORKSPACE_ID,
+          },
+    );
+  // Outbound: an endpoint on the local receiver with a filter and a transformation; two deliveries and
+  // one failure (the receiver briefly down).
+  const endpoint = (await call('POST', '/ui/endpoints', {
+    url: stack.receiver.url,
+    description: 'Billing system',
+    eventTypes: ['NEW_PROJECT', 'NEW_CLIENT', 'TIME_ENTRY_*'],
+    filter: { mode: 'ALL', rules: [{ path: '$.event.type', op: '!=', value: 'NEW_CLIENT' }] },
+    transformation: { kind: '{{ event.type }}', name: "{{ webhook.name | default: '' }}" },
+    rateLimit: 10,
+  })) as { id: string };
+  await call('POST', '/ui/endpoints', {
+    url: `${stack.receiver.url}/audit`,
+    description: 'Audit log',
+    eventTypes: ['*'],
+  });
+  await call('POST', `/ui/endpoints/${endpoint.id}/test`, { eventType: 'NEW_PROJECT' });
+  stack.receiver.respondWith(503);
+  await call('POST', `/ui/endpoints/${endpoint.id}/test`, { eventType: 'NEW_PROJECT' });
+  stack.receiver.respondWith(200);
+  await call('POST', `/ui/endpoints/${endpoint.id}/test`, { eventType: 'NEW_CLIENT' });
+
   const shot = async (page: Page, name: string) => {
     await page.screenshot({ path: `${OUT}/${name}.png`, fullPage: true });
     console.log(`wrote ${OUT}/${name}.png`);
@@ -54,7 +114,6 @@ try {
   };
   await page.locator('#view[data-ready="overview"]').waitFor();
   await page.getByText('completed', { exact: true }).waitFor({ timeout: 60_000 });
-  await shot(page, 'overview');
 
   await show('sources');
   await page.getByLabel('Name', { exact: true }).fill('GitHub: our repo');
@@ -76,6 +135,43 @@ try {
   await page.locator('pre.code').waitFor();
   await shot(page, 'event-detail');
 
+  await page.getByRole('link', { name: '← Back to the event log' }).click();
+  await page
+    .getByRole('row', { name: /NEW_TIME_ENTRY/ })
+    .last()
+    .getByRole('link')
+    .click();
+  await page.getByRole('heading', { name: 'Flows it triggered' }).waitFor();
+  await page
+    .locator('#event-executions')
+    .getByRole('row', { name: /succeeded|failed/ })
+    .first()
+    .waitFor();
+  await shot(page, 'event-executions');
+
+  await show('flows');
+  await page.getByRole('link', { name: 'Make time entries of a project billable' }).waitFor();
+  await shot(page, 'flows');
+  await page.getByRole('link', { name: 'Make time entries of a project billable' }).click();
+  await page.getByRole('heading', { name: 'Executions' }).waitFor();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'flow-editor');
+
+  await show('endpoints');
+  await page.getByRole('cell', { name: /^Billing system/ }).waitFor();
+  await shot(page, 'endpoints');
+  await page.getByRole('link', { name: /Billing system/ }).click();
+  await page.getByRole('heading', { name: 'Preview filter and transformation' }).waitFor();
+  await page.getByRole('button', { name: 'Preview', exact: true }).click();
+  await page.getByRole('heading', { name: /NEW_CLIENT \(clockify\): not matched/ }).waitFor();
+  await page
+    .getByRole('row', { name: /NEW_PROJECT.*failed/ })
+    .getByRole('button', { name: /Attempts/ })
+    .click();
+  await page.getByRole('table', { name: 'Attempts' }).waitFor();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'endpoint-detail');
+
   await show('explorer');
   await page.getByLabel('Search operations').fill('projects');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -86,6 +182,14 @@ try {
 
   await show('settings');
   await shot(page, 'settings');
+
+  // Last, once the sample traffic has been processed: the overview with flow runs and deliveries.
+  await show('overview');
+  await page
+    .getByText(/^Flow run: /)
+    .first()
+    .waitFor();
+  await shot(page, 'overview');
 
   const narrow = await stack.open(token, 'sources', 360);
   await narrow.locator('#view[data-ready="sources"]').waitFor();

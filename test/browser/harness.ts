@@ -41,17 +41,22 @@ export type Stack = {
 export type Receiver = {
   url: string;
   received: { path: string; headers: IncomingHttpHeaders; body: string }[];
+  /** From now on, answer with this HTTP status (200 by default): a failing receiver, then a fixed one. */
+  respondWith(status: number): void;
   close(): Promise<void>;
 };
 
 async function startReceiver(): Promise<Receiver> {
   const received: Receiver['received'] = [];
+  let status = 200;
   const server = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString() });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(status < 300 ? '{"received":true}' : '{"error":"receiver is down"}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,6 +65,9 @@ async function startReceiver(): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${port}/hooks`,
     received,
+    respondWith: (s) => {
+      status = s;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

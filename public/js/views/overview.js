@@ -1,11 +1,13 @@
-// Overview: installation, bootstrap progress (with re-run), cache counts, events per hour, recent activity,
-// flow executions by status (last 24 h) and outbound deliveries by status.
-import { api } from '../api.js';
+// Overview: installation, bootstrap progress (with ETA, errors by operation and re-run), cache counts,
+// events per hour, recent activity (events and flow runs), flow executions by status (last 24 h) and
+// outbound deliveries by status. A cached type's entries: #/overview/cache/<type>.
+import { api, query } from '../api.js';
 import { actionButton, badge, card, dl, fmtDuration, fmtTime, h, messageArea, svg, table } from '../ui.js';
 
 const POLL_MS = 2_000;
 
-export async function render(ctx, root) {
+export async function render(ctx, root, [sub, entityType]) {
+  if (sub === 'cache' && entityType) return renderCache(root, entityType);
   const msg = messageArea();
   const installation = h('div');
   const bootstrap = h('div');
@@ -35,33 +37,8 @@ export async function render(ctx, root) {
   let timer = null;
   let stopped = false;
 
-  async function loadBootstrap() {
-    const { run } = await api('GET', '/bootstrap');
-    bootstrap.replaceChildren(...bootstrapView(ctx, run, rerun).filter(Boolean));
-    if (!stopped && run && (run.status === 'running' || run.status === 'queued'))
-      timer = setTimeout(() => loadBootstrap().catch(msg.error), POLL_MS);
-  }
-  async function rerun() {
-    await api('POST', '/bootstrap/trigger');
-    msg.info('A new set-up run has started.');
-    clearTimeout(timer);
-    await loadBootstrap();
-  }
-
-  const loads = [
-    api('GET', '/installation').then((inst) =>
-      installation.replaceChildren(
-        dl([
-          ['Status', badge(inst.status, inst.status === 'ACTIVE' ? 'ok' : 'warn')],
-          ['Workspace', inst.workspaceId],
-          ['Installed', fmtTime(inst.installedAt)],
-          ['Clockify webhooks', String(inst.webhookCount ?? '—')],
-        ]),
-      ),
-    ),
-    loadBootstrap(),
-    api('GET', '/stats/hourly').then(({ buckets }) => chart.replaceChildren(hourlyChart(buckets))),
-    api('GET', '/dashboard').then((d) => {
+  function loadDashboard() {
+    return api('GET', '/dashboard').then((d) => {
       flowRuns.replaceChildren(
         table({
           caption: 'Flow executions by status, last 24 hours',
@@ -83,11 +60,44 @@ export async function render(ctx, root) {
           headers: ['Type', 'Count'],
           rows: Object.entries(d.cache.byType)
             .sort((a, b) => b[1] - a[1])
-            .map(([k, v]) => [k, String(v)]),
+            .map(([k, v]) => [h('a', { href: `#/overview/cache/${encodeURIComponent(k)}` }, k), String(v)]),
           empty: 'Nothing cached yet.',
         }),
       );
-    }),
+    });
+  }
+
+  const busy = (run) => run && (run.status === 'running' || run.status === 'queued');
+  let wasBusy = false;
+  async function loadBootstrap() {
+    const { run } = await api('GET', '/bootstrap');
+    bootstrap.replaceChildren(...bootstrapView(ctx, run, rerun).filter(Boolean));
+    // A run that just ended has filled the cache: its counts are shown again.
+    if (wasBusy && !busy(run) && !stopped) await loadDashboard();
+    wasBusy = busy(run);
+    if (!stopped && busy(run)) timer = setTimeout(() => loadBootstrap().catch(msg.error), POLL_MS);
+  }
+  async function rerun() {
+    await api('POST', '/bootstrap/trigger');
+    msg.info('A new set-up run has started.');
+    clearTimeout(timer);
+    await loadBootstrap();
+  }
+
+  const loads = [
+    api('GET', '/installation').then((inst) =>
+      installation.replaceChildren(
+        dl([
+          ['Status', badge(inst.status, inst.status === 'ACTIVE' ? 'ok' : 'warn')],
+          ['Workspace', inst.workspaceId],
+          ['Installed', fmtTime(inst.installedAt)],
+          ['Clockify webhooks', String(inst.webhookCount ?? '—')],
+        ]),
+      ),
+    ),
+    loadBootstrap(),
+    api('GET', '/stats/hourly').then(({ buckets }) => chart.replaceChildren(hourlyChart(buckets))),
+    loadDashboard(),
     api('GET', '/endpoints').then(async ({ items }) => {
       const stats = await Promise.all(items.map((e) => api('GET', `/endpoints/${e.id}/stats`)));
       const sum = (k) => stats.reduce((a, s) => a + s[k], 0);
@@ -107,20 +117,12 @@ export async function render(ctx, root) {
         h('p', {}, h('a', { href: '#/endpoints' }, `${items.length} endpoint(s)`)),
       );
     }),
-    api('GET', '/webhooks?limit=8').then(({ items }) =>
-      recent.replaceChildren(
-        table({
-          caption: 'Latest received events',
-          hideCaption: true,
-          headers: ['Received', 'Type', 'Status'],
-          rows: items.map((e) => [
-            h('a', { href: `#/events/${encodeURIComponent(e.id)}` }, fmtTime(e.receivedAt)),
-            e.eventType,
-            badge(e.status),
-          ]),
-          empty: 'No events received yet.',
-        }),
-      ),
+    Promise.all([
+      api('GET', '/webhooks?limit=8'),
+      api('GET', '/executions?limit=8'),
+      api('GET', '/flows'),
+    ]).then(([events, runs, flows]) =>
+      recent.replaceChildren(activity(events.items, runs.items, flows.items)),
     ),
   ];
   const results = await Promise.allSettled(loads);
@@ -129,6 +131,44 @@ export async function render(ctx, root) {
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+const RUN_KIND = { succeeded: 'ok', failed: 'failed', waiting: 'queued', outcome_unknown: 'warn' };
+
+/** The latest received events and flow runs, newest first, each linking to where it is shown. */
+function activity(events, runs, flows) {
+  const names = new Map(flows.map((f) => [f.id, f.name]));
+  const rows = [
+    ...events.map((e) => ({
+      at: e.receivedAt,
+      what: h(
+        'a',
+        { href: `#/events/${encodeURIComponent(e.id)}` },
+        `Event ${e.eventType}`,
+        e.sourceId ? '' : ' (Clockify)',
+      ),
+      status: badge(e.status),
+    })),
+    ...runs.map((x) => ({
+      at: x.createdAt,
+      what: h(
+        'a',
+        { href: `#/flows/${encodeURIComponent(x.flowId)}` },
+        `Flow run: ${names.get(x.flowId) ?? x.flowId}`,
+        x.origin === 'event' ? '' : ` (${x.origin})`,
+      ),
+      status: badge(x.status, RUN_KIND[x.status]),
+    })),
+  ]
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+    .slice(0, 10);
+  return table({
+    caption: 'Recent activity: events received and flow runs, newest first',
+    hideCaption: true,
+    headers: ['When', 'What', 'Status'],
+    rows: rows.map((r) => [fmtTime(r.at), r.what, r.status]),
+    empty: 'No events received yet.',
+  });
 }
 
 function bootstrapView(ctx, run, rerun) {
@@ -205,4 +245,79 @@ function hourlyChart(buckets) {
       `${total} events in the last 24 hours (peak ${total === 0 ? 0 : max} per hour)`,
     ),
   );
+}
+
+/** The cached entries of one Clockify entity type, 50 at a time: id, name, when fetched, the JSON. */
+async function renderCache(root, entityType) {
+  const msg = messageArea();
+  const tbody = h('tbody');
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');
+  let cursor = null;
+  async function load() {
+    const page = await api(
+      'GET',
+      `/cache/${encodeURIComponent(entityType)}${query({ limit: 50, cursor: cursor ?? undefined })}`,
+    );
+    tbody.append(
+      ...page.items.map((e) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, h('code', {}, e.id)),
+          h('td', {}, typeof e.data?.name === 'string' ? e.data.name : '—'),
+          h('td', {}, fmtTime(e.fetchedAt)),
+          h(
+            'td',
+            {},
+            h(
+              'details',
+              {},
+              h('summary', {}, 'JSON', h('span', { class: 'sr-only' }, ` of ${e.id}`)),
+              h(
+                'pre',
+                { class: 'code', tabindex: 0, 'aria-label': `Cached ${entityType} ${e.id}` },
+                JSON.stringify(e.data, null, 2),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+    cursor = page.nextCursor;
+    more.hidden = cursor === null;
+  }
+  more.addEventListener('click', () => load().catch(msg.error));
+  root.append(
+    h('p', {}, h('a', { href: '#/overview' }, '← Overview')),
+    msg.el,
+    card(
+      `Cached ${entityType} entries`,
+      h(
+        'p',
+        { class: 'muted small' },
+        'What the gateway keeps of Clockify (filled by the set-up run and kept fresh by webhooks); flows read it as cache.<type>.',
+      ),
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          {},
+          h('caption', { class: 'sr-only' }, `Cached ${entityType} entries`),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Id', 'Name', 'Fetched', 'Data'].map((t) => h('th', { scope: 'col' }, t)),
+            ),
+          ),
+          tbody,
+        ),
+      ),
+      more,
+    ),
+  );
+  await load();
 }

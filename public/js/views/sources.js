@@ -1,5 +1,6 @@
 // Sources: external systems that send webhooks. List with stats; create from a preset (URL + secret once +
-// signed test command); rotate the secret; disable/enable; delete with confirmation.
+// signed test command); rotate the secret; disable/enable; delete with confirmation. A source's rejected
+// requests, the quarantine (#/sources/<id>/rejections, `clockify` for Clockify's).
 import { api } from '../api.js';
 import { testCommand } from '../curl.js';
 import {
@@ -8,13 +9,76 @@ import {
   card,
   confirmDialog,
   copyField,
+  fmtBytes,
   fmtTime,
   h,
   messageArea,
   table,
 } from '../ui.js';
 
-export async function render(ctx, root) {
+/** A rejected count; when there are some, a link to the source's quarantine. */
+function rejected(id, name, n) {
+  if (!n) return '0';
+  return h(
+    'a',
+    { href: `#/sources/${encodeURIComponent(id)}/rejections` },
+    String(n),
+    h('span', { class: 'sr-only' }, ` rejected requests of ${name}: show them`),
+  );
+}
+
+/** The last rejected requests of a source: when, why, the event type if known, size, redacted headers. */
+async function renderRejections(root, sourceId) {
+  const [{ items }, { items: sources }] = await Promise.all([
+    api('GET', `/sources/${encodeURIComponent(sourceId)}/rejections`),
+    api('GET', '/sources'),
+  ]);
+  const name =
+    sourceId === 'clockify' ? 'Clockify' : (sources.find((s) => s.id === sourceId)?.name ?? sourceId);
+  root.append(
+    h('p', {}, h('a', { href: '#/sources' }, '← All sources')),
+    card(
+      `Rejected requests of ${name}`,
+      h(
+        'p',
+        { class: 'muted small' },
+        'The last requests the gateway refused (bad signature, unknown or disabled source, too large…): they were not stored as events. Headers are shown with secrets redacted.',
+      ),
+      table({
+        caption: `Rejected requests of ${name}, newest first`,
+        hideCaption: true,
+        headers: ['Received', 'Reason', 'Event type', 'Size', 'Headers'],
+        rows: items.map((r) => [
+          fmtTime(r.receivedAt),
+          r.reason,
+          r.eventType ?? '—',
+          fmtBytes(r.bodyBytes),
+          h(
+            'details',
+            {},
+            h('summary', {}, `${Object.keys(r.headers).length} headers`),
+            h(
+              'pre',
+              {
+                class: 'code',
+                tabindex: 0,
+                'aria-label': `Headers of the request rejected at ${fmtTime(r.receivedAt)}`,
+              },
+              Object.entries(r.headers)
+                .sort()
+                .map(([k, v]) => `${k}: ${v}`)
+                .join('\n'),
+            ),
+          ),
+        ]),
+        empty: 'No rejected request.',
+      }),
+    ),
+  );
+}
+
+export async function render(ctx, root, [sourceId, sub]) {
+  if (sourceId && sub === 'rejections') return renderRejections(root, sourceId);
   const msg = messageArea();
   const reveal = h('div', { id: 'secret-panel' });
   const list = h('div');
@@ -47,7 +111,7 @@ export async function render(ctx, root) {
                   'Clockify JWT',
                   badge('enabled', 'ok'),
                   String(clockify.received),
-                  String(clockify.rejected),
+                  rejected('clockify', 'Clockify', clockify.rejected),
                   fmtTime(clockify.lastReceivedAt),
                   '',
                 ],
@@ -60,7 +124,7 @@ export async function render(ctx, root) {
               providers.find((p) => p.id === s.verification.scheme)?.name ?? s.verification.scheme,
               s.enabled ? badge('enabled', 'ok') : badge('disabled', 'warn'),
               String(st?.received ?? 0),
-              String(st?.rejected ?? 0),
+              rejected(s.id, s.name, st?.rejected ?? 0),
               fmtTime(st?.lastReceivedAt),
               actions(s),
             ];
