@@ -95,9 +95,10 @@ export function endpointActions(ctx, e, { msg, reveal, onChange, onDeleted }) {
         });
         if (!ok) return;
         await api('DELETE', `/endpoints/${e.id}`);
-        msg.info(`${name} deleted.`);
         reveal.replaceChildren();
+        // Announced once the list no longer shows it, so the message and the page agree.
         await onDeleted();
+        msg.info(`${name} deleted.`);
       },
       { class: 'danger' },
     ),

@@ -201,9 +201,9 @@ export async function render(ctx, root, [sourceId, sub]) {
           });
           if (!ok) return;
           await api('DELETE', `/sources/${s.id}`);
-          msg.info(`${s.name} deleted.`);
           reveal.replaceChildren();
-          await load();
+          await load(); // announced once the list no longer shows it
+          msg.info(`${s.name} deleted.`);
         },
         { class: 'danger' },
       ),
