@@ -1,29 +1,12 @@
 // Parts of the outbound endpoints view shared by its list (endpoints.js) and an endpoint's page
 // (endpoint-detail.js): row actions (pause/resume, rotate with a grace period, delete), the secret shown
 // once, the event-type picker, the create form and the edit form (filter rows, transformation, headers…).
+import { OPERATORS } from '../operators.js';
 import { api } from '../api.js';
 import { actionButton, confirmDialog, copyField, fmtTime, h } from '../ui.js';
 
 export const STATUS_KIND = { enabled: 'ok', paused: 'warn', disabled: 'failed' };
 export const MESSAGE_KIND = { delivered: 'ok', pending: 'queued', failed: 'failed' };
-/** The flows' condition operators (src/modules/flows/conditions.ts). */
-const OPERATORS = [
-  '==',
-  '!=',
-  '>',
-  '<',
-  '>=',
-  '<=',
-  'contains',
-  'not_contains',
-  'starts_with',
-  'ends_with',
-  'in',
-  'not_in',
-  'exists',
-  'not_exists',
-  'matches',
-];
 const GRACE_CHOICES = [
   ['0', 'Stops at once'],
   ['3600', '1 hour'],

@@ -4,28 +4,11 @@
 // operation's schema, HTTP and webhook fields, when/onError/retry; a JSON view for power users), dry run
 // against a sample body (each condition's result, each rendered request), versions, executions (paged)
 // with their step trace and retry, and a replay of stored events with its progress.
+import { OPERATORS, UNARY } from '../operators.js';
 import { api, query } from '../api.js';
 import { schemaForm } from '../schema-form.js';
 import { actionButton, badge, card, confirmDialog, dl, fmtTime, h, messageArea, table } from '../ui.js';
 
-const OPERATORS = [
-  '==',
-  '!=',
-  '>',
-  '<',
-  '>=',
-  '<=',
-  'contains',
-  'not_contains',
-  'starts_with',
-  'ends_with',
-  'in',
-  'not_in',
-  'exists',
-  'not_exists',
-  'matches',
-];
-const UNARY = new Set(['exists', 'not_exists']);
 const EXEC_KIND = {
   queued: 'queued',
   running: 'running',
