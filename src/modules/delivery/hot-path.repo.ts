@@ -273,6 +273,22 @@ const SETTLE_RETRY_SQL = `
   LEFT JOIN webhook_endpoint e ON e.workspace_id = src.workspace_id AND e.id = src.endpoint_id`;
 
 export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
+  /** $1–$10 of both settle statements: the attempt rows' columns, one array each. */
+  const attemptColumns = (attempts: readonly DeliveredAttempt[]): unknown[] => {
+    const col = (f: (a: DeliveredAttempt) => string | null) => sql.textArray(attempts.map(f));
+    return [
+      col((a) => a.workspaceId),
+      col((a) => a.endpointId),
+      col((a) => a.id),
+      col((a) => a.messageId),
+      col((a) => a.attemptedAt.toISOString()),
+      attempts.map((a) => a.status),
+      attempts.map((a) => a.latencyMs),
+      col((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
+      col((a) => a.responseBody),
+      col((a) => a.address),
+    ];
+  };
   return {
     /** Endpoints that take new messages (enabled or paused), for fan-out, of each workspace asked for. */
     async listReceiving(workspaceIds: readonly string[]): Promise<Map<string, StoredEndpoint[]>> {
@@ -350,20 +366,7 @@ export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
       const rows = await sql.prepared<{ completed: string[] | null }>(
         'delivery_settle_ok_v3',
         SETTLE_DELIVERED_SQL,
-        [
-          col((a) => a.workspaceId),
-          col((a) => a.endpointId),
-          col((a) => a.id),
-          col((a) => a.messageId),
-          col((a) => a.attemptedAt.toISOString()),
-          attempts.map((a) => a.status),
-          attempts.map((a) => a.latencyMs),
-          col((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
-          col((a) => a.responseBody),
-          col((a) => a.address),
-          col((a) => a.jobId),
-          col((a) => a.workerId),
-        ],
+        [...attemptColumns(attempts), col((a) => a.jobId), col((a) => a.workerId)],
       );
       const completed = new Set(rows[0]?.completed ?? []);
       return attempts.map((a) => a.jobId !== null && completed.has(a.jobId));
@@ -388,16 +391,7 @@ export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
         'delivery_settle_retry_v2',
         SETTLE_RETRY_SQL,
         [
-          col((a) => a.workspaceId),
-          col((a) => a.endpointId),
-          col((a) => a.id),
-          col((a) => a.messageId),
-          col((a) => a.attemptedAt.toISOString()),
-          attempts.map((a) => a.status),
-          attempts.map((a) => a.latencyMs),
-          col((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
-          col((a) => a.responseBody),
-          col((a) => a.address),
+          ...attemptColumns(attempts),
           col((a) => a.errorClass),
           col((a) => a.error),
           col((a) => a.nextAttemptAt.toISOString()),
