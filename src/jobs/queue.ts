@@ -4,6 +4,7 @@ import { newSortableId } from '../platform/ids.js';
 import type { Sql as PlainSql } from '../store/database.js';
 import type { Tx } from '../store/tx.js';
 import type { JobDefinition } from './catalog.js';
+import { completeJobsSql } from './complete-sql.js';
 
 export { type ClaimOptions, type ClaimedJob, type Lane, claim } from './claim.js';
 
@@ -71,17 +72,27 @@ const RELEASE_SLOT = `,
 
 /** Only the lease holder may finish a job. False means the lease was lost: log it, never throw. */
 export async function complete(sql: Query, jobId: string, workerId: string): Promise<boolean> {
-  const rows = await sql.prepared(
-    'job_complete_v2',
-    `WITH done AS (
-       UPDATE job SET status = 'succeeded', locked_by = NULL, locked_until = NULL, last_error = NULL,
-                      finished_at = now(), updated_at = now()
-       WHERE id = $1 AND locked_by = $2 AND status = 'running'
-       RETURNING id, concurrency_key
-     )${RELEASE_SLOT}`,
-    [jobId, workerId],
+  return (await completeMany(sql, [{ jobId, workerId }]))[0]!;
+}
+
+/**
+ * Completes several jobs in one statement: the runner coalesces the completions of jobs that end while
+ * one such statement is in flight (platform/coalescer.ts), so a busy worker pays one round trip and one
+ * commit for many jobs instead of one each. One boolean per item, in order: false when that job's lease
+ * was lost (only the lease holder ends a job; each concurrency slot is given back once, complete-sql.ts).
+ */
+export async function completeMany(
+  sql: Query,
+  items: readonly { jobId: string; workerId: string }[],
+): Promise<boolean[]> {
+  const rows = await sql.prepared<{ id: string }>(
+    'job_complete_many_v1',
+    `WITH ${completeJobsSql('done', 'SELECT * FROM unnest($1::text[], $2::text[])')}
+     SELECT id FROM done`,
+    [items.map((i) => i.jobId), items.map((i) => i.workerId)],
   );
-  return rows.length === 1;
+  const done = new Set(rows.map((r) => r.id));
+  return items.map((i) => done.has(i.jobId));
 }
 
 /**

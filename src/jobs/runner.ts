@@ -2,10 +2,11 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Clock } from '../platform/clock.js';
+import { createCoalescer } from '../platform/coalescer.js';
 import { randomId } from '../platform/ids.js';
 import type { Sql } from '../store/database.js';
 import { type JobDefinition, PermanentJobError, Reschedule, RetryAt } from './catalog.js';
-import { type ClaimedJob, claim, complete, fail, heartbeat, reschedule } from './queue.js';
+import { type ClaimedJob, claim, completeMany, fail, heartbeat, reschedule } from './queue.js';
 
 export type JobContext = {
   jobId: string;
@@ -120,6 +121,10 @@ export function createRunner(opts: RunnerOptions): Runner {
   // database's now() that expires them): a lease lasts tens of seconds, and the lookup is not free.
   let expiredCheckedAt = Number.NEGATIVE_INFINITY;
   const inFlight = new Map<string, Promise<void>>();
+  // Jobs that end while a completion statement is in flight are completed together by the next one.
+  const complete = createCoalescer((items: { jobId: string; workerId: string }[]) =>
+    completeMany(opts.sql, items),
+  );
   let shutdown = new AbortController();
   let running = false;
   let timer: NodeJS.Timeout | undefined;
@@ -189,7 +194,7 @@ export function createRunner(opts: RunnerOptions): Runner {
       const result = await outcome;
       // Ended by the handler's own statement: nothing left to record.
       if (result === 'settled') return;
-      const ok = await complete(opts.sql, job.id, workerId);
+      const ok = await complete({ jobId: job.id, workerId });
       if (ok) ctx.log.debug({ durationMs: Date.now() - started }, 'job succeeded');
       else ctx.log.warn('job finished after its lease was lost');
     } catch (err) {

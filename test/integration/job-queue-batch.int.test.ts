@@ -124,6 +124,35 @@ describe('batch handlers', () => {
     expect(await slotsOf('b')).toBe(0);
   });
 
+  it('completes jobs that end together in fewer statements than jobs, each slot given back once', async () => {
+    const release = gate();
+    let completions = 0;
+    const sql = {
+      prepared: <T>(name: string, text: string, params: unknown[]) => {
+        if (name.startsWith('job_complete')) completions++;
+        return db.sql.prepared<T>(name, text, params);
+      },
+    };
+    const registry = new JobRegistry().register(work, async () => {
+      await release.opened;
+    });
+    for (let n = 0; n < 8; n++)
+      await enqueue(db.prisma, work, { n }, { concurrency: { key: 'c', limit: 8 } });
+    runner = testRunner(db, registry, { concurrency: 8, sql });
+    runner.start();
+    await waitFor(async () => (await db.prisma.job.count({ where: { status: 'running' } })) === 8, {
+      what: 'all eight running',
+    });
+    release.open();
+    await waitFor(async () => (await db.prisma.job.count({ where: { status: 'succeeded' } })) === 8, {
+      what: 'all eight completed',
+    });
+    // The first completion goes out alone; the ones that end while it is in flight go out together.
+    expect(completions).toBeGreaterThan(0);
+    expect(completions).toBeLessThan(8);
+    expect(await slotsOf('c')).toBe(0);
+  });
+
   it('fails every job of a batch whose handler throws at once, and runs a single call as a batch of one', async () => {
     const registry = new JobRegistry().register(
       work,

@@ -4,7 +4,7 @@ import { insertJobsParams, insertJobsSql } from '../../jobs/insert-sql.js';
 import { newSortableId } from '../../platform/ids.js';
 import type { Sql } from '../../store/database.js';
 import type { Tx } from '../../store/tx.js';
-import { createCoalescer } from './coalescer.js';
+import { createCoalescer } from '../../platform/coalescer.js';
 
 type Db = PrismaClient | Tx;
 
@@ -50,7 +50,7 @@ const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true) AS async_com
 const INSERT_NAME = 'flow_execution_insert_v6';
 /**
  * Executions and their flow.execute jobs in ONE statement, for any number of events (the inserts of
- * concurrent event.process jobs are coalesced into one, see coalescer.ts). $1: [{ workspace_id, id,
+ * concurrent event.process jobs are coalesced into one, see platform/coalescer.ts). $1: [{ workspace_id, id,
  * flow_id, version, job_id, event_id, origin, replay_of, event, at }]. Non-replays carry the event id in
  * `dedupe_event_id`, so (flow_id, dedupe_event_id) makes a second insert for the same (event, flow) a no-op
  * and its job is not inserted either. Rows go in (flow, event) order, so two batches never wait on each
@@ -92,7 +92,7 @@ const TERMINAL_SQL = `('succeeded', 'failed', 'outcome_unknown')`;
  * `running`, committed before the call) and `STEP_SETTLE` (the outcome and the execution's end), against
  * nine ORM statements before. Each takes a batch of rows (`jsonb_to_recordset` of one parameter): the repo
  * coalesces the calls of concurrent jobs that arrive while one is running into the next statement (one
- * round trip, one commit for all, see coalescer.ts); a lone call is a batch of one and waits for nothing.
+ * round trip, one commit for all, see platform/coalescer.ts); a lone call is a batch of one and waits for nothing.
  */
 const RUN_LOAD_NAME = 'flow_run_load_v2';
 /** $1: [{ ord, workspace_id, id, def }] (`def`: return the version's definition). One row per execution found. */
