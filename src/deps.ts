@@ -38,6 +38,7 @@ import { createRateLimiter } from './rate-limit/rate-limiter.js';
 import { forgetRateLimitKey } from './rate-limit/slots.js';
 import { type Database, openDatabase } from './store/database.js';
 import { verifyEncryptionKey } from './store/key-check.js';
+import { selfMaintenanceNeeded, startSelfMaintenance } from './store/maintenance.js';
 import { migrate, pendingMigrations } from './store/migrate.js';
 
 export type Deps = AppDeps & {
@@ -263,6 +264,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     });
     wake.subscribe(() => runner.poke());
 
+    // VACUUM/ANALYZE by the gateway where nothing else does it (store/maintenance.ts), with the workers.
+    const maintainTables = await selfMaintenanceNeeded(db, config.databaseMaintenance.mode).catch(
+      () => false,
+    );
+    let maintenance: { stop(): Promise<void> } | undefined;
+
     async function schedulePeriodic(at: Date): Promise<void> {
       for (const t of periodic) await schedulePeriodicJob(db.prisma, t.job, at);
     }
@@ -312,12 +319,19 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       schedulePeriodic,
       startWorkers() {
         runner.start();
+        if (maintainTables && maintenance === undefined)
+          maintenance = startSelfMaintenance({
+            db,
+            log: log.child({ component: 'db-maintenance' }),
+            intervalMs: config.databaseMaintenance.intervalMs,
+          });
         schedulePeriodic(clock.now()).catch((err: unknown) =>
           log.error({ err }, 'could not schedule periodic jobs'),
         );
       },
       async close() {
         await runner.stop(config.shutdownTimeoutMs);
+        await maintenance?.stop();
         await clockify.close();
         await flowsClockify.close();
         await safeHttp.close();

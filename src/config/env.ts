@@ -116,6 +116,12 @@ export const EnvSchema = z.object({
   /** PostgreSQL server only: time to open a connection, and the longest a statement may run. */
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /**
+   * The gateway's own VACUUM/ANALYZE of its tables (store/maintenance.ts): `auto` when nothing else does it
+   * (the embedded database, a server with autovacuum off), `always`, or `off`; checked every interval.
+   */
+  DB_MAINTENANCE: z.enum(['auto', 'always', 'off']).default('auto'),
+  DB_MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
   /** How long /readyz waits for its probe query before answering 503. */
   READINESS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   INGEST_BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(1),
@@ -143,6 +149,8 @@ export type Config = Readonly<{
   database:
     | { kind: 'embedded'; dataDir: string }
     | { kind: 'server'; url: string; connectTimeoutMs: number; statementTimeoutMs: number };
+  /** The gateway's own VACUUM/ANALYZE (store/maintenance.ts). */
+  databaseMaintenance: { mode: 'auto' | 'always' | 'off'; intervalMs: number };
   /** The time limit of /readyz's probe query. */
   readinessTimeoutMs: number;
   publicBaseUrl: string;
@@ -291,6 +299,7 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
             statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
           }
         : { kind: 'embedded' as const, dataDir: resolve(dataDir, 'pglite') },
+    databaseMaintenance: { mode: env.DB_MAINTENANCE, intervalMs: env.DB_MAINTENANCE_INTERVAL_MS },
     readinessTimeoutMs: env.READINESS_TIMEOUT_MS,
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`,
     encryptionKey,
