@@ -93,8 +93,13 @@ const TERMINAL_SQL = `('succeeded', 'failed', 'outcome_unknown')`;
  * nine ORM statements before. Each takes a batch of rows (`jsonb_to_recordset` of one parameter): the repo
  * coalesces the calls of concurrent jobs that arrive while one is running into the next statement (one
  * round trip, one commit for all, see platform/coalescer.ts); a lone call is a batch of one and waits for nothing.
+ *
+ * Each also names the rows it touches as an array (`id = ANY(ARRAY(SELECT … FROM x))`): the planner takes a
+ * set-returning function for 100 rows, and joined to a table of a few hundred rows that makes a sequential
+ * scan look cheaper than 100 primary-key lookups, so every batch of four read the whole table (seen in
+ * bench:flows with auto_explain: 3–4 ms a statement). An array of ids is an index scan at any table size.
  */
-const RUN_LOAD_NAME = 'flow_run_load_v2';
+const RUN_LOAD_NAME = 'flow_run_load_v3';
 /** $1: [{ ord, workspace_id, id, def }] (`def`: return the version's definition). One row per execution found. */
 const RUN_LOAD_SQL = `
   SELECT x.ord, e.workspace_id, e.id, e.flow_id, e.version, e.event_id, e.status, e.event,
@@ -108,9 +113,10 @@ const RUN_LOAD_SQL = `
            FROM flow_step s WHERE s.execution_id = e.id AND s.workspace_id = e.workspace_id), '[]'::json) AS steps
   FROM jsonb_to_recordset($1::jsonb) AS x(ord int, workspace_id text, id text, def boolean)
   JOIN flow_execution e ON e.workspace_id = x.workspace_id AND e.id = x.id
+   AND e.id = ANY(ARRAY(SELECT id FROM jsonb_to_recordset($1::jsonb) AS k(id text)))
   LEFT JOIN flow_version v ON v.flow_id = e.flow_id AND v.version = e.version AND v.workspace_id = e.workspace_id`;
 
-const STEP_WRITE_NAME = 'flow_step_write_v2';
+const STEP_WRITE_NAME = 'flow_step_write_v3';
 /**
  * Inserts step rows (a row that collides with a recorded step is not inserted: `inserted` false); rows
  * with `mark` make their execution `running` (started_at set once) unless it ended.
@@ -137,6 +143,7 @@ const STEP_WRITE_SQL = `
                                 updated_at = x.started_at
     FROM x
     WHERE x.mark AND e.workspace_id = x.workspace_id AND e.id = x.execution_id
+      AND e.id = ANY(ARRAY(SELECT execution_id FROM x WHERE mark))
       AND e.status NOT IN ${TERMINAL_SQL} AND e.status <> 'running'
     RETURNING e.id
   )
@@ -144,7 +151,7 @@ const STEP_WRITE_SQL = `
          EXISTS (SELECT 1 FROM exec WHERE exec.id = x.execution_id) AS changed
   FROM x`;
 
-const STEP_SETTLE_NAME = 'flow_step_settle_v3';
+const STEP_SETTLE_NAME = 'flow_step_settle_v4';
 /**
  * Records `started` steps' outcomes (each once) and, for rows with `end_status`, moves the execution to it
  * unless it ended (`end_error` when `set_error`, finished_at when `set_finished`). Returns whether each
@@ -164,6 +171,7 @@ const STEP_SETTLE_SQL = `
                            finished_at = x.finished_at
     FROM x
     WHERE s.workspace_id = x.workspace_id AND s.id = x.step_id AND s.state = 'started'
+      AND s.id = ANY(ARRAY(SELECT step_id FROM x))
     RETURNING s.id
   ),
   exec AS (
@@ -172,6 +180,7 @@ const STEP_SETTLE_SQL = `
                                 finished_at = CASE WHEN x.set_finished THEN x.finished_at ELSE e.finished_at END
     FROM x
     WHERE x.end_status IS NOT NULL AND e.workspace_id = x.workspace_id AND e.id = x.execution_id
+      AND e.id = ANY(ARRAY(SELECT execution_id FROM x WHERE end_status IS NOT NULL))
       AND e.status NOT IN ${TERMINAL_SQL}
     RETURNING e.id
   )
