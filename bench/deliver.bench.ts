@@ -86,34 +86,6 @@ await admin.connect();
 await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME}`);
 await admin.query(`CREATE DATABASE ${DB_NAME}`);
 let failed = false;
-const autovacuumOff =
-  (await admin.query<{ autovacuum: string }>('SHOW autovacuum')).rows[0]?.autovacuum === 'off';
-
-/** VACUUMs the queue's and the deliveries' tables every `ms` until the returned function is called. */
-function vacuumEvery(ms: number): () => Promise<void> {
-  const c = new pg.Client({ connectionString: withDb(ADMIN_URL, DB_NAME) });
-  let stopped = false;
-  let wakeUp = () => {};
-  const done = (async () => {
-    await c.connect();
-    while (!stopped) {
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, ms);
-        wakeUp = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-      if (!stopped) await c.query('VACUUM job, job_concurrency, job_fairness, webhook_message');
-    }
-    await c.end();
-  })();
-  return async () => {
-    stopped = true;
-    wakeUp();
-    await done;
-  };
-}
 
 try {
   const config = loadConfig({
@@ -177,11 +149,8 @@ try {
     }
     const committed = new Map<string, number>();
     deps.startWorkers();
-    // This server runs with autovacuum off (`SHOW autovacuum`); a production server vacuums the queue's
-    // tables as they churn. Without it, dead index entries of claimed jobs pile up and every claim and
-    // settlement walks them (measured: 168 000 dead job rows and 2.5× slower runs at full size), so the
-    // bench stands in for autovacuum: the hot tables every 10 s, on its own connection.
-    const stopVacuum = autovacuumOff ? vacuumEvery(10_000) : () => Promise.resolve();
+    // This server runs with autovacuum off (`SHOW autovacuum`): the gateway then VACUUMs and ANALYZEs its
+    // own tables (DB_MAINTENANCE=auto, src/store/maintenance.ts), as autovacuum would in production.
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const pg0 = await serverCpuSeconds();
@@ -263,7 +232,6 @@ try {
         `distinct webhook-ids delivered per (event, endpoint): missing ${missing}, more than once ${twice}`,
     );
     if (missing > 0 || twice > 0) failed = true;
-    await stopVacuum();
     if (profile.size > 0) {
       const cpu = process.cpuUsage(cpu0);
       console.log(
