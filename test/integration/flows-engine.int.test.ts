@@ -18,7 +18,7 @@ import { postClockify, samplePayload, seedWebhookTokens } from '../helpers/webho
  * the first test, so each test decides what happens between two attempts; the clock is a manual one.
  */
 const clock = manualClock(new Date('2026-06-01T10:00:00Z'));
-const W = Array.from({ length: 12 }, () => hexId());
+const W = Array.from({ length: 13 }, () => hexId());
 let t: TestApp;
 let api: Api;
 let fake: FakeClockify;
@@ -154,6 +154,39 @@ describe('flow engine', () => {
     const [step] = await steps(exec!.id);
     expect(step).toMatchObject({ actionId: 'tag', state: 'succeeded', status: 201, attempt: 1 });
     expect(step?.idempotencyKey).toBe(`${exec!.id}:tag`);
+  });
+
+  it("completes the job in the last step's own statement: no separate completion, the lease ended once (real runner)", async () => {
+    const { ws, token } = await workspace();
+    await createFlow(ws, tagFlow());
+    const sql = t.deps.db.sql;
+    const inner = sql.prepared.bind(sql);
+    const calls: { name: string; params: unknown[] }[] = [];
+    sql.prepared = async <T>(name: string, text: string, params: unknown[]) => {
+      calls.push({ name, params });
+      return inner<T>(name, text, params);
+    };
+    try {
+      await sendEvent(ws, token, { name: 'Hermes' });
+      t.deps.runner.start();
+      const job = await waitFor(
+        async () => {
+          const [j] = await t.db.prisma.job.findMany({ where: { workspaceId: ws, name: 'flow.execute' } });
+          return j?.status === 'succeeded' ? j : null;
+        },
+        { what: 'flow.execute job succeeded', timeoutMs: 30_000 },
+      );
+      expect(job).toMatchObject({ lockedBy: null, lockedUntil: null, attempts: 1 });
+      expect((await executions(ws))[0]?.status).toBe('succeeded');
+      const completions = calls.filter((c) => c.name.startsWith('job_complete'));
+      const ids = completions.flatMap((c) => (Array.isArray(c.params[0]) ? c.params[0] : [c.params[0]]));
+      expect(ids).not.toContain(job.id);
+      // The settle statement carried the job: it is the one that ended it.
+      const settles = calls.filter((c) => c.name.startsWith('flow_step_settle'));
+      expect(settles.some((c) => String(c.params[0]).includes(job.id))).toBe(true);
+    } finally {
+      sql.prepared = inner;
+    }
   });
 
   it('creates exactly one execution per (event, flow) when event.process runs twice; skips are counted', async () => {

@@ -1,5 +1,6 @@
 import type { FlowExecution, FlowReplay, FlowStep, PrismaClient } from '../../generated/prisma/client.js';
 import type { JobDefinition } from '../../jobs/catalog.js';
+import { completeJobsSql } from '../../jobs/complete-sql.js';
 import { insertJobsParams, insertJobsSql } from '../../jobs/insert-sql.js';
 import { newSortableId } from '../../platform/ids.js';
 import type { Sql } from '../../store/database.js';
@@ -151,10 +152,11 @@ const STEP_WRITE_SQL = `
          EXISTS (SELECT 1 FROM exec WHERE exec.id = x.execution_id) AS changed
   FROM x`;
 
-const STEP_SETTLE_NAME = 'flow_step_settle_v4';
+const STEP_SETTLE_NAME = 'flow_step_settle_v5';
 /**
  * Records `started` steps' outcomes (each once) and, for rows with `end_status`, moves the execution to it
- * unless it ended (`end_error` when `set_error`, finished_at when `set_finished`). Returns whether each
+ * unless it ended (`end_error` when `set_error`, finished_at when `set_finished`); rows with `job_id`
+ * complete that job for its lease holder `worker_id` (the last step's success: no separate completion). Returns whether each
  * step and execution changed.
  */
 const STEP_SETTLE_SQL = `
@@ -162,7 +164,8 @@ const STEP_SETTLE_SQL = `
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
       ord int, workspace_id text, step_id text, execution_id text, state text, status int, response_body jsonb,
       body_truncated boolean, latency_ms int, error_class text, error text, retry_at timestamptz,
-      finished_at timestamptz, end_status text, end_error text, set_error boolean, set_finished boolean)
+      finished_at timestamptz, end_status text, end_error text, set_error boolean, set_finished boolean,
+      job_id text, worker_id text)
   ),
   step AS (
     UPDATE flow_step s SET state = x.state, status = x.status, response_body = x.response_body,
@@ -183,9 +186,11 @@ const STEP_SETTLE_SQL = `
       AND e.id = ANY(ARRAY(SELECT execution_id FROM x WHERE end_status IS NOT NULL))
       AND e.status NOT IN ${TERMINAL_SQL}
     RETURNING e.id
-  )
+  ),
+  ${completeJobsSql('done', 'SELECT job_id, worker_id FROM x WHERE job_id IS NOT NULL')}
   SELECT x.ord, EXISTS (SELECT 1 FROM step WHERE step.id = x.step_id) AS step,
-         EXISTS (SELECT 1 FROM exec WHERE exec.id = x.execution_id) AS exec, ${ASYNC_COMMIT}
+         EXISTS (SELECT 1 FROM exec WHERE exec.id = x.execution_id) AS exec,
+         EXISTS (SELECT 1 FROM done WHERE done.id = x.job_id) AS job, ${ASYNC_COMMIT}
   FROM x`;
 
 const runStateOf = (r: Row): RunState => ({
@@ -278,10 +283,16 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
       return r.changed === true;
     });
   });
-  const settleSteps = createCoalescer<Row, { step: boolean; execution: boolean }>(async (items) => {
-    const rows = await batch(STEP_SETTLE_NAME, STEP_SETTLE_SQL, items);
-    return items.map((_, i) => ({ step: rows.get(i)?.step === true, execution: rows.get(i)?.exec === true }));
-  });
+  const settleSteps = createCoalescer<Row, { step: boolean; execution: boolean; job: boolean }>(
+    async (items) => {
+      const rows = await batch(STEP_SETTLE_NAME, STEP_SETTLE_SQL, items);
+      return items.map((_, i) => ({
+        step: rows.get(i)?.step === true,
+        execution: rows.get(i)?.exec === true,
+        job: rows.get(i)?.job === true,
+      }));
+    },
+  );
   return {
     /** Inserts executions (and their jobs) for one event; returns the ids actually inserted. */
     async insertForEvent(
@@ -481,7 +492,12 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
         finishedAt: Date;
       },
       end?: ExecutionEnd,
-    ): Promise<{ step: boolean; execution: boolean }> {
+      /**
+       * The job to complete in the same statement (its lease holder), when this outcome ends the job's
+       * work: `job` true means it was completed, and the handler returns `'settled'` (jobs/complete-sql.ts).
+       */
+      job?: { jobId: string; workerId: string },
+    ): Promise<{ step: boolean; execution: boolean; job: boolean }> {
       return settleSteps({
         workspace_id: workspaceId,
         step_id: stepId,
@@ -499,6 +515,8 @@ export function createExecutionsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared'
         end_error: end?.error ?? null,
         set_error: end?.error !== undefined,
         set_finished: end?.finished === true,
+        job_id: job?.jobId ?? null,
+        worker_id: job?.workerId ?? null,
       });
     },
 

@@ -3,7 +3,7 @@ import type { Catalogue } from '../../integrations/clockify/catalogue.js';
 import type { ClockifyClient, ClockifyConnection } from '../../integrations/clockify/clockify.client.js';
 import type { QueryValue } from '../../integrations/clockify/clockify.urls.js';
 import { Reschedule, RetryAt } from '../../jobs/catalog.js';
-import type { JobContext } from '../../jobs/runner.js';
+import type { JobContext, JobResult } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
 import { errorReason } from '../../platform/errors.js';
 import { newSortableId } from '../../platform/ids.js';
@@ -341,7 +341,7 @@ export function createExecutor(deps: ExecutorDeps) {
   const definitions = new Map<string, FlowDefinition>();
   const DEFINITIONS_MAX = 2_000;
 
-  async function run(payload: ExecutePayload, ctx: JobContext): Promise<void> {
+  async function run(payload: ExecutePayload, ctx: JobContext): Promise<JobResult> {
     // One read: the execution, its steps, and the version's definition unless this process has it already
     // (jobs enqueued before the payload named the flow and version always read it).
     const hinted =
@@ -466,8 +466,8 @@ export function createExecutor(deps: ExecutorDeps) {
       const latencyMs = Date.now() - started;
       const stored = capBody(outcome.body);
       if (outcome.ok) {
-        // The last action's outcome and the execution's success are one statement.
-        await repo.settleStep(
+        // The last action's outcome, the execution's success and the job's completion are one statement.
+        const settled = await repo.settleStep(
           exec.workspaceId,
           exec.id,
           step.id,
@@ -480,8 +480,9 @@ export function createExecutor(deps: ExecutorDeps) {
             finishedAt: clock.now(),
           },
           isLast ? { status: 'succeeded', error: null, finished: true } : undefined,
+          isLast && ctx.workerId !== undefined ? { jobId: ctx.jobId, workerId: ctx.workerId } : undefined,
         );
-        if (isLast) return;
+        if (isLast) return settled.job ? 'settled' : undefined;
         results.push({ id: action.id, index, status: outcome.status, body: outcome.body });
         continue;
       }
@@ -525,9 +526,9 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   return {
-    async execute(payload: ExecutePayload, ctx: JobContext): Promise<void> {
+    async execute(payload: ExecutePayload, ctx: JobContext): Promise<JobResult> {
       try {
-        await run(payload, ctx);
+        return await run(payload, ctx);
       } catch (err) {
         if (err instanceof RetryAt || err instanceof Reschedule || ctx.attempt < deps.maxAttempts) throw err;
         const state = await repo.runState(payload.workspaceId, payload.executionId, false);
