@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from './database.js';
+import { autovacuumOff, serverSettings } from './server-checks.js';
 
 /**
  * The gateway's own VACUUM and ANALYZE, for a database nobody else maintains: the embedded database (PGlite
@@ -7,7 +8,8 @@ import type { Database } from './database.js';
  * how large the tables have grown, so statements keep the plans chosen while the tables were empty: a
  * sequential scan of every flow execution to load four of them, a scan of all of a workspace's events to
  * load a batch by id. bench:flows on this machine's server (autovacuum off): 245–290 executions/s at
- * saturation before, ~600 with the tables analyzed; the same plans on the embedded database. Dead rows of
+ * saturation before, 485–554 with the tables analyzed (docs/flows.md); the same plans on the embedded
+ * database. Dead rows of
  * the job queue and the delivery tables are reclaimed by the VACUUM (see server-checks.ts).
  *
  * The thresholds are autovacuum's own defaults (PostgreSQL documentation, "The Autovacuum Daemon"), so a
@@ -61,10 +63,8 @@ export async function selfMaintenanceNeeded(
 ): Promise<boolean> {
   if (mode !== 'auto') return mode === 'always';
   if (db.kind === 'embedded') return true;
-  const [row] = await db.sql.query<{ autovacuum: string }>(
-    `SELECT current_setting('autovacuum') AS autovacuum`,
-  );
-  return row?.autovacuum.trim().toLowerCase() === 'off';
+  const settings = await serverSettings(db);
+  return settings !== undefined && autovacuumOff(settings);
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;

@@ -8,7 +8,7 @@ import type { Database } from './database.js';
  */
 export function serverSettingWarnings(settings: { autovacuum: string }): string[] {
   const warnings: string[] = [];
-  if (settings.autovacuum.trim().toLowerCase() === 'off') {
+  if (autovacuumOff(settings)) {
     warnings.push(
       'PostgreSQL autovacuum is off: the job queue and delivery tables will bloat and slow down; turn it on (autovacuum = on)',
     );
@@ -16,11 +16,21 @@ export function serverSettingWarnings(settings: { autovacuum: string }): string[
   return warnings;
 }
 
-/** The server's settings that matter (see serverSettingWarnings); none for the embedded database. */
-export async function databaseWarnings(db: Pick<Database, 'kind' | 'sql'>): Promise<string[]> {
-  if (db.kind !== 'server') return [];
+/** The server's settings that matter here (warnings above, and whether the gateway maintains its tables). */
+export async function serverSettings(db: Pick<Database, 'sql'>): Promise<{ autovacuum: string } | undefined> {
   const [row] = await db.sql.query<{ autovacuum: string }>(
     `SELECT current_setting('autovacuum') AS autovacuum`,
   );
+  return row;
+}
+
+/** Whether a server's autovacuum is off (the setting as the server reports it). */
+export const autovacuumOff = (settings: { autovacuum: string }): boolean =>
+  settings.autovacuum.trim().toLowerCase() === 'off';
+
+/** Warnings for the server's settings (see serverSettingWarnings); none for the embedded database. */
+export async function databaseWarnings(db: Pick<Database, 'kind' | 'sql'>): Promise<string[]> {
+  if (db.kind !== 'server') return [];
+  const row = await serverSettings(db);
   return row === undefined ? [] : serverSettingWarnings(row);
 }

@@ -39,6 +39,18 @@ describe('loadConfig', () => {
     ).toEqual(['JOB_RETENTION_DAYS', 'JOB_DEAD_RETENTION_DAYS']);
   });
 
+  it('maintains the database itself where nothing else does, unless told otherwise; refuses other values', () => {
+    expect(loadConfig({}, io).databaseMaintenance).toEqual({ mode: 'auto', intervalMs: 10_000 });
+    expect(
+      loadConfig({ DB_MAINTENANCE: 'off', DB_MAINTENANCE_INTERVAL_MS: '60000' }, io).databaseMaintenance,
+    ).toEqual({ mode: 'off', intervalMs: 60_000 });
+    expect(
+      problemsOf({ DB_MAINTENANCE: 'sometimes', DB_MAINTENANCE_INTERVAL_MS: '10' }).map(
+        (p) => p.split(':')[0],
+      ),
+    ).toEqual(['DB_MAINTENANCE', 'DB_MAINTENANCE_INTERVAL_MS']);
+  });
+
   it('uses a PostgreSQL server when DATABASE_URL is set', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/gw' }, io).database).toEqual({
       kind: 'server',

@@ -156,8 +156,8 @@ const STEP_SETTLE_NAME = 'flow_step_settle_v5';
 /**
  * Records `started` steps' outcomes (each once) and, for rows with `end_status`, moves the execution to it
  * unless it ended (`end_error` when `set_error`, finished_at when `set_finished`); rows with `job_id`
- * complete that job for its lease holder `worker_id` (the last step's success: no separate completion). Returns whether each
- * step and execution changed.
+ * complete that job for its lease holder `worker_id` (the last step's success: no separate completion).
+ * Returns whether each step, execution and job changed.
  */
 const STEP_SETTLE_SQL = `
   WITH x AS (
