@@ -35,18 +35,28 @@ const releaseSlots = (name: string) => `
   )`;
 
 /**
- * CTEs completing jobs: `${name}` (the jobs completed: `id`, `concurrency_key`) and the slot CTEs above.
+ * The jobs to end, looked up by primary key. Without it the planner, which takes a CTE for an unknown
+ * number of rows, may read every running job's entry of another index instead: auto_explain over
+ * bench:flows showed a settle of 46 jobs reading 4 496 entries of the status index (a fifth of its time).
+ */
+const byId = (name: string) => `job.id = ANY(ARRAY(SELECT id FROM ${name}_src))`;
+
+/**
+ * CTEs completing jobs: `${name}_src` (the source's rows), `${name}` (the jobs completed: `id`,
+ * `concurrency_key`) and the slot CTEs above.
  * `source` is any SQL query yielding two text columns: the job id and the worker id that must hold its
  * lease (`JobContext.workerId`; null completes nothing).
  */
 export function completeJobsSql(name: string, source: string): string {
   if (!IDENT.test(name)) throw new Error('name must be a plain SQL identifier');
   return `
+  ${name}_src(id, worker_id) AS MATERIALIZED (${source}),
   ${name} AS (
     UPDATE job SET status = 'succeeded', locked_by = NULL, locked_until = NULL, last_error = NULL,
                    finished_at = now(), updated_at = now()
-    FROM (${source}) AS ${name}_src(id, worker_id)
+    FROM ${name}_src
     WHERE job.id = ${name}_src.id AND job.locked_by = ${name}_src.worker_id AND job.status = 'running'
+      AND ${byId(name)}
     RETURNING job.id, job.concurrency_key
   ),${releaseSlots(name)}`;
 }
@@ -60,11 +70,13 @@ export function completeJobsSql(name: string, source: string): string {
 export function retryJobsSql(name: string, source: string): string {
   if (!IDENT.test(name)) throw new Error('name must be a plain SQL identifier');
   return `
+  ${name}_src(id, worker_id, run_at, error) AS MATERIALIZED (${source}),
   ${name} AS (
     UPDATE job SET status = 'queued', lane = 'retry', locked_by = NULL, locked_until = NULL,
                    last_error = left(${name}_src.error, 2000), run_at = ${name}_src.run_at, updated_at = now()
-    FROM (${source}) AS ${name}_src(id, worker_id, run_at, error)
+    FROM ${name}_src
     WHERE job.id = ${name}_src.id AND job.locked_by = ${name}_src.worker_id AND job.status = 'running'
+      AND ${byId(name)}
     RETURNING job.id, job.concurrency_key
   ),${releaseSlots(name)}`;
 }
