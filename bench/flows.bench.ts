@@ -1,18 +1,19 @@
 /**
  * Flows benchmark: the real gateway (createDeps + buildApp + job runner, PostgreSQL) with one custom source
  * and one flow (one condition, one Clockify action) per workspace, calling the fake Clockify with its rate
- * limit raised. Events go in through the webhook endpoint (in-process inject), open loop.
+ * limit raised, in a process of its own. Events go in through the webhook endpoint (in-process inject), open loop.
  *
  *   npm run bench:flows      BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
  *   BENCH_RATE=500 BENCH_SECONDS=10 BENCH_SATURATION_EVENTS=4000 BENCH_QUIET_RATE=20 WORKER_CONCURRENCY=64
  *   BENCH_POOL=10 (the database pool; the gateway's is 10) BENCH_TRACE=1 (time each prepared statement)
  *   BENCH_FILLFACTOR=80 (the executions' and steps' tables leave room for HOT updates)
+ *   DB_MAINTENANCE, DB_MAINTENANCE_INTERVAL_MS apply to the gateway
  *
  * Prints, per phase: executions completed, calls the fake received per event (must be exactly 1), latency
  * from the event's commit (its 202) to the fake receiving the call (p50/p99); executions/s at saturation;
  * the p99 of a quiet workspace alone and while another is flooded. The flows' Clockify client gets a no-op
  * limiter (the per-workspace limiter caps Clockify calls at 50/s, which would measure the cap, not the
- * engine). It creates its own database and drops it; all load is in-process and bounded.
+ * engine). It creates its own database and drops it; the load is in-process, all of it bounded.
  *
  * References measured in the same run (the machine is shared, so compare ratios): the fake Clockify's own
  * rate for `createNewTag` from a minimal undici loop (the call each execution makes, nothing else), and the
@@ -20,6 +21,7 @@
  * at saturation it also prints the commits the database counted per execution, which with the ceiling
  * bounds what any execution path with that many commits can reach here.
  */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import pino from 'pino';
 import { request } from 'undici';
@@ -27,8 +29,8 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/env.js';
 import { createDeps } from '../src/deps.js';
 import { openDatabase } from '../src/store/database.js';
-import { createFakeClockify } from '../tools/fake-clockify/server.js';
 import { createClockifySigner, generateKeyPair } from '../tools/simulator/clockify-signer.js';
+import { startFakeClockifyProcess } from './fake-clockify-process.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const RATE = Number(process.env.BENCH_RATE ?? 500);
@@ -72,7 +74,8 @@ await admin.connect();
 await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME}`);
 await admin.query(`CREATE DATABASE ${DB_NAME}`);
 const WS = { busy: 'f'.repeat(24), quiet: 'e'.repeat(24) };
-const fake = await createFakeClockify({
+// In a process of its own (a Clockify is never in the gateway's process): bench/fake-clockify-process.ts.
+const fake = await startFakeClockifyProcess({
   workspaces: Object.values(WS).map((id) => ({ id, tokens: [`unused-${id}`], counts: { projects: 1 } })),
   acceptInstallationTokens: true,
   rateLimitPerSecond: 1_000_000,
@@ -93,6 +96,7 @@ try {
     // The most the gateway accepts: a flow.execute job spends most of its time waiting for the Clockify
     // call, so more jobs at once share each coalesced statement (docs/flows.md, Benchmark: 32 → 64).
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '64',
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('DB_MAINTENANCE'))),
   });
   const database = await openDatabase({ kind: 'server', url: withDb(ADMIN_URL, DB_NAME), poolSize: POOL });
   const deps = await createDeps(config, {
@@ -207,12 +211,18 @@ try {
     }
     return Promise.all(pending);
   }
+  /**
+   * Waits until the fake got a call for every name. Reads only the calls recorded since its last look: a
+   * filter over all of them every 50 ms took ~4 % of this process's CPU from the gateway at saturation.
+   */
   async function settle(names: string[], timeoutMs = 120_000) {
     const want = new Set(names);
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const got = fake.recorded.filter((r) => want.has((r.body as { name: string }).name)).length;
-      if (got >= want.size || Date.now() > deadline) return;
+    for (let seen = 0; ;) {
+      await fake.pull();
+      for (; seen < fake.recorded.length; seen++)
+        want.delete((fake.recorded[seen]!.body as { name: string }).name);
+      if (want.size === 0 || Date.now() > deadline) return;
       await sleep(50);
     }
   }
@@ -233,6 +243,23 @@ try {
         `more than one ${twice}, latency commit→fake p50 ${pct(latency, 50)} ms p99 ${pct(latency, 99)} ms`,
     );
     return { latency, once, twice, completed: calls.size };
+  }
+  /** p50/p99 by second of the events' commit: whether a phase's latency is steady or a transient. */
+  function bySecond(names: string[]): string {
+    const first = new Map<string, number>();
+    for (const r of fake.recorded) {
+      const name = (r.body as { name: string }).name;
+      if (!first.has(name)) first.set(name, r.at);
+    }
+    const start = Math.min(...names.map((n) => committed.get(n)!));
+    const buckets: number[][] = [];
+    for (const n of names) {
+      const at = first.get(n);
+      if (at === undefined) continue;
+      const c = committed.get(n)!;
+      (buckets[Math.floor((c - start) / 1_000)] ??= []).push(at - c);
+    }
+    return buckets.map((b, i) => `${i}s ${pct(b, 50)}/${pct(b, 99)}`).join(', ');
   }
 
   // References, before the workers start: what the fake Clockify and the database do on their own here.
@@ -273,9 +300,12 @@ try {
   const steady = await openLoop('busy', 'steady', RATE, SECONDS);
   await settle(steady);
   const st = report(`open loop ${RATE}/s for ${SECONDS} s`, steady);
+  console.log(`  by second of commit, p50/p99 ms: ${bySecond(steady)}`);
 
   // Saturation: the busy workspace floods (as fast as ingestion takes them) while the quiet one sends its rate.
   const commitsBefore = await commits();
+  const cpu0 = process.cpuUsage();
+  const pg0 = await serverCpuSeconds();
   const t0 = Date.now();
   const flood = (async () => {
     const names: string[] = [];
@@ -294,6 +324,8 @@ try {
     ...fake.recorded.filter((r) => (r.body as { name: string }).name.startsWith('flood')).map((r) => r.at),
   );
   const commitsDuring = (await commits()) - commitsBefore;
+  const cpu = process.cpuUsage(cpu0);
+  const pgCpu = (await serverCpuSeconds()) - pg0;
   const fl = report(`saturation (${SATURATION} events)`, floodNames);
   const qf = report(`quiet workspace while the other floods`, quietFlooded);
   const perExecution = commitsDuring / (fl.completed + quietFlooded.length);
@@ -301,6 +333,11 @@ try {
     `saturation executions/s: ${((fl.completed * 1_000) / (lastAt - t0)).toFixed(0)}; ` +
       `${perExecution.toFixed(2)} commits per execution (ingest included): the commit ceiling allows ` +
       `${(commitRate / perExecution).toFixed(0)}/s`,
+  );
+  const executions = fl.completed + quietFlooded.length;
+  console.log(
+    `CPU per execution at saturation (ingest included): this process (gateway and load) ` +
+      `${((cpu.user + cpu.system) / executions) | 0} µs, its PostgreSQL backends ${((pgCpu * 1e6) / executions) | 0} µs`,
   );
   console.log(
     `quiet p99 alone ${pct(qa.latency, 99)} ms, flooded ${pct(qf.latency, 99)} ms: ×${(pct(qf.latency, 99) / pct(qa.latency, 99)).toFixed(2)}`,
@@ -325,4 +362,22 @@ try {
   await fake.close();
   await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   await admin.end();
+}
+
+/** CPU seconds used so far by the server processes serving the bench's database (Linux, same machine). */
+async function serverCpuSeconds(): Promise<number> {
+  const pids = (
+    await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB_NAME])
+  ).rows;
+  let ticks = 0;
+  for (const { pid } of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile, or not on this machine
+    }
+  }
+  return ticks / 100;
 }

@@ -1,0 +1,66 @@
+/**
+ * The fake Clockify in a process of its own, for benchmarks: a Clockify the gateway calls is never in the
+ * gateway's process, and in it the fake's request handling took the gateway's event loop (bench:flows,
+ * a CPU profile at saturation: ~7 % of the process's samples in tools/fake-clockify).
+ *
+ *   const fake = await startFakeClockifyProcess(options);   // createFakeClockify's options (JSON only)
+ *   await fake.pull();   // copies the calls recorded since the last pull into fake.recorded
+ *
+ * Recorded calls carry `at` from Date.now() in the child: the same clock as the parent's Date.now().
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { createFakeClockify } from '../tools/fake-clockify/server.js';
+
+type Options = Parameters<typeof createFakeClockify>[0];
+export type RecordedCall = { at: number; body: unknown };
+type FromChild =
+  { type: 'ready'; apiUrl: string; reportsUrl: string } | { type: 'recorded'; calls: RecordedCall[] };
+
+export async function startFakeClockifyProcess(options: Options) {
+  const child: ChildProcess = fork(new URL(import.meta.url).pathname, ['--child', JSON.stringify(options)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T extends FromChild['type']>(type: T) =>
+    new Promise<Extract<FromChild, { type: T }>>((resolve, reject) => {
+      const onMessage = (m: FromChild) => {
+        if (m.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(m as Extract<FromChild, { type: T }>);
+      };
+      const onExit = (code: number | null) => reject(new Error(`fake Clockify process exited (${code})`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const ready = await next('ready');
+  const recorded: RecordedCall[] = [];
+  return {
+    apiUrl: ready.apiUrl,
+    reportsUrl: ready.reportsUrl,
+    recorded,
+    async pull(): Promise<void> {
+      const answer = next('recorded');
+      child.send({ type: 'pull' });
+      recorded.push(...(await answer).calls);
+    },
+    async close(): Promise<void> {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ type: 'close' });
+      await exited;
+    },
+  };
+}
+
+if (process.argv[2] === '--child') {
+  const fake = await createFakeClockify(JSON.parse(process.argv[3]!) as Options);
+  let sent = 0;
+  process.on('message', (m: { type: 'pull' | 'close' }) => {
+    if (m.type === 'pull') {
+      const calls = fake.recorded.slice(sent).map((r) => ({ at: r.at, body: r.body }));
+      sent += calls.length;
+      process.send!({ type: 'recorded', calls });
+    } else void fake.close().then(() => process.exit(0));
+  });
+  process.send!({ type: 'ready', apiUrl: fake.apiUrl, reportsUrl: fake.reportsUrl });
+}
