@@ -1,8 +1,9 @@
 /**
  * Outbound delivery benchmark (issue #16): the real gateway (createDeps, PostgreSQL, job runner) fans
- * events out to 10 endpoints on local receivers — 8 on a receiver answering 200, one on a receiver
- * failing half the time, one on a receiver answering after 2 s — and, as the floor on this machine, a
- * minimal loop that only POSTs the same number of requests to the 200 receiver with undici.
+ * events out to 10 endpoints on local receivers, each in a process of its own (receiver-process.ts) — 8
+ * on a receiver answering 200, one on a receiver failing half the time, one on a receiver answering after
+ * 2 s — and, as the floor on this machine, a minimal loop that only POSTs the same number of requests to
+ * the 200 receiver with undici.
  *
  *   npm run bench:deliver     BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
  *   BENCH_EVENTS=10000 BENCH_RATE=1000 (events/s offered) BENCH_TIMEOUT_S=300 WORKER_CONCURRENCY=64
@@ -15,9 +16,7 @@
  * Exits non-zero when a healthy message is missing or was delivered twice. Bounded by BENCH_TIMEOUT_S;
  * creates its own database and drops it.
  */
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
 import { Agent, request } from 'undici';
@@ -25,6 +24,7 @@ import { loadConfig } from '../src/config/env.js';
 import { createDeps } from '../src/deps.js';
 import { newId } from '../src/platform/ids.js';
 import { openServer } from '../src/store/database.js';
+import { epochNow, startReceiverProcess } from './receiver-process.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -39,48 +39,18 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-type Rx = { port: number; hits: Map<string, number[]>; ok: Map<string, number>; close(): Promise<void> };
-async function receiver(answer: (res: ServerResponse, n: number) => void): Promise<Rx> {
-  const hits = new Map<string, number[]>();
-  const ok = new Map<string, number>();
-  let n = 0;
-  const server = createServer((req: IncomingMessage, res) => {
-    req.resume();
-    req.on('end', () => {
-      const id = String(req.headers['webhook-id'] ?? `floor-${n}`);
-      hits.set(id, [...(hits.get(id) ?? []), performance.now()]);
-      res.on('finish', () => {
-        if (res.statusCode < 300) ok.set(id, (ok.get(id) ?? 0) + 1);
-      });
-      answer(res, n++);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    hits,
-    ok,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
 const withDb = (url: string, name: string) => {
   const u = new URL(url);
   u.pathname = `/${name}`;
   return u.toString();
 };
 
-const healthy = await receiver((res) => res.end('ok'));
-const flaky = await receiver((res, n) => {
-  res.statusCode = n % 2 === 0 ? 500 : 200;
-  res.end();
-});
-const slow = await receiver((res) => setTimeout(() => res.end('ok'), 2_000));
+// Each receiver in a process of its own (a receiver is never in the gateway's process): receiver-process.ts.
+const [healthy, flaky, slow] = await Promise.all([
+  startReceiverProcess('ok'),
+  startReceiverProcess('flaky'),
+  startReceiverProcess('slow'),
+]);
 const admin = new pg.Client({ connectionString: ADMIN_URL });
 await admin.connect();
 await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME}`);
@@ -148,11 +118,11 @@ try {
       await deps.delivery.endpoints.create(ws, body(url(slow.port)));
     }
     const committed = new Map<string, number>();
-    const okBefore = healthy.ok.size;
+    const okBefore = await healthy.delivered();
     deps.startWorkers();
     // This server runs with autovacuum off (`SHOW autovacuum`): the gateway then VACUUMs and ANALYZEs its
     // own tables (DB_MAINTENANCE=auto, src/store/maintenance.ts), as autovacuum would in production.
-    const t0 = performance.now();
+    const t0 = epochNow();
     const cpu0 = process.cpuUsage();
     const pg0 = await serverCpuSeconds();
     const ctx = {
@@ -169,7 +139,7 @@ try {
         const i = next++;
         if (i >= events) return;
         const due = t0 + (i * 1_000) / RATE;
-        const wait = due - performance.now();
+        const wait = due - epochNow();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const id = newId('evt');
         await deps.delivery.processor.process(
@@ -184,11 +154,11 @@ try {
           },
           ctx,
         );
-        committed.set(id, performance.now());
+        committed.set(id, epochNow());
       }
     };
     await Promise.all(Array.from({ length: 16 }, worker));
-    const offeredS = (performance.now() - t0) / 1_000;
+    const offeredS = (epochNow() - t0) / 1_000;
     // Wait for every healthy message.
     const expected = events * HEALTHY;
     const deadline = Date.now() + TIMEOUT_S * 1_000;
@@ -206,7 +176,7 @@ try {
     // Waits on the receiver's own count, not the database: a count over the messages every 200 ms cost
     // PostgreSQL ~27 ms each (13 % of a core taken from the gateway during the run); the database is
     // asked only once the receiver has them all (the statuses follow within a statement or two).
-    while (healthy.ok.size - okBefore < expected && Date.now() < deadline)
+    while ((await healthy.delivered()) - okBefore < expected && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     let done = 0;
     while ((done = await healthyDelivered()) < expected && Date.now() < deadline)
@@ -219,14 +189,15 @@ try {
     let last = 0;
     let twice = 0;
     let missing = 0;
+    const seen = await healthy.dump();
     for (const r of rows) {
-      const hits = healthy.hits.get(r.id);
-      const okCount = healthy.ok.get(r.id) ?? 0;
+      const firstAt = seen.first.get(r.id);
+      const okCount = seen.ok.get(r.id) ?? 0;
       if (okCount === 0) missing++;
       if (okCount > 1) twice++;
       const c = committed.get(r.unique_key.slice('event:'.length));
-      if (hits !== undefined && c !== undefined) lat.push(hits[0]! - c);
-      if (hits !== undefined) last = Math.max(last, hits[0]!);
+      if (firstAt !== undefined && c !== undefined) lat.push(firstAt - c);
+      if (firstAt !== undefined) last = Math.max(last, firstAt);
     }
     missing += expected - rows.length;
     const elapsedS = (last - t0) / 1_000;
@@ -242,7 +213,7 @@ try {
       const cpu = process.cpuUsage(cpu0);
       console.log(
         `  CPU: this process ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, its PostgreSQL backends ` +
-          `${((await serverCpuSeconds()) - pg0).toFixed(1)} s, in ${((performance.now() - t0) / 1_000).toFixed(1)} s`,
+          `${((await serverCpuSeconds()) - pg0).toFixed(1)} s, in ${((epochNow() - t0) / 1_000).toFixed(1)} s`,
       );
     }
     printProfile();
