@@ -60,7 +60,7 @@ export function createFlowsModule(deps: {
   requestValidator?: (workspaceId: string) => ValidateClockifyRequest;
 }) {
   const { db, clock } = deps;
-  const repo = createFlowsRepo(db);
+  const repo = createFlowsRepo(db, deps.sql);
   const executionsRepo = createExecutionsRepo(db, deps.sql);
 
   // Short TTLs: an installation's status or settings change reaches this instance within a second or two.
