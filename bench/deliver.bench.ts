@@ -16,7 +16,6 @@
  * Exits non-zero when a healthy message is missing or was delivered twice. Bounded by BENCH_TIMEOUT_S;
  * creates its own database and drops it.
  */
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import pino from 'pino';
 import { Agent, request } from 'undici';
@@ -25,6 +24,7 @@ import { createDeps } from '../src/deps.js';
 import { newId } from '../src/platform/ids.js';
 import { openServer } from '../src/store/database.js';
 import { epochNow, startReceiverProcess } from './receiver-process.js';
+import { serverCpuSeconds } from './server-cpu.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -124,7 +124,7 @@ try {
     // own tables (DB_MAINTENANCE=auto, src/store/maintenance.ts), as autovacuum would in production.
     const t0 = epochNow();
     const cpu0 = process.cpuUsage();
-    const pg0 = await serverCpuSeconds();
+    const pg0 = await serverCpuSeconds(admin, DB_NAME);
     const ctx = {
       jobId: 'bench',
       attempt: 1,
@@ -213,7 +213,7 @@ try {
       const cpu = process.cpuUsage(cpu0);
       console.log(
         `  CPU: this process ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, its PostgreSQL backends ` +
-          `${((await serverCpuSeconds()) - pg0).toFixed(1)} s, in ${((epochNow() - t0) / 1_000).toFixed(1)} s`,
+          `${((await serverCpuSeconds(admin, DB_NAME)) - pg0).toFixed(1)} s, in ${((epochNow() - t0) / 1_000).toFixed(1)} s`,
       );
     }
     printProfile();
@@ -266,24 +266,6 @@ try {
   await Promise.all([healthy.close(), flaky.close(), slow.close()]);
 }
 process.exit(failed ? 1 : 0);
-
-/** CPU seconds used so far by the server processes serving the bench's database (Linux, same machine). */
-async function serverCpuSeconds(): Promise<number> {
-  const pids = (
-    await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB_NAME])
-  ).rows;
-  let ticks = 0;
-  for (const { pid } of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone meanwhile, or not on this machine
-    }
-  }
-  return ticks / 100;
-}
 
 function body(url: string) {
   return {

@@ -8,47 +8,26 @@
  *
  * Recorded calls carry `at` from Date.now() in the child: the same clock as the parent's Date.now().
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { createFakeClockify } from '../tools/fake-clockify/server.js';
+import { forkChild } from './child-process.js';
 
 type Options = Parameters<typeof createFakeClockify>[0];
 export type RecordedCall = { at: number; body: unknown };
 type FromChild =
-  { type: 'ready'; apiUrl: string; reportsUrl: string } | { type: 'recorded'; calls: RecordedCall[] };
+  { type: 'ready'; apiUrl: string; reportsUrl: string } | { type: 'pull'; calls: RecordedCall[] };
 
 export async function startFakeClockifyProcess(options: Options) {
-  const child: ChildProcess = fork(new URL(import.meta.url).pathname, ['--child', JSON.stringify(options)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const next = <T extends FromChild['type']>(type: T) =>
-    new Promise<Extract<FromChild, { type: T }>>((resolve, reject) => {
-      const onMessage = (m: FromChild) => {
-        if (m.type !== type) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(m as Extract<FromChild, { type: T }>);
-      };
-      const onExit = (code: number | null) => reject(new Error(`fake Clockify process exited (${code})`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
-  const ready = await next('ready');
+  const child = forkChild<FromChild>(import.meta.url, [JSON.stringify(options)]);
+  const ready = await child.next('ready');
   const recorded: RecordedCall[] = [];
   return {
     apiUrl: ready.apiUrl,
     reportsUrl: ready.reportsUrl,
     recorded,
     async pull(): Promise<void> {
-      const answer = next('recorded');
-      child.send({ type: 'pull' });
-      recorded.push(...(await answer).calls);
+      recorded.push(...(await child.ask('pull')).calls);
     },
-    async close(): Promise<void> {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ type: 'close' });
-      await exited;
-    },
+    close: () => child.close(),
   };
 }
 
@@ -59,7 +38,7 @@ if (process.argv[2] === '--child') {
     if (m.type === 'pull') {
       const calls = fake.recorded.slice(sent).map((r) => ({ at: r.at, body: r.body }));
       sent += calls.length;
-      process.send!({ type: 'recorded', calls });
+      process.send!({ type: 'pull', calls });
     } else void fake.close().then(() => process.exit(0));
   });
   process.send!({ type: 'ready', apiUrl: fake.apiUrl, reportsUrl: fake.reportsUrl });

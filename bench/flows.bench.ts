@@ -21,7 +21,6 @@
  * at saturation it also prints the commits the database counted per execution, which with the ceiling
  * bounds what any execution path with that many commits can reach here.
  */
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import pino from 'pino';
 import { request } from 'undici';
@@ -31,6 +30,7 @@ import { createDeps } from '../src/deps.js';
 import { openDatabase } from '../src/store/database.js';
 import { createClockifySigner, generateKeyPair } from '../tools/simulator/clockify-signer.js';
 import { startFakeClockifyProcess } from './fake-clockify-process.js';
+import { serverCpuSeconds } from './server-cpu.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const RATE = Number(process.env.BENCH_RATE ?? 500);
@@ -305,7 +305,7 @@ try {
   // Saturation: the busy workspace floods (as fast as ingestion takes them) while the quiet one sends its rate.
   const commitsBefore = await commits();
   const cpu0 = process.cpuUsage();
-  const pg0 = await serverCpuSeconds();
+  const pg0 = await serverCpuSeconds(admin, DB_NAME);
   const t0 = Date.now();
   const flood = (async () => {
     const names: string[] = [];
@@ -325,7 +325,7 @@ try {
   );
   const commitsDuring = (await commits()) - commitsBefore;
   const cpu = process.cpuUsage(cpu0);
-  const pgCpu = (await serverCpuSeconds()) - pg0;
+  const pgCpu = (await serverCpuSeconds(admin, DB_NAME)) - pg0;
   const fl = report(`saturation (${SATURATION} events)`, floodNames);
   const qf = report(`quiet workspace while the other floods`, quietFlooded);
   const perExecution = commitsDuring / (fl.completed + quietFlooded.length);
@@ -362,22 +362,4 @@ try {
   await fake.close();
   await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   await admin.end();
-}
-
-/** CPU seconds used so far by the server processes serving the bench's database (Linux, same machine). */
-async function serverCpuSeconds(): Promise<number> {
-  const pids = (
-    await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB_NAME])
-  ).rows;
-  let ticks = 0;
-  for (const { pid } of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone meanwhile, or not on this machine
-    }
-  }
-  return ticks / 100;
 }

@@ -9,9 +9,9 @@
  * `ok` answers 200, `flaky` 500 and 200 in turn, `slow` 200 after 2 s. Times are epoch milliseconds with
  * sub-millisecond precision (performance.timeOrigin + performance.now()), comparable with the parent's.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forkChild } from './child-process.js';
 
 export type ReceiverMode = 'ok' | 'flaky' | 'slow';
 export const epochNow = (): number => performance.timeOrigin + performance.now();
@@ -22,40 +22,16 @@ type FromChild =
   | { type: 'dump'; first: [string, number][]; ok: [string, number][] };
 
 export async function startReceiverProcess(mode: ReceiverMode) {
-  const child: ChildProcess = fork(new URL(import.meta.url).pathname, ['--child', mode], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const next = <T extends FromChild['type']>(type: T) =>
-    new Promise<Extract<FromChild, { type: T }>>((resolve, reject) => {
-      const onMessage = (m: FromChild) => {
-        if (m.type !== type) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(m as Extract<FromChild, { type: T }>);
-      };
-      const onExit = (code: number | null) => reject(new Error(`receiver process exited (${code})`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
-  const ask = async <T extends FromChild['type']>(type: T) => {
-    const answer = next(type);
-    child.send({ type });
-    return answer;
-  };
-  const { port } = await next('ready');
+  const child = forkChild<FromChild>(import.meta.url, [mode]);
+  const { port } = await child.next('ready');
   return {
     port,
-    delivered: async (): Promise<number> => (await ask('delivered')).n,
+    delivered: async (): Promise<number> => (await child.ask('delivered')).n,
     async dump(): Promise<{ first: Map<string, number>; ok: Map<string, number> }> {
-      const d = await ask('dump');
+      const d = await child.ask('dump');
       return { first: new Map(d.first), ok: new Map(d.ok) };
     },
-    async close(): Promise<void> {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ type: 'close' });
-      await exited;
-    },
+    close: () => child.close(),
   };
 }
 
