@@ -13,11 +13,6 @@ export type NewFlowVersion = Omit<FlowVersion, 'definition'> & { definition: unk
 export type MatchableFlow = { id: string; version: number; definition: unknown };
 
 /**
- * Flows and their versions (owner of `flow`, `flow_version`, `flow_workspace`). Every read and write is
- * scoped by workspace: another workspace's id is "not found". A deleted flow (`deleted_at`) is gone for
- * every reader here except the executions that ran it.
- */
-/**
  * The generation read of matching runs once per event.process job, and a job often carries one event
  * (bench:flows: 9 227 reads for 9 300 executions, through the ORM ~7 % of the process's CPU): concurrent
  * jobs' reads share one prepared statement.
@@ -27,6 +22,11 @@ const GENERATIONS_SQL = `
   FROM unnest($1::text[]) AS w(workspace_id)
   LEFT JOIN flow_workspace f ON f.workspace_id = w.workspace_id`;
 
+/**
+ * Flows and their versions (owner of `flow`, `flow_version`, `flow_workspace`). Every read and write is
+ * scoped by workspace: another workspace's id is "not found". A deleted flow (`deleted_at`) is gone for
+ * every reader here except the executions that ran it.
+ */
 export function createFlowsRepo(db: PrismaClient, sql: Pick<Sql, 'prepared' | 'textArray'>) {
   const generations = createCoalescer<string, bigint>(async (workspaceIds) => {
     const rows = await sql.prepared<{ workspace_id: string; generation: string }>(
