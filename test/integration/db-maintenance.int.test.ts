@@ -18,8 +18,8 @@ describe('the gateway maintains its own tables', () => {
 
   const stats = async (table: string) =>
     (
-      await t.db.sql.query<{ analyzed: boolean; dead: string }>(
-        `SELECT last_analyze IS NOT NULL AS analyzed, n_dead_tup::text AS dead
+      await t.db.sql.query<{ analyzed: boolean; dead: string; vacuums: string }>(
+        `SELECT last_analyze IS NOT NULL AS analyzed, n_dead_tup::text AS dead, vacuum_count::text AS vacuums
          FROM pg_stat_user_tables WHERE relname = $1`,
         [table],
       )
@@ -36,19 +36,22 @@ describe('the gateway maintains its own tables', () => {
   });
 
   it('vacuums a table full of dead rows, and leaves a table that did not change alone', async () => {
+    const before = Number((await stats('maintenance_probe'))?.vacuums);
     await t.db.sql.query(`DELETE FROM maintenance_probe WHERE id <= 400`);
-    // The statistics system reports a backend's counts within a second or so.
-    const plan = await waitFor(
+    // The statistics system reports a backend's counts within a second or so; the workers' pass (every
+    // second here) or this test's own may be the one that finds them: either is the gateway's.
+    await waitFor(
       async () => {
-        const p = await maintainOnce(t.db);
-        return p.vacuum.includes('maintenance_probe') ? p : false;
+        await maintainOnce(t.db);
+        const s = await stats('maintenance_probe');
+        return Number(s?.vacuums) > before && Number(s?.dead) === 0;
       },
       { timeoutMs: 20_000, everyMs: 200, what: 'maintenance_probe vacuumed' },
     );
-    expect(plan.vacuum).not.toContain('installation');
-    expect(Number((await stats('maintenance_probe'))?.dead)).toBe(0);
-    // Nothing changed since: the next pass has nothing to do for it.
-    expect((await maintainOnce(t.db)).vacuum).not.toContain('maintenance_probe');
+    // Nothing changed since: the next pass has nothing to do for either.
+    const next = await maintainOnce(t.db);
+    expect(next.vacuum).not.toContain('maintenance_probe');
+    expect(next.vacuum).not.toContain('installation');
   });
 
   it('decides when to maintain: always, never, or where nothing else does (embedded, autovacuum off)', async () => {
