@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUTOVACUUM_DEFAULTS, planMaintenance } from './maintenance.js';
+import { AUTOVACUUM_DEFAULTS, grownPastPlans, planMaintenance } from './maintenance.js';
 
 const table = (over: Partial<Parameters<typeof planMaintenance>[0][number]>) => ({
   table: 't',
@@ -34,5 +34,21 @@ describe('planMaintenance (autovacuum rule: threshold + scale factor × live row
   it('takes other thresholds, and an unknown row count (-1) as none', () => {
     const t = { ...AUTOVACUUM_DEFAULTS, analyzeThreshold: 0, analyzeScaleFactor: 0 };
     expect(planMaintenance([table({ liveRows: -1, modifiedSinceAnalyze: 1 })], t).analyze).toEqual(['t']);
+  });
+});
+
+describe('grownPastPlans (between full passes: tables whose plans were made for far fewer rows)', () => {
+  it('takes a table holding twice the rows the planner plans with, from 200 rows on', () => {
+    expect(grownPastPlans([table({ liveRows: 400, plannedRows: 200 })])).toEqual(['t']);
+    expect(grownPastPlans([table({ liveRows: 399, plannedRows: 200 })])).toEqual([]);
+    // Never analyzed (-1) or planned as empty: due once it holds 200 rows, not before.
+    expect(grownPastPlans([table({ liveRows: 200, plannedRows: -1 })])).toEqual(['t']);
+    expect(grownPastPlans([table({ liveRows: 199, plannedRows: 0 })])).toEqual([]);
+  });
+
+  it('leaves a large steady table alone however many of its rows change', () => {
+    expect(
+      grownPastPlans([table({ liveRows: 50_000, plannedRows: 48_000, modifiedSinceAnalyze: 40_000 })]),
+    ).toEqual([]);
   });
 });

@@ -18,8 +18,9 @@ describe('the gateway maintains its own tables', () => {
 
   const stats = async (table: string) =>
     (
-      await t.db.sql.query<{ analyzed: boolean; dead: string; vacuums: string }>(
-        `SELECT last_analyze IS NOT NULL AS analyzed, n_dead_tup::text AS dead, vacuum_count::text AS vacuums
+      await t.db.sql.query<{ analyzed: boolean; dead: string; vacuums: string; live: string }>(
+        `SELECT last_analyze IS NOT NULL AS analyzed, n_dead_tup::text AS dead, vacuum_count::text AS vacuums,
+                n_live_tup::text AS live
          FROM pg_stat_user_tables WHERE relname = $1`,
         [table],
       )
@@ -63,5 +64,60 @@ describe('the gateway maintains its own tables', () => {
     expect(await selfMaintenanceNeeded(t.db, 'auto')).toBe(
       t.db.kind === 'embedded' || server?.autovacuum === 'off',
     );
+  });
+});
+
+describe('the growth pass (between full passes)', () => {
+  // No workers and no maintenance of its own here: only this test's passes touch the table.
+  let q: TestApp;
+  beforeAll(async () => {
+    q = await buildTestApp({ env: { DB_MAINTENANCE: 'off' } });
+  });
+  afterAll(async () => q?.close());
+  // The statistics system hears of a connection's inserts when it flushes them: at once when asked in the
+  // same transaction.
+  const insert = (range: string) =>
+    q.db.sql.query(
+      `WITH ins AS (INSERT INTO growth_probe SELECT g FROM generate_series(${range}) g RETURNING 1)
+       SELECT pg_stat_force_next_flush(), count(*) FROM ins`,
+    );
+  const live = async () =>
+    Number(
+      (
+        await q.db.sql.query<{ n: string }>(
+          `SELECT n_live_tup::text AS n FROM pg_stat_user_tables WHERE relname = 'growth_probe'`,
+        )
+      )[0]?.n,
+    );
+
+  it('between full passes, analyzes a table grown to twice the rows its plans were made for, and only that', async () => {
+    await q.db.sql.query(`CREATE TABLE growth_probe (id int PRIMARY KEY)`);
+    await insert('1, 300');
+    await q.db.sql.query(`ANALYZE growth_probe`);
+    const planned = async () =>
+      Number(
+        (
+          await q.db.sql.query<{ n: string }>(
+            `SELECT reltuples::bigint::text AS n FROM pg_class WHERE relname = 'growth_probe'`,
+          )
+        )[0]?.n,
+      );
+    expect(await planned()).toBe(300);
+    // Grown, but not yet twice: the growth pass leaves it (a full pass would analyze it).
+    await insert('301, 500');
+    await waitFor(async () => Number(await live()) === 500, {
+      everyMs: 100,
+      what: 'growth_probe counted',
+    });
+    expect((await maintainOnce(q.db, undefined, 'growth')).analyze).not.toContain('growth_probe');
+    await insert('501, 700');
+    await waitFor(async () => Number(await live()) === 700, {
+      everyMs: 100,
+      what: 'growth_probe counted',
+    });
+    const pass = await maintainOnce(q.db, undefined, 'growth');
+    expect(pass.analyze).toContain('growth_probe');
+    expect(pass.vacuum).toEqual([]);
+    expect(await planned()).toBe(700);
   });
 });
