@@ -7,7 +7,7 @@
  *   BENCH_RATE=500 BENCH_SECONDS=10 BENCH_SATURATION_EVENTS=4000 BENCH_QUIET_RATE=20 WORKER_CONCURRENCY=64
  *   BENCH_POOL=10 (the database pool; the gateway's is 10) BENCH_TRACE=1 (time each prepared statement)
  *   BENCH_FILLFACTOR=80 (the executions' and steps' tables leave room for HOT updates)
- *   DB_MAINTENANCE, DB_MAINTENANCE_INTERVAL_MS apply to the gateway
+ *   BENCH_WARM=50:2 (the warm-up's events/s and seconds) DB_MAINTENANCE, DB_MAINTENANCE_INTERVAL_MS apply to the gateway
  *
  * Prints, per phase: executions completed, calls the fake received per event (must be exactly 1), latency
  * from the event's commit (its 202) to the fake receiving the call (p50/p99); executions/s at saturation;
@@ -19,8 +19,12 @@
  * rate for `createNewTag` from a minimal undici loop (the call each execution makes, nothing else), and the
  * database's commit ceiling (single-row INSERT commits from as many connections as the gateway's pool);
  * at saturation it also prints the commits the database counted per execution, which with the ceiling
- * bounds what any execution path with that many commits can reach here.
+ * bounds what any execution path with that many commits can reach here. For the quiet-neighbour phases, a
+ * database round trip from a process of its own (bench/probe-process.ts), alone and during the flood. The
+ * open loop and saturation also print how busy this process's event loop was, and the open loop the
+ * sequential scans the database did meanwhile.
  */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pg from 'pg';
 import pino from 'pino';
 import { request } from 'undici';
@@ -30,6 +34,7 @@ import { createDeps } from '../src/deps.js';
 import { openDatabase } from '../src/store/database.js';
 import { createClockifySigner, generateKeyPair } from '../tools/simulator/clockify-signer.js';
 import { startFakeClockifyProcess } from './fake-clockify-process.js';
+import { startProbeProcess } from './probe-process.js';
 import { serverCpuSeconds } from './server-cpu.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -54,6 +59,19 @@ const REF_MS = 2_000;
 const POOL = Number(process.env.BENCH_POOL ?? 10);
 
 /** Runs `op` from `concurrency` loops for REF_MS; returns completed operations per second. */
+/** Watches this process's event loop from now: the stop function describes its busy share and delays. */
+function loopWatch(): () => string {
+  const elu = performance.eventLoopUtilization();
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  return () => {
+    h.disable();
+    const u = performance.eventLoopUtilization(elu);
+    const ms = (ns: number) => (ns / 1e6).toFixed(1);
+    return `busy ${(u.utilization * 100).toFixed(0)} %, delay p50 ${ms(h.percentile(50))} ms p99 ${ms(h.percentile(99))} ms max ${ms(h.max)} ms`;
+  };
+}
+
 async function rateOf(concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
   let done = 0;
   const until = Date.now() + REF_MS;
@@ -289,24 +307,61 @@ try {
       ).rows[0]!.n,
     );
 
+  /** Per table: sequential scans and the rows they read, as the statistics system counts them. */
+  const seqScans = async () =>
+    new Map(
+      (
+        await deps.db.sql.query<{ relname: string; scans: string; rows: string }>(
+          `SELECT relname, seq_scan::text AS scans, seq_tup_read::text AS rows FROM pg_stat_user_tables`,
+        )
+      ).map((r) => [r.relname, r]),
+    );
+  /**
+   * Sequential scans since `before`, on tables they read more than 1 000 rows of: a prepared statement
+   * planned while its table was small keeps scanning it as it grows (store/maintenance.ts, growth pass).
+   */
+  const seqScansSince = async (before: Awaited<ReturnType<typeof seqScans>>) => {
+    await new Promise((r) => setTimeout(r, 1_100)); // backends report their counts about once a second
+    const now = await seqScans();
+    const lines = [...now.values()].flatMap((r) => {
+      const rows = Number(r.rows) - Number(before.get(r.relname)?.rows ?? 0);
+      const scans = Number(r.scans) - Number(before.get(r.relname)?.scans ?? 0);
+      return rows > 1_000 ? [`${r.relname} ${scans} (${rows})`] : [];
+    });
+    return lines.length === 0 ? 'none over 1 000 rows' : lines.join(', ');
+  };
+
   deps.startWorkers();
   // Warm-up (prepared statements, JIT).
-  await settle(await openLoop('busy', 'warm', 50, 2));
+  const [warmRate, warmSeconds] = (process.env.BENCH_WARM ?? '50:2').split(':').map(Number) as [
+    number,
+    number,
+  ];
+  await settle(await openLoop('busy', 'warm', warmRate, warmSeconds));
 
+  const probe = await startProbeProcess(withDb(ADMIN_URL, DB_NAME));
+  await probe.start();
   const quietAlone = await openLoop('quiet', 'quiet-alone', QUIET_RATE, 5);
+  const probeAlone = await probe.stop();
   await settle(quietAlone);
   const qa = report(`quiet workspace alone (${QUIET_RATE}/s, 5 s)`, quietAlone);
 
+  const scans0 = await seqScans();
+  const loop0 = loopWatch();
   const steady = await openLoop('busy', 'steady', RATE, SECONDS);
   await settle(steady);
+  const loopSteady = loop0();
   const st = report(`open loop ${RATE}/s for ${SECONDS} s`, steady);
   console.log(`  by second of commit, p50/p99 ms: ${bySecond(steady)}`);
+  console.log(`  this process's event loop: ${loopSteady}`);
+  console.log(`  sequential scans (rows read) meanwhile: ${await seqScansSince(scans0)}`);
 
   // Saturation: the busy workspace floods (as fast as ingestion takes them) while the quiet one sends its rate.
   const commitsBefore = await commits();
   const cpu0 = process.cpuUsage();
   const pg0 = await serverCpuSeconds(admin, DB_NAME);
   const t0 = Date.now();
+  const loop1 = loopWatch();
   const flood = (async () => {
     const names: string[] = [];
     for (let i = 0; i < SATURATION; i += 50)
@@ -317,12 +372,16 @@ try {
       );
     return names;
   })();
+  await probe.start();
   const quietFlooded = await openLoop('quiet', 'quiet-flooded', QUIET_RATE, 5);
+  const probeFlooded = await probe.stop();
+  await probe.close();
   const floodNames = await flood;
   await settle([...floodNames, ...quietFlooded]);
   const lastAt = Math.max(
     ...fake.recorded.filter((r) => (r.body as { name: string }).name.startsWith('flood')).map((r) => r.at),
   );
+  const loopFlood = loop1();
   const commitsDuring = (await commits()) - commitsBefore;
   const cpu = process.cpuUsage(cpu0);
   const pgCpu = (await serverCpuSeconds(admin, DB_NAME)) - pg0;
@@ -335,12 +394,18 @@ try {
       `${(commitRate / perExecution).toFixed(0)}/s`,
   );
   const executions = fl.completed + quietFlooded.length;
+  console.log(`  this process's event loop at saturation: ${loopFlood}`);
   console.log(
     `CPU per execution at saturation (ingest included): this process (gateway and load) ` +
       `${((cpu.user + cpu.system) / executions) | 0} µs, its PostgreSQL backends ${((pgCpu * 1e6) / executions) | 0} µs`,
   );
   console.log(
     `quiet p99 alone ${pct(qa.latency, 99)} ms, flooded ${pct(qf.latency, 99)} ms: ×${(pct(qf.latency, 99) / pct(qa.latency, 99)).toFixed(2)}`,
+  );
+  const rt = (ms: number[]) => `p50 ${pct(ms, 50).toFixed(2)} ms p99 ${pct(ms, 99).toFixed(2)} ms`;
+  console.log(
+    `reference: one database round trip (SELECT 1, own process and connection, every 20 ms) alone ` +
+      `${rt(probeAlone)}, during the flood ${rt(probeFlooded)}: p99 ×${(pct(probeFlooded, 99) / pct(probeAlone, 99)).toFixed(2)}`,
   );
   for (const [name, ms] of [...traced].sort((a, b) => b[1].length - a[1].length))
     console.log(
