@@ -24,14 +24,16 @@ const exitOf = (child: ChildProcess) =>
     child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
   );
 
-describe('the gateway process', () => {
+// A first start on the embedded database creates it (10–30 s on a quiet machine, more when other test
+// files run beside it): as in data-dir-lock.int.test.ts, a minute to be ready.
+describe('the gateway process', { timeout: 120_000 }, () => {
   it('starts on the embedded database, serves /readyz, and exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gw-proc-'));
     dirs.push(dataDir);
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
     const { child, output } = startGateway({ DATA_DIR: dataDir, PORT: port, DATABASE_URL: '' });
     try {
-      await waitFor(() => output().includes('gateway ready'), { timeoutMs: 30_000, what: 'gateway ready' });
+      await waitFor(() => output().includes('gateway ready'), { timeoutMs: 60_000, what: 'gateway ready' });
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(res.status).toBe(200);
       child.kill('SIGTERM');
