@@ -165,11 +165,13 @@ export function startSelfMaintenance(opts: {
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<unknown> = Promise.resolve();
   let stopped = false;
-  const tick = Math.min(GROWTH_CHECK_MS, opts.intervalMs);
   let sinceFull = 0;
   const schedule = () => {
+    // Growth checks every GROWTH_CHECK_MS, and a full pass whenever intervalMs has gone by (not rounded
+    // up to a whole number of growth checks).
+    const wait = Math.min(GROWTH_CHECK_MS, opts.intervalMs - sinceFull);
     timer = setTimeout(() => {
-      sinceFull += tick;
+      sinceFull += wait;
       const full = sinceFull >= opts.intervalMs;
       if (full) sinceFull = 0;
       pass = maintainOnce(opts.db, opts.log, full ? 'full' : 'growth')
@@ -177,7 +179,7 @@ export function startSelfMaintenance(opts: {
         .finally(() => {
           if (!stopped) schedule();
         });
-    }, tick);
+    }, wait);
     timer.unref();
   };
   schedule();
