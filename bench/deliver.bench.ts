@@ -215,6 +215,20 @@ try {
         `  CPU: this process ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, its PostgreSQL backends ` +
           `${((await serverCpuSeconds(admin, DB_NAME)) - pg0).toFixed(1)} s, in ${((epochNow() - t0) / 1_000).toFixed(1)} s`,
       );
+      // Row versions written per table since the database was made (updates in place, HOT, write no index
+      // entry); the server publishes its counters about once a second.
+      const tables = new pg.Client({ connectionString: withDb(ADMIN_URL, DB_NAME) });
+      await tables.connect();
+      const { rows: stats } = await tables.query(
+        `SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables
+         WHERE relname IN ('job', 'webhook_message', 'webhook_attempt') ORDER BY relname`,
+      );
+      await tables.end();
+      for (const r of stats)
+        console.log(
+          `  ${String(r.relname).padEnd(16)} inserted ${r.n_tup_ins}, updated ${r.n_tup_upd} ` +
+            `(in place ${r.n_tup_hot_upd}), deleted ${r.n_tup_del} (so far)`,
+        );
     }
     printProfile();
     await deps.runner.stop(5_000);

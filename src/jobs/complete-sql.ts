@@ -46,15 +46,23 @@ const byId = (name: string) => `job.id = ANY(ARRAY(SELECT id FROM ${name}_src))`
  * `concurrency_key`) and the slot CTEs above.
  * `source` is any SQL query yielding two text columns: the job id and the worker id that must hold its
  * lease (`JobContext.workerId`; null completes nothing).
+ * `keep: false` deletes the jobs instead of keeping them as `succeeded` until `jobs.prune`: for a handler
+ * whose own rows are the record of the work (a delivered message and its attempt). A job row's end is then
+ * one deleted tuple instead of a new version with an entry in each of its indexes (status is in the
+ * partial indexes' predicates, so no update of a job is HOT).
  */
-export function completeJobsSql(name: string, source: string): string {
+export function completeJobsSql(name: string, source: string, opts: { keep?: boolean } = {}): string {
   if (!IDENT.test(name)) throw new Error('name must be a plain SQL identifier');
+  const end =
+    opts.keep === false
+      ? `DELETE FROM job USING ${name}_src`
+      : `UPDATE job SET status = 'succeeded', locked_by = NULL, locked_until = NULL, last_error = NULL,
+                   finished_at = now(), updated_at = now()
+    FROM ${name}_src`;
   return `
   ${name}_src(id, worker_id) AS MATERIALIZED (${source}),
   ${name} AS (
-    UPDATE job SET status = 'succeeded', locked_by = NULL, locked_until = NULL, last_error = NULL,
-                   finished_at = now(), updated_at = now()
-    FROM ${name}_src
+    ${end}
     WHERE job.id = ${name}_src.id AND job.locked_by = ${name}_src.worker_id AND job.status = 'running'
       AND ${byId(name)}
     RETURNING job.id, job.concurrency_key

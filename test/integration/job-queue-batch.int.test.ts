@@ -59,6 +59,28 @@ describe('jobs ended in the caller’s statement', () => {
     });
   });
 
+  it('with keep: false, deletes the jobs it ends (still only the lease holder’s, each slot back once)', async () => {
+    const DELETE = `WITH ${completeJobsSql('done', 'SELECT unnest($1::text[]), $2::text', { keep: false })}
+      SELECT COALESCE((SELECT array_agg(id ORDER BY id) FROM done), '{}'::text[]) AS ids`;
+    const ids: string[] = [];
+    for (let n = 0; n < 2; n++)
+      ids.push((await enqueue(db.prisma, work, { n }, { concurrency: { key: 'k', limit: 5 } }))!);
+    const other = (await enqueue(db.prisma, work, { n: 9 }, { concurrency: { key: 'k', limit: 5 } }))!;
+    await claim(db.sql, 'w1', [work.name], 2);
+    await claim(db.sql, 'w2', [work.name], 1);
+    expect(await slotsOf('k')).toBe(3);
+    const [r] = await db.sql.query<{ ids: string[] }>(DELETE, [[...ids, other], 'w1']);
+    expect(r!.ids).toEqual([...ids].sort());
+    expect(await slotsOf('k')).toBe(1);
+    expect(await db.prisma.job.count({ where: { id: { in: ids } } })).toBe(0);
+    const [again] = await db.sql.query<{ ids: string[] }>(DELETE, [ids, 'w1']);
+    expect(again!.ids).toEqual([]);
+    expect(await slotsOf('k')).toBe(1);
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id: other } })).toMatchObject({
+      status: 'running',
+    });
+  });
+
   it('requeues failed jobs in the retry lane at the time asked, the attempt counted', async () => {
     const id = (await enqueue(db.prisma, work, { n: 1 }, { concurrency: { key: 'r', limit: 2 } }))!;
     await claim(db.sql, 'w1', [work.name], 1);

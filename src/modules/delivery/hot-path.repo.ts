@@ -95,17 +95,26 @@ export type DeliveredAttempt = {
   address: string | null;
 };
 
-/** $1 workspace ids, $2 message ids, $3 job ids (one row per attempt), $4 the time secrets must sign at. */
+/**
+ * $1 workspace ids, $2 message ids, $3 job ids (one row per attempt), $4 the time secrets must sign at.
+ * The pending messages each job owns: the fan-out wrote the job's id with the message, so only a message
+ * no job owns yet (one created without its job) is written to; the others are read.
+ */
 const CLAIM_SQL = `
   WITH req AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS u(workspace_id, id, job_id)
   ),
-  m AS (
+  taken AS (
     UPDATE webhook_message w SET job_id = req.job_id
     FROM req
-    WHERE w.workspace_id = req.workspace_id AND w.id = req.id AND w.status = 'pending'
-      AND (w.job_id IS NULL OR w.job_id = req.job_id)
+    WHERE w.workspace_id = req.workspace_id AND w.id = req.id AND w.status = 'pending' AND w.job_id IS NULL
     RETURNING w.*
+  ),
+  m AS (
+    SELECT * FROM taken
+    UNION ALL
+    SELECT w.* FROM webhook_message w JOIN req ON w.workspace_id = req.workspace_id AND w.id = req.id
+    WHERE w.status = 'pending' AND w.job_id = req.job_id
   )
   SELECT ${MESSAGE_COLS}, ${ENDPOINT_COLS},
     (SELECT COALESCE(array_agg(s.secret_encrypted ORDER BY (s.expires_at IS NOT NULL), s.created_at DESC, s.id DESC),
@@ -155,7 +164,7 @@ const SETTLE_DELIVERED_SQL = `
     FROM failing f WHERE e.workspace_id = f.workspace_id AND e.id = f.id
     RETURNING 1
   ),
-  ${completeJobsSql('done', 'SELECT job_id, worker_id FROM src WHERE job_id IS NOT NULL AND (SELECT count(*) FROM h) >= 0')}
+  ${completeJobsSql('done', 'SELECT job_id, worker_id FROM src WHERE job_id IS NOT NULL AND (SELECT count(*) FROM h) >= 0', { keep: false })}
   SELECT COALESCE((SELECT array_agg(id) FROM done), '{}'::text[]) AS completed`;
 
 /** One message of an event's fan-out (see `insertFanOut`). */
@@ -197,10 +206,11 @@ const FAN_OUT_SQL = `
   ),
   ins AS (
     INSERT INTO webhook_message (workspace_id, id, endpoint_id, unique_key, event_type, body, status, last_error,
-                                 next_attempt_at, created_at, finished_at)
+                                 next_attempt_at, created_at, finished_at, job_id)
     SELECT workspace_id, id, endpoint_id, unique_key, event_type, body, status, last_error,
            CASE WHEN status = 'failed' OR NOT enabled THEN NULL ELSE created_at::timestamptz END,
-           created_at::timestamptz, CASE WHEN status = 'failed' THEN created_at::timestamptz END
+           created_at::timestamptz, CASE WHEN status = 'failed' THEN created_at::timestamptz END,
+           CASE WHEN status = 'pending' AND enabled THEN job_id END
     FROM src
     ON CONFLICT (endpoint_id, unique_key) DO NOTHING
     RETURNING id
@@ -308,7 +318,7 @@ export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
     async insertFanOut(rows: readonly FanOutRow[]): Promise<Set<string>> {
       if (rows.length === 0) return new Set();
       const col = (f: (r: FanOutRow) => string | null) => sql.textArray(rows.map(f));
-      const out = await sql.prepared<{ id: string }>('delivery_fan_out_v2', FAN_OUT_SQL, [
+      const out = await sql.prepared<{ id: string }>('delivery_fan_out_v3', FAN_OUT_SQL, [
         col((r) => r.workspaceId),
         col((r) => r.uniqueKey),
         col((r) => r.eventType),
@@ -336,7 +346,7 @@ export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
       at: Date,
     ): Promise<Map<string, ClaimedAttempt>> {
       if (attempts.length === 0) return new Map();
-      const rows = await sql.prepared<Row>('delivery_claim_v2', CLAIM_SQL, [
+      const rows = await sql.prepared<Row>('delivery_claim_v3', CLAIM_SQL, [
         sql.textArray(attempts.map((a) => a.workspaceId)),
         sql.textArray(attempts.map((a) => a.messageId)),
         sql.textArray(attempts.map((a) => a.jobId)),
@@ -364,7 +374,7 @@ export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
       if (attempts.length === 0) return [];
       const col = (f: (a: (typeof attempts)[number]) => string | null) => sql.textArray(attempts.map(f));
       const rows = await sql.prepared<{ completed: string[] | null }>(
-        'delivery_settle_ok_v3',
+        'delivery_settle_ok_v4',
         SETTLE_DELIVERED_SQL,
         [...attemptColumns(attempts), col((a) => a.jobId), col((a) => a.workerId)],
       );
