@@ -9,7 +9,10 @@
  *   BENCH_EVENTS=10000 BENCH_RATE=1000 (events/s offered) BENCH_TIMEOUT_S=300 WORKER_CONCURRENCY=64
  *   BENCH_POOL (database connections; default the gateway's 10) BENCH_WORKERS (runner concurrency past 64)
  *   BENCH_PROFILE=1 (per prepared statement: runs, rows, latency; CPU of this process and its backends)
+ *   BENCH_REF_CONCURRENCY (in-flight requests per endpoint of the reference deliverer; default 10)
  *
+ * Then, as the reference for first-attempt latency, a minimal durable deliverer (minimal-deliverer.ts) at the
+ * same size and rate.
  * Prints deliveries/s to the 200 receiver, first-attempt latency (event committed → receiver got it)
  * p50/p99 for the healthy endpoints, the same in a run (first, same size and rate) without the slow and
  * failing endpoints, and per (event, endpoint) how many distinct webhook-ids were delivered (must be exactly 1).
@@ -23,6 +26,7 @@ import { loadConfig } from '../src/config/env.js';
 import { createDeps } from '../src/deps.js';
 import { newId } from '../src/platform/ids.js';
 import { openServer } from '../src/store/database.js';
+import { runMinimalDeliverer } from './minimal-deliverer.js';
 import { epochNow, startReceiverProcess } from './receiver-process.js';
 import { serverCpuSeconds } from './server-cpu.js';
 
@@ -32,6 +36,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 1_000);
 const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 300);
 const DB_NAME = `gw_bench_deliver_${process.pid}`;
 const HEALTHY = 8;
+// In-flight requests per endpoint of the reference deliverer (default: the bench endpoints' 10).
+const REF_CONCURRENCY = Number(process.env.BENCH_REF_CONCURRENCY ?? 10);
 
 const pct = (xs: number[], p: number) => {
   if (xs.length === 0) return NaN;
@@ -266,6 +272,45 @@ try {
   const floor = n / ((performance.now() - f0) / 1_000);
   await agent.close();
   console.log(`undici floor: ${n} POSTs → ${floor.toFixed(0)} requests/s`);
+
+  // The reference for first-attempt latency: a minimal durable deliverer (minimal-deliverer.ts) at the
+  // same size and rate, to the same 10 endpoints, 10 requests in flight per endpoint (the gateway's
+  // default), after a warm-up of its own (200 events, not counted).
+  const url = (p: number) => `http://127.0.0.1:${p}/hook`;
+  const refUrls = [
+    ...Array.from({ length: HEALTHY }, () => url(healthy.port)),
+    url(flaky.port),
+    url(slow.port),
+  ];
+  const refOpts = { urls: refUrls, healthy: HEALTHY, rate: RATE, concurrency: REF_CONCURRENCY };
+  await runMinimalDeliverer(withDb(ADMIN_URL, DB_NAME), {
+    ...refOpts,
+    events: Math.min(200, EVENTS),
+    timeoutMs: TIMEOUT_S * 1_000,
+    tag: 'warm',
+  });
+  const ref = await runMinimalDeliverer(withDb(ADMIN_URL, DB_NAME), {
+    ...refOpts,
+    events: EVENTS,
+    timeoutMs: TIMEOUT_S * 1_000,
+    tag: 'ref',
+  });
+  const refSeen = (await healthy.dump()).first;
+  const refLat: number[] = [];
+  let refLast = 0;
+  for (const [id, c] of ref.committed) {
+    if (ref.endpointOf.get(id)! >= HEALTHY) continue;
+    const at = refSeen.get(id);
+    if (at === undefined) continue;
+    refLat.push(at - c);
+    refLast = Math.max(refLast, at);
+  }
+  console.log(
+    `minimal durable deliverer (reference; ${REF_CONCURRENCY} in flight per endpoint), ${EVENTS} events × 10 endpoints: ` +
+      `healthy delivered ` +
+      `${refLat.length}/${EVENTS * HEALTHY} → ${(refLat.length / ((refLast - ref.startedAt) / 1_000)).toFixed(0)} ` +
+      `deliveries/s; first-attempt latency p50 ${pct(refLat, 50).toFixed(1)} ms, p99 ${pct(refLat, 99).toFixed(1)} ms`,
+  );
   console.log(
     `gateway / floor: ${((mixed.rate / floor) * 100).toFixed(1)} %; healthy p99 with / without the bad endpoints: ` +
       `${mixed.p99.toFixed(1)} / ${clean.p99.toFixed(1)} ms (×${(mixed.p99 / clean.p99).toFixed(2)})`,
