@@ -51,7 +51,7 @@ export function insertKeyedJobsSql(source: string, firstParam: number): string {
                  s.concurrency_key, CASE WHEN s.concurrency_key IS NULL THEN NULL ELSE GREATEST(1, s.concurrency_limit) END,
                  s.dedupe_key
           FROM (${source}) s
-          ON CONFLICT (dedupe_key) DO NOTHING
+          ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
           RETURNING id`;
 }
 

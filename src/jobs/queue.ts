@@ -49,7 +49,7 @@ export async function enqueue<S extends z.ZodType>(
             ${opts.runAt ?? new Date()}, ${def.maxAttempts}, ${def.leaseSeconds}, ${opts.dedupeKey ?? null},
             ${opts.lane ?? 'normal'}::"JobLane", ${opts.fairnessKey ?? workspaceId ?? ''},
             ${concurrency?.key ?? null}, ${concurrency?.limit ?? null}::int)
-    ON CONFLICT (dedupe_key) DO NOTHING
+    ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
     RETURNING id`;
   return rows[0]?.id ?? null;
 }

@@ -89,3 +89,9 @@ export function jobContext(jobId: string, workspaceId: string | null = null, att
     signal: new AbortController().signal,
   };
 }
+
+/** Prisma `findFirst` arguments for a message's first scheduled attempt job (its payload names the message). */
+export const firstJobOf = (messageId: string) => ({
+  where: { name: 'delivery.attempt', payload: { path: ['messageId'], equals: messageId } },
+  orderBy: { createdAt: 'asc' as const },
+});

@@ -13,6 +13,7 @@ import { ADDON_ID, install, postLifecycle } from '../helpers/clockify.js';
 import {
   type Receiver,
   createEndpoint,
+  firstJobOf,
   jobContext,
   receiverEnv,
   startReceiver,
@@ -56,7 +57,7 @@ async function messageFor(workspaceId: string, endpointId: string) {
 
 /** Runs the message's scheduled attempt job once, as the runner would; returns what it threw. */
 async function attempt(workspaceId: string, messageId: string): Promise<unknown> {
-  const job = await prisma().job.findFirst({ where: { dedupeKey: `delivery.attempt:${messageId}` } });
+  const job = await prisma().job.findFirst(firstJobOf(messageId));
   try {
     await t.deps.delivery.runAttempt(
       { workspaceId, messageId },

@@ -14,6 +14,7 @@ import {
   type Receiver,
   adminHeaders,
   createEndpoint,
+  firstJobOf,
   jobContext,
   receiverEnv,
   startReceiver,
@@ -73,11 +74,7 @@ const messagesOf = (endpointId: string) =>
 /** Runs the scheduled attempt job of a message once, as the runner would; returns what it threw. */
 async function attempt(messageId: string, jobId?: string): Promise<unknown> {
   const m = await prisma().webhookMessage.findUniqueOrThrow({ where: { id: messageId } });
-  const job =
-    jobId ??
-    m.jobId ??
-    (await prisma().job.findFirst({ where: { dedupeKey: `delivery.attempt:${messageId}` } }))?.id ??
-    'job_direct';
+  const job = jobId ?? m.jobId ?? (await prisma().job.findFirst(firstJobOf(messageId)))?.id ?? 'job_direct';
   try {
     await delivery().runAttempt({ workspaceId: m.workspaceId, messageId }, jobContext(job, m.workspaceId));
     return undefined;
@@ -103,9 +100,7 @@ describe('fan-out and signing', () => {
     const msgs = await messagesOf(ep.id);
     expect(msgs).toHaveLength(1);
     expect(await messagesOf(other.id)).toHaveLength(0);
-    const job = await prisma().job.findFirstOrThrow({
-      where: { dedupeKey: `delivery.attempt:${msgs[0]!.id}` },
-    });
+    const job = await prisma().job.findFirstOrThrow(firstJobOf(msgs[0]!.id));
     expect(job).toMatchObject({
       lane: 'normal',
       fairKey: `endpoint:${ep.id}`,
@@ -485,7 +480,7 @@ describe('safety', () => {
     const ep = await createEndpoint(t, ws, { url: rx.url, eventTypes: ['NEW_TAG'] });
     await fanOut(event('NEW_TAG', { c: 1 }));
     const [m] = await messagesOf(ep.id);
-    const job = await prisma().job.findFirstOrThrow({ where: { dedupeKey: `delivery.attempt:${m!.id}` } });
+    const job = await prisma().job.findFirstOrThrow(firstJobOf(m!.id));
     // The first worker's request reaches the receiver, then the worker dies before it records anything.
     let hang!: () => void;
     rx.respond = (_req, res) => {
@@ -563,8 +558,7 @@ describe('safety', () => {
     } finally {
       await t.deps.runner.stop(5_000);
     }
-    const jobOf = (id: string) =>
-      prisma().job.findFirstOrThrow({ where: { dedupeKey: `delivery.attempt:${id}` } });
+    const jobOf = (id: string) => prisma().job.findFirstOrThrow(firstJobOf(id));
     // A delivered message's job is deleted by the settlement: the message and its attempts are the record.
     for (const m of await messagesOf(ok.id)) {
       expect(m.jobId).not.toBeNull();

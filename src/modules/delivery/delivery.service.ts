@@ -218,12 +218,13 @@ export function createDeliveryService(deps: Deps) {
   // ── Fan-out ─────────────────────────────────────────────────────────────────────────────────────
 
   // The fairness key is the concurrency key: a claim then passes over an endpoint whose slots are all
-  // taken (claim.ts) instead of taking its jobs only to push them back.
-  const jobOptions = (e: StoredEndpoint, dedupeKey?: string) => ({
+  // taken (claim.ts) instead of taking its jobs only to push them back. No dedupe key: a message's first
+  // job is written only with the message itself (its unique key makes a second fan-out a no-op), and
+  // jobs without a key add nothing to the dedupe index.
+  const jobOptions = (e: StoredEndpoint) => ({
     workspaceId: e.workspaceId,
     fairnessKey: `endpoint:${e.id}`,
     concurrency: { key: `endpoint:${e.id}`, limit: e.concurrency },
-    ...(dedupeKey !== undefined ? { dedupeKey } : {}),
   });
 
   /**
@@ -271,12 +272,7 @@ export function createDeliveryService(deps: Deps) {
         await messages.update(tx, m.workspaceId, m.id, { nextAttemptAt: null });
         continue;
       }
-      await enqueue(
-        tx,
-        deliveryAttemptJob,
-        { workspaceId: m.workspaceId, messageId: m.id },
-        jobOptions(e, `delivery.attempt:${m.id}`),
-      );
+      await enqueue(tx, deliveryAttemptJob, { workspaceId: m.workspaceId, messageId: m.id }, jobOptions(e));
     }
     return created.size;
   }
@@ -416,12 +412,7 @@ export function createDeliveryService(deps: Deps) {
       const created = await messages.insert(tx, [m]);
       if (created.length === 0) return;
       if (e.status === 'enabled')
-        await enqueue(
-          tx,
-          deliveryAttemptJob,
-          { workspaceId: m.workspaceId, messageId: m.id },
-          jobOptions(e, `delivery.attempt:${m.id}`),
-        );
+        await enqueue(tx, deliveryAttemptJob, { workspaceId: m.workspaceId, messageId: m.id }, jobOptions(e));
       else await messages.update(tx, m.workspaceId, m.id, { nextAttemptAt: null });
     });
     deps.wake();

@@ -219,7 +219,7 @@ const FAN_OUT_SQL = `
     `SELECT src.job_id AS id, src.workspace_id,
             jsonb_build_object('workspaceId', src.workspace_id, 'messageId', src.id) AS payload,
             'endpoint:' || src.endpoint_id AS fair_key, 'endpoint:' || src.endpoint_id AS concurrency_key,
-            src.conc AS concurrency_limit, 'delivery.attempt:' || src.id AS dedupe_key
+            src.conc AS concurrency_limit, NULL::text AS dedupe_key
      FROM ins JOIN src ON src.id = ins.id
      WHERE src.status = 'pending' AND src.enabled`,
     13,
@@ -318,7 +318,7 @@ export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
     async insertFanOut(rows: readonly FanOutRow[]): Promise<Set<string>> {
       if (rows.length === 0) return new Set();
       const col = (f: (r: FanOutRow) => string | null) => sql.textArray(rows.map(f));
-      const out = await sql.prepared<{ id: string }>('delivery_fan_out_v3', FAN_OUT_SQL, [
+      const out = await sql.prepared<{ id: string }>('delivery_fan_out_v4', FAN_OUT_SQL, [
         col((r) => r.workspaceId),
         col((r) => r.uniqueKey),
         col((r) => r.eventType),
