@@ -62,6 +62,9 @@ import {
   webhookHeaders,
 } from './standard-webhooks.js';
 
+/** How long a failed attempt's settlement waits for others to share its statement, ms. */
+const RETRY_GATHER_MS = 25;
+
 export type DeliveryConfig = {
   /** An endpoint failing continuously this long is disabled (default 5 days). */
   failureWindowMs: number;
@@ -594,11 +597,16 @@ export function createDeliveryService(deps: Deps) {
     DeliveredAttempt & { jobId: string; workerId: string | null },
     boolean
   >({ write: (rows) => deps.hot.settleDelivered(rows), maxBatch: 500 });
-  /** Likewise for failed attempts to retry: each job is requeued in the same statement. */
+  /**
+   * Likewise for failed attempts to retry: each job is requeued in the same statement. Failures trickle in
+   * (a failing endpoint has only its `concurrency` requests in flight), so a statement waits up to
+   * RETRY_GATHER_MS for more: nobody waits on it (the next attempt is seconds away), and one statement per
+   * one or two failures cost the database more than all the deliveries' settlements (bench:deliver).
+   */
   const retryBatcher = createStatementBatcher<
     FailedAttempt & { nextAttemptAt: Date; lastError: string; jobId: string; workerId: string | null },
     { since: Date | null; requeued: boolean }
-  >({ write: (rows) => deps.hot.settleRetry(rows), maxBatch: 500 });
+  >({ write: (rows) => deps.hot.settleRetry(rows), maxBatch: 500, gatherMs: RETRY_GATHER_MS });
 
   /**
    * Job handler of `delivery.attempt`, given every attempt job one claim returned (runner.ts

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStatementBatcher } from './statement-batcher.js';
 
 /** A write the test finishes by hand, recording each batch it was given. */
@@ -94,5 +94,53 @@ describe('statement batcher', () => {
     void b.submit(3);
     await b.flush();
     expect(written).toEqual([1, 2, 3]);
+  });
+
+  describe('with gatherMs', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('starts a statement no sooner than gatherMs after its oldest item, unless maxBatch items wait', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      let t = 0;
+      const w = manualWrite();
+      const b = createStatementBatcher({ write: w.write, maxBatch: 3, gatherMs: 20, now: () => t });
+      const first = b.submit(1);
+      await turn();
+      t = 10;
+      const second = b.submit(2);
+      await turn();
+      expect(w.batches).toEqual([]); // still gathering
+      t = 20;
+      await vi.advanceTimersByTimeAsync(20);
+      expect(w.batches).toEqual([[1, 2]]);
+      w.finish[0]!();
+      expect(await Promise.all([first, second])).toEqual(['r1', 'r2']);
+      // A full batch goes at once.
+      const full = [3, 4, 5].map((i) => b.submit(i));
+      await turn();
+      expect(w.batches).toEqual([
+        [1, 2],
+        [3, 4, 5],
+      ]);
+      w.finish[1]!();
+      expect(await Promise.all(full)).toEqual(['r3', 'r4', 'r5']);
+    });
+
+    it('flush writes what waits without waiting for the gathering time', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const w = manualWrite();
+      const b = createStatementBatcher({ write: w.write, maxBatch: 10, gatherMs: 60_000, now: () => 0 });
+      const r = b.submit(7);
+      await turn();
+      expect(w.batches).toEqual([]);
+      const flushed = b.flush();
+      await turn();
+      expect(w.batches).toEqual([[7]]);
+      w.finish[0]!();
+      await flushed;
+      expect(await r).toBe('r7');
+    });
   });
 });

@@ -17,15 +17,34 @@ export function createStatementBatcher<In, Out>(opts: {
   write: (items: In[]) => Promise<Out[]>;
   maxBatch: number;
   maxInFlight?: number;
+  /**
+   * For writes nobody waits on to go fast (a failed attempt's settlement: its next attempt is seconds
+   * away): a statement starts no sooner than this many ms after its oldest item arrived, unless
+   * `maxBatch` items are waiting, so items that trickle in share a statement. Default 0.
+   */
+  gatherMs?: number;
+  /** Milliseconds, for `gatherMs`; default performance.now. */
+  now?: () => number;
 }): StatementBatcher<In, Out> {
-  type Pending = { item: In; resolve: (o: Out) => void; reject: (e: unknown) => void };
+  type Pending = { item: In; resolve: (o: Out) => void; reject: (e: unknown) => void; at: number };
   const maxInFlight = opts.maxInFlight ?? 1;
+  const gatherMs = opts.gatherMs ?? 0;
+  const now = opts.now ?? (() => performance.now());
   let queue: Pending[] = [];
   let immediate: NodeJS.Immediate | undefined;
+  let gathering: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
 
   function start(): void {
     while (queue.length > 0 && inFlight.size < maxInFlight) {
+      const wait = gatherMs - (now() - queue[0]!.at);
+      if (wait > 0 && queue.length < opts.maxBatch) {
+        gathering ??= setTimeout(() => {
+          gathering = undefined;
+          start();
+        }, wait);
+        return;
+      }
       const batch = queue.slice(0, opts.maxBatch);
       queue = queue.slice(batch.length);
       const p = write(batch).finally(() => {
@@ -51,7 +70,7 @@ export function createStatementBatcher<In, Out>(opts: {
   return {
     submit(item) {
       return new Promise<Out>((resolve, reject) => {
-        queue.push({ item, resolve, reject });
+        queue.push({ item, resolve, reject, at: gatherMs > 0 ? now() : 0 });
         if (queue.length >= opts.maxBatch) start();
         else if (immediate === undefined && inFlight.size < maxInFlight)
           // Items submitted in this turn of the event loop travel together.
@@ -63,6 +82,12 @@ export function createStatementBatcher<In, Out>(opts: {
     },
     async flush() {
       while (queue.length > 0 || inFlight.size > 0) {
+        if (gathering !== undefined) {
+          clearTimeout(gathering);
+          gathering = undefined;
+        }
+        // Nothing waits for the gathering time: flush writes what there is now.
+        for (const p of queue) p.at = Number.NEGATIVE_INFINITY;
         start();
         await Promise.allSettled([...inFlight]);
       }
