@@ -28,6 +28,9 @@ const dir = (prefix: string) => {
 /** Runs a gateway expected to refuse: exit code 1 and exactly one line of output. */
 async function refusal(env: Record<string, string>, cwd?: string): Promise<string> {
   const g = spawnGateway(env, cwd);
+  // A gateway that starts when it should have refused must not outlive the test (it kept running after a
+  // timed-out case, on its port and database).
+  cleanups.push(() => g.child.exitCode === null && g.child.signalCode === null && g.child.kill('SIGKILL'));
   const code = await g.exit;
   const lines = g.output().trim().split('\n');
   expect({ code, lines: lines.length }, g.output()).toEqual({ code: 1, lines: 1 });
