@@ -15,8 +15,15 @@ afterAll(() => {
   dir.remove();
 });
 const lockFile = join(dir.path, 'gateway.lock');
-const lockPid = () =>
-  existsSync(lockFile) ? (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number }).pid : 0;
+/** The lock holder's pid; 0 while there is no lock file or it is being written (created empty, then filled). */
+const lockPid = () => {
+  if (!existsSync(lockFile)) return 0;
+  try {
+    return (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number }).pid;
+  } catch {
+    return 0;
+  }
+};
 
 describe('one gateway per embedded DATA_DIR', { timeout: 120_000 }, () => {
   it('refuses a second process, and lets the next one take over after the first crashed', async () => {

@@ -286,8 +286,13 @@ describe('event.process', () => {
         eventType: 'NEW_TAG',
         payload: body,
       });
-      const job = await t.db.prisma.job.findFirstOrThrow({ where: { workspaceId, name: 'event.process' } });
-      expect(job.status).toBe('succeeded');
+      // The handler marks the event processed; the runner completes the job after it (its own statement).
+      await waitFor(
+        async () =>
+          (await t.db.prisma.job.findFirst({ where: { workspaceId, name: 'event.process' } }))?.status ===
+          'succeeded',
+        { what: 'event.process job succeeded' },
+      );
     } finally {
       t.deps.processors.splice(t.deps.processors.indexOf(processor), 1);
       await t.deps.runner.stop(5_000);
