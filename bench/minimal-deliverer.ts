@@ -10,35 +10,10 @@
  */
 import pg from 'pg';
 import { Agent, request } from 'undici';
+import { createCoalescer } from '../src/platform/coalescer.js';
 import { epochNow } from './receiver-process.js';
 
 type Outcome = { id: string; status: number };
-
-/** Runs of one statement at a time: whatever is queued while one runs goes in the next. */
-function groupCommit<T>(write: (batch: T[]) => Promise<unknown>) {
-  let queue: { item: T; done: () => void; fail: (e: unknown) => void }[] = [];
-  let writing = false;
-  const flush = () => {
-    if (writing || queue.length === 0) return;
-    const batch = queue;
-    queue = [];
-    writing = true;
-    write(batch.map((b) => b.item))
-      .then(
-        () => batch.forEach((b) => b.done()),
-        (err) => batch.forEach((b) => b.fail(err)),
-      )
-      .finally(() => {
-        writing = false;
-        flush();
-      });
-  };
-  return (item: T) =>
-    new Promise<void>((done, fail) => {
-      queue.push({ item, done, fail });
-      queueMicrotask(flush);
-    });
-}
 
 /**
  * Offers `events` events at `rate` per second, each to every URL in `urls`; returns, per message id, when
@@ -77,21 +52,32 @@ export async function runMinimalDeliverer(
     failRun = reject;
   });
 
-  const writeMessages = groupCommit<{ id: string; endpoint: number; body: string }[]>((events) => {
-    const rows = events.flat();
-    return pool.query(
-      'INSERT INTO ref_message (id, endpoint, body) SELECT * FROM unnest($1::text[], $2::int[], $3::text[])',
-      [rows.map((r) => r.id), rows.map((r) => r.endpoint), rows.map((r) => r.body)],
-    );
-  });
-  const record = groupCommit<Outcome>((batch) =>
-    pool.query(
-      `WITH o AS (SELECT * FROM unnest($1::text[], $2::int[]) AS u(id, status)),
+  // Group commit with the project's own coalescer: calls made while a statement runs go in the next one.
+  // No cap worth the name on a batch: at 200 (its default) the outcomes, ~8 000/s, queued behind their own
+  // statements (p50 0.7 s instead of 5 ms).
+  const writeMessages = createCoalescer<{ id: string; endpoint: number; body: string }[], void>(
+    async (events) => {
+      const rows = events.flat();
+      await pool.query(
+        'INSERT INTO ref_message (id, endpoint, body) SELECT * FROM unnest($1::text[], $2::int[], $3::text[])',
+        [rows.map((r) => r.id), rows.map((r) => r.endpoint), rows.map((r) => r.body)],
+      );
+      return events.map(() => undefined);
+    },
+    { maxBatch: 10_000 },
+  );
+  const record = createCoalescer<Outcome, void>(
+    async (batch) => {
+      await pool.query(
+        `WITH o AS (SELECT * FROM unnest($1::text[], $2::int[]) AS u(id, status)),
             a AS (INSERT INTO ref_attempt (message_id, status) SELECT id, status FROM o)
        UPDATE ref_message m SET status = CASE WHEN o.status < 300 THEN 'delivered' ELSE 'retrying' END
        FROM o WHERE m.id = o.id`,
-      [batch.map((o) => o.id), batch.map((o) => o.status)],
-    ),
+        [batch.map((o) => o.id), batch.map((o) => o.status)],
+      );
+      return batch.map(() => undefined);
+    },
+    { maxBatch: 10_000 },
   );
 
   // Per endpoint: a FIFO and at most `concurrency` requests in flight.
