@@ -21,6 +21,7 @@ import {
   retryDecision,
   toAppError,
 } from './clockify.errors.js';
+import { deadline } from '../../platform/deadline.js';
 import { type ClockifyBaseUrls, type QueryValue, baseUrlFor, buildUrl } from './clockify.urls.js';
 
 export type ClockifyConnection = ClockifyBaseUrls & {
@@ -156,14 +157,13 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
     req: RawRequest,
     signal?: AbortSignal,
   ): Promise<RawOutcome> {
-    const timeout = AbortSignal.timeout(o.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const limit = deadline(o.timeoutMs, signal);
     const hasBody = req.body !== undefined;
     try {
       const res = await request(url, {
         method: req.method,
         dispatcher,
-        signal: combined,
+        signal: limit.signal,
         headersTimeout: o.timeoutMs,
         bodyTimeout: o.timeoutMs,
         headers: {
@@ -194,13 +194,15 @@ export function createClockifyClient(deps: ClockifyClientDeps) {
       if (signal?.aborted) throw err; // the caller cancelled: not a Clockify failure
       const code = (err as { code?: unknown }).code;
       if (
-        timeout.aborted ||
+        limit.timedOut() ||
         (typeof code === 'string' && TIMEOUT_CODES.has(code)) ||
         err instanceof undiciErrors.ConnectTimeoutError
       ) {
         return { kind: 'timeout', timeoutMs: o.timeoutMs };
       }
       return { kind: 'network', message: err instanceof Error ? err.message : String(err) };
+    } finally {
+      limit.done();
     }
   }
 

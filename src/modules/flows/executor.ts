@@ -6,6 +6,7 @@ import { Reschedule, RetryAt } from '../../jobs/catalog.js';
 import type { JobContext, JobResult } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
 import { errorReason } from '../../platform/errors.js';
+import { deadline } from '../../platform/deadline.js';
 import { newSortableId } from '../../platform/ids.js';
 import type { SafeHttp } from '../../platform/safe-http/index.js';
 import { evaluate } from './conditions.js';
@@ -159,6 +160,67 @@ export function createExecutor(deps: ExecutorDeps) {
     }
   }
 
+  /** A Clockify action's call, within `within` (the job's signal and the step's timeout). */
+  async function callClockify(
+    exec: Exec,
+    action: FlowAction,
+    timeoutMs: number,
+    signal: AbortSignal,
+    within: AbortSignal,
+  ): Promise<CallOutcome> {
+    const conn = await deps.connection(exec.workspaceId);
+    if (conn === null)
+      return {
+        ok: false,
+        errorClass: 'unavailable',
+        error: 'the workspace has no Clockify connection (is the add-on installed?)',
+        status: null,
+        body: null,
+      };
+    const pathParams: Record<string, string> = {};
+    for (const [k, v] of Object.entries((action.pathParams ?? {}) as Record<string, unknown>))
+      pathParams[k] = String(v);
+    try {
+      const r = await deps.clockify.connect(conn).call(
+        String(action.operationId),
+        {
+          pathParams,
+          ...(action.query !== undefined ? { query: action.query as Record<string, QueryValue> } : {}),
+          ...(action.body !== undefined ? { body: action.body } : {}),
+        },
+        { signal: within },
+      );
+      if (r.ok) return { ok: true, status: r.status, body: r.body ?? null };
+      const errorClass =
+        r.kind === 'rate-limited'
+          ? 'rate-limited'
+          : r.kind === 'upstream'
+            ? 'server'
+            : r.kind === 'network'
+              ? 'network'
+              : r.kind === 'timeout'
+                ? 'timeout'
+                : 'client';
+      return {
+        ok: false,
+        errorClass,
+        error: r.message,
+        status: r.status ?? null,
+        body: null,
+        ...(r.retryAfterS !== undefined ? { retryAfterMs: r.retryAfterS * 1_000 } : {}),
+      };
+    } catch (err) {
+      if (signal.aborted) throw err;
+      return {
+        ok: false,
+        errorClass: 'timeout',
+        error: `no answer within ${timeoutMs} ms`,
+        status: null,
+        body: null,
+      };
+    }
+  }
+
   async function call(
     exec: Exec,
     action: FlowAction,
@@ -167,60 +229,13 @@ export function createExecutor(deps: ExecutorDeps) {
     signal: AbortSignal,
   ): Promise<CallOutcome> {
     const timeoutMs = action.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const combined = AbortSignal.any([signal, timeout]);
     switch (action.type) {
       case 'clockify': {
-        const conn = await deps.connection(exec.workspaceId);
-        if (conn === null)
-          return {
-            ok: false,
-            errorClass: 'unavailable',
-            error: 'the workspace has no Clockify connection (is the add-on installed?)',
-            status: null,
-            body: null,
-          };
-        const pathParams: Record<string, string> = {};
-        for (const [k, v] of Object.entries((action.pathParams ?? {}) as Record<string, unknown>))
-          pathParams[k] = String(v);
+        const limit = deadline(timeoutMs, signal);
         try {
-          const r = await deps.clockify.connect(conn).call(
-            String(action.operationId),
-            {
-              pathParams,
-              ...(action.query !== undefined ? { query: action.query as Record<string, QueryValue> } : {}),
-              ...(action.body !== undefined ? { body: action.body } : {}),
-            },
-            { signal: combined },
-          );
-          if (r.ok) return { ok: true, status: r.status, body: r.body ?? null };
-          const errorClass =
-            r.kind === 'rate-limited'
-              ? 'rate-limited'
-              : r.kind === 'upstream'
-                ? 'server'
-                : r.kind === 'network'
-                  ? 'network'
-                  : r.kind === 'timeout'
-                    ? 'timeout'
-                    : 'client';
-          return {
-            ok: false,
-            errorClass,
-            error: r.message,
-            status: r.status ?? null,
-            body: null,
-            ...(r.retryAfterS !== undefined ? { retryAfterMs: r.retryAfterS * 1_000 } : {}),
-          };
-        } catch (err) {
-          if (signal.aborted) throw err;
-          return {
-            ok: false,
-            errorClass: 'timeout',
-            error: `no answer within ${timeoutMs} ms`,
-            status: null,
-            body: null,
-          };
+          return await callClockify(exec, action, timeoutMs, signal, limit.signal);
+        } finally {
+          limit.done();
         }
       }
       case 'http': {

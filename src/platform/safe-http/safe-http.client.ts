@@ -13,7 +13,8 @@ import { lookup } from 'node:dns/promises';
 import type { ConnectionOptions } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import { type AddressVerdict, classifyAddress } from './address-class.js';
-import { addressAllowed, allowListOf, checkUrl, describeClass } from './check-url.js';
+import { type Deadline, deadline } from '../deadline.js';
+import { addressAllowed, allowListOf, checkUrl, describeClass, type UrlCheck } from './check-url.js';
 import type { OutboundPolicy } from './policy.js';
 import {
   type FailureKind,
@@ -248,8 +249,23 @@ export function createSafeHttp(policy: OutboundPolicy, options: SafeHttpOptions 
       asked !== undefined && Number.isFinite(asked) && asked > 0
         ? Math.min(Math.ceil(asked), policy.timeoutMs)
         : policy.timeoutMs;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    const limit = deadline(timeoutMs, req.signal);
+    try {
+      return await call(req, checked, timeoutMs, limit, elapsed);
+    } finally {
+      limit.done();
+    }
+  }
+
+  /** The request itself, within `limit` (the caller's signal and the timeout). */
+  async function call(
+    req: OutboundRequest,
+    checked: Extract<UrlCheck, { ok: true }>,
+    timeoutMs: number,
+    limit: Deadline,
+    elapsed: () => number,
+  ): Promise<OutboundResult> {
+    const { signal } = limit;
     const fail = (
       kind: FailureKind,
       message: string,
@@ -262,7 +278,7 @@ export function createSafeHttp(policy: OutboundPolicy, options: SafeHttpOptions 
     });
     const interrupted = (what: string): OutboundFailure | null => {
       if (req.signal?.aborted) return fail('aborted', `cancelled by the caller during ${what}`);
-      if (deadline.aborted) return fail('timeout', `no complete response within ${timeoutMs} ms (${what})`);
+      if (limit.timedOut()) return fail('timeout', `no complete response within ${timeoutMs} ms (${what})`);
       return null;
     };
     const early = interrupted('start');
