@@ -138,6 +138,43 @@ describe('fan-out and signing', () => {
     });
   });
 
+  it('one claim of several messages per endpoint signs each with its own endpoint and secret', async () => {
+    await prisma().webhookEndpoint.deleteMany({ where: { workspaceId: ws } });
+    const a = await createEndpoint(t, ws, { url: rx.url, eventTypes: ['NEW_CLIENT'] });
+    const b = await createEndpoint(t, ws, { url: rx2.url, eventTypes: ['NEW_CLIENT'] });
+    for (let i = 0; i < 3; i++) await fanOut(event('NEW_CLIENT', { n: i }));
+    const all = [...(await messagesOf(a.id)), ...(await messagesOf(b.id))];
+    expect(all).toHaveLength(6);
+    // All six attempts in one batch, as one claim hands them to the handler: the endpoint and its
+    // secrets are read once per endpoint (hot-path.repo.ts) and must reach every message of it.
+    const results = await Promise.all(
+      delivery().runAttempts(
+        all.map((m) => ({
+          payload: { workspaceId: ws, messageId: m.id },
+          ctx: jobContext(m.jobId!, ws),
+        })),
+      ),
+    );
+    expect(results).toHaveLength(6);
+    for (const [r, ep, n] of [
+      [rx, a, 3],
+      [rx2, b, 3],
+    ] as const) {
+      expect(r.hits).toHaveLength(n);
+      for (const hit of r.hits)
+        expect(() =>
+          new Webhook(ep.secret).verify(hit.body, hit.headers as Record<string, string>),
+        ).not.toThrow();
+    }
+    expect(new Set([...rx.hits, ...rx2.hits].map((h) => h.headers['webhook-id']))).toEqual(
+      new Set(all.map((m) => m.id)),
+    );
+    for (const m of all)
+      expect((await prisma().webhookMessage.findUniqueOrThrow({ where: { id: m.id } })).status).toBe(
+        'delivered',
+      );
+  });
+
   it('applies the filter and the transformation (flows language), and previews them', async () => {
     const ep = await createEndpoint(t, ws, {
       url: rx.url,
