@@ -571,6 +571,40 @@ describe('safety', () => {
     }
   });
 
+  it("prunes messages and attempts past the workspace's log retention, keeping pending messages", async () => {
+    await prisma().webhookEndpoint.deleteMany({ where: { workspaceId: ws } });
+    const ep = await createEndpoint(t, ws, { url: rx.url, eventTypes: ['NEW_TASK'] });
+    // The messages of one event (their clock time is the same, so they are found by event).
+    const messageOf = async (e: ProcessedEvent) => {
+      await fanOut(e);
+      return prisma().webhookMessage.findFirstOrThrow({
+        where: { endpointId: ep.id, uniqueKey: { endsWith: e.id } },
+      });
+    };
+    const oldDelivered = await messageOf(event('NEW_TASK', { n: 'old-delivered' }));
+    expect(await attempt(oldDelivered.id)).toBeUndefined();
+    rx.respond = (_req, res) => {
+      res.statusCode = 500;
+      res.end();
+    };
+    const oldPending = await messageOf(event('NEW_TASK', { n: 'old-pending' }));
+    expect(await attempt(oldPending.id)).toBeInstanceOf(RetryAt);
+    rx.respond = (_req, res) => res.end('ok');
+    // Past the default retention (30 days): a new message, delivered now.
+    clock.advance(31 * 86_400_000);
+    const recent = await messageOf(event('NEW_TASK', { n: 'recent' }));
+    expect(await attempt(recent.id)).toBeUndefined();
+
+    const task = t.deps.modules.delivery.periodic.find((p) => p.job.name === 'delivery.retention')!;
+    const logs: unknown[] = [];
+    await task.run({ log: { info: (o: unknown) => logs.push(o) } } as never);
+    // The old delivered message with its attempt, and the old attempt of the pending message (kept).
+    expect(logs).toEqual([{ removed: 2 }]);
+    expect((await messagesOf(ep.id)).map((m) => m.id).sort()).toEqual([oldPending.id, recent.id].sort());
+    const attempts = await prisma().webhookAttempt.findMany({ where: { endpointId: ep.id } });
+    expect(attempts.map((a) => a.messageId)).toEqual([recent.id]);
+  });
+
   it('through the runner, settles deliveries and retries in batches that also end their jobs', async () => {
     await prisma().webhookEndpoint.deleteMany({ where: { workspaceId: ws } });
     const ok = await createEndpoint(t, ws, { url: rx.url, eventTypes: ['NEW_TAG'], concurrency: 3 });

@@ -75,10 +75,13 @@ export function createDeliveryModule(deps: {
       job: deliveryRetentionJob,
       run: async (ctx) => {
         // The workspace's log retention setting covers outbound messages and attempts too.
-        const retention = (await deps.installations.allSettings()).map((w) => ({
-          workspaceId: w.workspaceId,
-          days: w.settings.webhooks.logRetentionDays,
-        }));
+        const retention = [];
+        for (const w of await deps.installations.allSettings())
+          retention.push({
+            workspaceId: w.workspaceId,
+            days: w.settings.webhooks.logRetentionDays,
+            endpointIds: (await endpoints.list(w.workspaceId)).map((e) => e.id),
+          });
         const removed = await messages.pruneExpired(retention, deps.clock.now());
         ctx.log.info({ removed }, 'outbound deliveries pruned');
       },
