@@ -126,6 +126,27 @@ describe('safe-http: where a call may go', () => {
     expect(resolver.calls).toEqual(['hooks.example.test']);
   });
 
+  it("keeps each URL's verdict, but resolves and checks the addresses of every request again", async () => {
+    const rec = await receiver();
+    // The same name answers an allowed address, then a private one.
+    const resolver = scriptedResolver(['127.0.0.1'], ['10.0.0.7']);
+    const http = client({ allowCidrs: ['127.0.0.1/32'], allowedPorts: [rec.port] }, { resolver });
+    const url = `http://hooks.example.test:${rec.port}/`;
+    expect(await http.send({ method: 'GET', url })).toMatchObject({ kind: 'response', status: 200 });
+    expect(await http.send({ method: 'GET', url })).toMatchObject({
+      kind: 'blocked',
+      reason: 'resolved-address-not-allowed',
+    });
+    expect(resolver.calls).toEqual(['hooks.example.test', 'hooks.example.test']);
+    expect(rec.hits).toHaveLength(1);
+    // A refused URL stays refused when asked again.
+    for (let i = 0; i < 2; i++)
+      expect(await http.send({ method: 'GET', url: `http://127.0.0.1:9/` })).toMatchObject({
+        kind: 'blocked',
+        reason: 'port-not-allowed',
+      });
+  });
+
   it('refuses a name whose answers mix allowed and refused addresses', async () => {
     const rec = await receiver();
     const resolver = scriptedResolver(['127.0.0.1', '169.254.169.254']);

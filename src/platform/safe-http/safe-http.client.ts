@@ -25,6 +25,9 @@ import {
 } from './result.js';
 import { parseRetryAfter } from './retry-after.js';
 
+/** How many URLs' checkUrl verdicts a client keeps (see createSafeHttp). */
+const URL_CHECKS_KEPT = 1_024;
+
 export type ResolvedAddress = { address: string; family: 4 | 6 };
 /** Host name → addresses. Injectable so tests can point names anywhere, or change the answer. */
 export type Resolver = (hostname: string) => Promise<readonly ResolvedAddress[]>;
@@ -164,6 +167,20 @@ export function createSafeHttp(policy: OutboundPolicy, options: SafeHttpOptions 
   const resolver = options.resolver ?? systemResolver;
   const now = options.now ?? Date.now;
   const allow = allowListOf(policy); // throws here, at start-up, on a bad allow-list
+  // checkUrl is pure for this client's policy, and endpoints call the same URLs over and over: each URL's
+  // verdict (refusals too) is kept, up to URL_CHECKS_KEPT URLs, then the lot is dropped and rebuilt. The
+  // verdict's URL object is only read. DNS answers are not kept here: every request resolves and checks
+  // its addresses again.
+  const urlChecks = new Map<string, UrlCheck>();
+  const checkOf = (url: string): UrlCheck => {
+    let verdict = urlChecks.get(url);
+    if (verdict === undefined) {
+      if (urlChecks.size >= URL_CHECKS_KEPT) urlChecks.clear();
+      verdict = checkUrl(url, policy);
+      urlChecks.set(url, verdict);
+    }
+    return verdict;
+  };
   const d = options.dispatcherOptions ?? {};
 
   // Errors raised while connecting (TCP or TLS handshake) are marked, so that a reset during the
@@ -236,7 +253,7 @@ export function createSafeHttp(policy: OutboundPolicy, options: SafeHttpOptions 
   }
 
   async function attempt(req: OutboundRequest, elapsed: () => number): Promise<OutboundResult> {
-    const checked = checkUrl(req.url, policy);
+    const checked = checkOf(req.url);
     if (!checked.ok) {
       const { reason, addressClass, message } = checked;
       return { kind: 'blocked', code: 'SSRF_BLOCKED', reason, addressClass, message, latencyMs: elapsed() };
