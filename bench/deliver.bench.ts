@@ -8,7 +8,7 @@
  *   npm run bench:deliver     BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
  *   BENCH_EVENTS=10000 BENCH_RATE=1000 (events/s offered) BENCH_TIMEOUT_S=300 WORKER_CONCURRENCY=64
  *   BENCH_POOL (database connections; default the gateway's 10) BENCH_WORKERS (runner concurrency past 64)
- *   BENCH_PROFILE=1 (per prepared statement: runs, rows, latency; CPU of this process and its backends)
+ *   BENCH_PROFILE=1 (per prepared statement: runs, rows, latency; row versions per table)
  *   BENCH_REF_CONCURRENCY (in-flight requests per endpoint of the reference deliverer; default 10)
  *
  * Then, as the reference for first-attempt latency, a minimal durable deliverer (minimal-deliverer.ts) at the
@@ -215,12 +215,17 @@ try {
         `distinct webhook-ids delivered per (event, endpoint): missing ${missing}, more than once ${twice}`,
     );
     if (missing > 0 || twice > 0) failed = true;
+    // CPU per delivery varies less than deliveries/s on a shared machine: compare it across runs.
+    const cpu = process.cpuUsage(cpu0);
+    const processS = (cpu.user + cpu.system) / 1e6;
+    const backendsS = (await serverCpuSeconds(admin, DB_NAME)) - pg0;
+    const perDelivery = (seconds: number) => `${((seconds * 1e6) / Math.max(1, done)).toFixed(0)} µs`;
+    console.log(
+      `  CPU: this process (gateway and event feeder) ${processS.toFixed(1)} s, its PostgreSQL backends ` +
+        `${backendsS.toFixed(1)} s, in ${((epochNow() - t0) / 1_000).toFixed(1)} s; per healthy delivery ` +
+        `${perDelivery(processS)} and ${perDelivery(backendsS)}`,
+    );
     if (profile.size > 0) {
-      const cpu = process.cpuUsage(cpu0);
-      console.log(
-        `  CPU: this process ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, its PostgreSQL backends ` +
-          `${((await serverCpuSeconds(admin, DB_NAME)) - pg0).toFixed(1)} s, in ${((epochNow() - t0) / 1_000).toFixed(1)} s`,
-      );
       // Row versions written per table since the database was made (updates in place, HOT, write no index
       // entry); the server publishes its counters about once a second.
       const tables = new pg.Client({ connectionString: withDb(ADMIN_URL, DB_NAME) });
