@@ -34,7 +34,10 @@ export async function deleteWorkspaceJobs(tx: Sql, workspaceId: string, before: 
     DELETE FROM job WHERE workspace_id = ${workspaceId} AND created_at < ${before} AND status <> 'running'`;
 }
 
-/** How many of the workspace's jobs are running right now (on any instance), through job_lease_idx (running jobs only). */
+/**
+ * How many of the workspace's jobs are running right now (on any instance), read through job_lease_idx
+ * (the running jobs only).
+ */
 export async function countRunningJobs(db: Sql, workspaceId: string): Promise<number> {
   const [row] = await db.$queryRaw<{ n: number }[]>`
     SELECT count(*)::int AS n FROM job WHERE workspace_id = ${workspaceId} AND status = 'running'`;

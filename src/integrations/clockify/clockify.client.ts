@@ -8,6 +8,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
+import { deadline } from '../../platform/deadline.js';
 import type { Catalogue, ClockifyOperation, HttpMethod, ServerKind } from './catalogue.js';
 import { pageSizeParam } from './classify-operation.js';
 import {
@@ -21,7 +22,6 @@ import {
   retryDecision,
   toAppError,
 } from './clockify.errors.js';
-import { deadline } from '../../platform/deadline.js';
 import { type ClockifyBaseUrls, type QueryValue, baseUrlFor, buildUrl } from './clockify.urls.js';
 
 export type ClockifyConnection = ClockifyBaseUrls & {

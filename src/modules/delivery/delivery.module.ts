@@ -75,13 +75,12 @@ export function createDeliveryModule(deps: {
       job: deliveryRetentionJob,
       run: async (ctx) => {
         // The workspace's log retention setting covers outbound messages and attempts too.
-        const retention = [];
-        for (const w of await deps.installations.allSettings())
-          retention.push({
-            workspaceId: w.workspaceId,
-            days: w.settings.webhooks.logRetentionDays,
-            endpointIds: (await endpoints.list(w.workspaceId)).map((e) => e.id),
-          });
+        const endpointIds = await endpoints.idsByWorkspace();
+        const retention = (await deps.installations.allSettings()).map((w) => ({
+          workspaceId: w.workspaceId,
+          days: w.settings.webhooks.logRetentionDays,
+          endpointIds: endpointIds.get(w.workspaceId) ?? [],
+        }));
         const removed = await messages.pruneExpired(retention, deps.clock.now());
         ctx.log.info({ removed }, 'outbound deliveries pruned');
       },

@@ -73,6 +73,13 @@ export function createEndpointsRepo(db: PrismaClient) {
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       });
     },
+    /** Every endpoint's id, by workspace, in one read (the retention prune finds attempts through them). */
+    async idsByWorkspace(): Promise<Map<string, string[]>> {
+      const rows = await db.webhookEndpoint.findMany({ select: { workspaceId: true, id: true } });
+      const ids = new Map<string, string[]>();
+      for (const r of rows) ids.set(r.workspaceId, [...(ids.get(r.workspaceId) ?? []), r.id]);
+      return ids;
+    },
     /** Endpoints that take new messages (enabled or paused), for fan-out. */
     listReceiving(workspaceId: string, tx: Db = db): Promise<StoredEndpoint[]> {
       return tx.webhookEndpoint.findMany({
