@@ -252,7 +252,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...periodic.map((t) => bindJob(t.job, periodicHandler(db.prisma, t.job, t.run))),
     ];
     const registry = new JobRegistry();
-    for (const j of jobs) registry.register(j.def, j.handler);
+    for (const j of jobs) registry.register(j.def, j.handler, j.read);
 
     const runner = createRunner({
       sql: db.sql,

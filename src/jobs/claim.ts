@@ -27,6 +27,7 @@
  * it are not blocked. Slots are taken in key order, as a statement giving several back takes them
  * (complete-sql.ts), so the two never deadlock.
  */
+import { createHash } from 'node:crypto';
 import type { Sql as PlainSql } from '../store/database.js';
 
 export type Lane = 'interactive' | 'normal' | 'retry';
@@ -41,7 +42,20 @@ export type ClaimedJob = {
   lease_seconds: number;
   lane: Lane;
   concurrency_key: string | null;
+  /** What the job type's claim read returned for this job (`ClaimRead`); absent when it has none or found nothing. */
+  read?: unknown;
 };
+
+/**
+ * A read that runs in the claim's own statement for the jobs of one type it claims, so their handler
+ * starts with what it would otherwise fetch in a round trip of its own (the delivery attempts take their
+ * messages, endpoints and secrets this way: docs/jobs.md). The text is the owning module's: src/jobs only
+ * embeds it, as the modules embed `completeJobsSql`. `sql(jobs)` is a query over `jobs`, a relation of the
+ * claimed jobs of that name with the columns `id`, `payload` (jsonb) and `workspace_id`, yielding at most
+ * one row per job: `(job_id text, data jsonb)`. It sees the tables as of the claim's start, like the rest
+ * of the statement, so a handler must treat a missing or stale read as "look it up yourself".
+ */
+export type ClaimRead = { name: string; sql: (jobs: string) => string };
 
 export type ClaimOptions = {
   /** Take due retries before first attempts this time (the retry lane's reserved share). Default false. */
@@ -53,6 +67,8 @@ export type ClaimOptions = {
    * asks at most about once a second (runner.ts) rather than paying the lookup on every claim.
    */
   takeExpired?: boolean;
+  /** Reads for the jobs of given names, in the claim's statement (`ClaimRead`). */
+  reads?: readonly ClaimRead[];
 };
 
 /** The bucket width of `job_claim_idx`; the expression must match the migration's index exactly. */
@@ -121,6 +137,9 @@ const CANDIDATE_CTES = `
         AND run_at <= now() AND name = ANY($2::text[])
       ORDER BY run_at LIMIT w.room) c
   ),`;
+
+const RETURNED = `job.id, job.name, job.payload, job.workspace_id, job.attempts, job.max_attempts, job.lease_seconds,
+            job.lane, job.concurrency_key`;
 
 /**
  * $1 worker id, $2 job names, $3 limit, $4 true when this claim takes retries before first attempts (the
@@ -195,11 +214,34 @@ export const CLAIM_SQL = `
     updated_at = now()
   FROM picked p
   WHERE job.id = p.id
-  RETURNING job.id, job.name, job.payload, job.workspace_id, job.attempts, job.max_attempts, job.lease_seconds,
-            job.lane, job.concurrency_key`;
+  RETURNING ${RETURNED}`;
 
 /** Bump the version when CLAIM_SQL changes: a server caches prepared statements per connection by name. */
 export const CLAIM_NAME = 'job_claim_v7';
+
+const JOB_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * The claim with reads: CLAIM_SQL's final UPDATE becomes the CTE `claimed`, and each read's rows are
+ * joined to the jobs they belong to. Built once per set of reads (a runner always passes the same one).
+ */
+function claimWithReads(reads: readonly ClaimRead[]): { name: string; text: string } {
+  const ctes = reads.map((r, i) => {
+    if (!JOB_NAME.test(r.name)) throw new Error(`claim read for an invalid job name: ${r.name}`);
+    const jobs = `(SELECT id, payload, workspace_id FROM claimed WHERE name = '${r.name}')`;
+    return `read_${i}(job_id, data) AS (${r.sql(jobs)})`;
+  });
+  const cut = CLAIM_SQL.lastIndexOf('UPDATE job SET');
+  const text = `${CLAIM_SQL.slice(0, cut).trimEnd()},
+  claimed AS (${CLAIM_SQL.slice(cut)}),
+  ${ctes.join(',\n  ')}
+  SELECT c.*, r.data AS read FROM claimed c
+  LEFT JOIN (${reads.map((_, i) => `SELECT job_id, data FROM read_${i}`).join(' UNION ALL ')}) r ON r.job_id = c.id`;
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
+  return { name: `${CLAIM_NAME}_r${hash}`, text };
+}
+
+const withReads = new WeakMap<readonly ClaimRead[], { name: string; text: string }>();
 
 /**
  * Claims up to `limit` due jobs of the given names for `workerId` (see the file comment for the order).
@@ -214,12 +256,20 @@ export async function claim(
 ): Promise<ClaimedJob[]> {
   if (names.length === 0 || limit <= 0) return [];
   const capWaitMs = Math.max(0, Math.round(opts.capWaitMs ?? 1_000));
-  return sql.prepared<ClaimedJob>(CLAIM_NAME, CLAIM_SQL, [
-    workerId,
-    names,
-    limit,
-    opts.retriesFirst === true,
-    capWaitMs,
-    opts.takeExpired !== false,
-  ]);
+  const params = [workerId, names, limit, opts.retriesFirst === true, capWaitMs, opts.takeExpired !== false];
+  const reads = opts.reads ?? [];
+  if (reads.length === 0) return sql.prepared<ClaimedJob>(CLAIM_NAME, CLAIM_SQL, params);
+  let stmt = withReads.get(reads);
+  if (stmt === undefined) withReads.set(reads, (stmt = claimWithReads(reads)));
+  const rows = await sql.prepared<ClaimedJob & { read: unknown }>(stmt.name, stmt.text, params);
+  // A read yields at most one row per job; should one yield more, the job is still run once.
+  const seen = new Set<string>();
+  const jobs: ClaimedJob[] = [];
+  for (const r of rows) {
+    if (seen.has(r.id)) continue;
+    seen.add(r.id);
+    if (r.read === null) delete (r as { read?: unknown }).read;
+    jobs.push(r);
+  }
+  return jobs;
 }

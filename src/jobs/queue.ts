@@ -6,7 +6,7 @@ import type { Tx } from '../store/tx.js';
 import type { JobDefinition } from './catalog.js';
 import { completeJobsSql } from './complete-sql.js';
 
-export { type ClaimOptions, type ClaimedJob, type Lane, claim } from './claim.js';
+export { type ClaimOptions, type ClaimRead, type ClaimedJob, type Lane, claim } from './claim.js';
 
 export type EnqueueOptions = {
   workspaceId?: string | null;

@@ -6,7 +6,15 @@ import { createCoalescer } from '../platform/coalescer.js';
 import { randomId } from '../platform/ids.js';
 import type { Sql } from '../store/database.js';
 import { type JobDefinition, PermanentJobError, Reschedule, RetryAt } from './catalog.js';
-import { type ClaimedJob, claim, completeMany, fail, heartbeat, reschedule } from './queue.js';
+import {
+  type ClaimRead,
+  type ClaimedJob,
+  claim,
+  completeMany,
+  fail,
+  heartbeat,
+  reschedule,
+} from './queue.js';
 
 export type JobContext = {
   jobId: string;
@@ -20,6 +28,12 @@ export type JobContext = {
    * (complete-sql.ts). Absent when a test calls a handler directly: such a handler then completes nothing.
    */
   workerId?: string;
+  /**
+   * What the job type's claim read found for this job (`ClaimRead`, registered with the handler), fetched
+   * in the claim's own statement. Absent when there is none, it found nothing, or a test calls the handler
+   * directly: the handler then reads for itself.
+   */
+  read?: unknown;
 };
 
 /**
@@ -56,15 +70,30 @@ export function batchHandler<S extends z.ZodType>(batch: BatchJobHandler<S>): Jo
   return Object.assign(one, { batch });
 }
 
-type Registered = { def: JobDefinition; handler: JobHandler };
+type Registered = { def: JobDefinition; handler: JobHandler; read?: ClaimRead['sql'] };
 
 /** Job name → handler. Filled in deps.ts, so src/jobs knows nothing about the modules. */
 export class JobRegistry {
   private readonly entries = new Map<string, Registered>();
-  register<S extends z.ZodType>(def: JobDefinition<string, S>, handler: JobHandler<S>): this {
+  private reads: ClaimRead[] | undefined;
+  /** `read`: the job type's claim read (claim.ts `ClaimRead`), run in the claim's statement. */
+  register<S extends z.ZodType>(
+    def: JobDefinition<string, S>,
+    handler: JobHandler<S>,
+    read?: ClaimRead['sql'],
+  ): this {
     if (this.entries.has(def.name)) throw new Error(`job ${def.name} registered twice`);
-    this.entries.set(def.name, { def, handler: handler as JobHandler });
+    this.entries.set(def.name, { def, handler: handler as JobHandler, ...(read ? { read } : {}) });
+    this.reads = undefined;
     return this;
+  }
+
+  /** The registered claim reads; the same array until the next registration (the claim caches by it). */
+  claimReads(): readonly ClaimRead[] {
+    this.reads ??= [...this.entries.values()].flatMap((e) =>
+      e.read === undefined ? [] : [{ name: e.def.name, sql: e.read }],
+    );
+    return this.reads;
   }
 
   get(name: string): Registered | undefined {
@@ -188,6 +217,7 @@ export function createRunner(opts: RunnerOptions): Runner {
       log,
       signal,
       workerId,
+      ...(job.read === undefined ? {} : { read: job.read }),
     };
     return {
       job,
@@ -298,6 +328,7 @@ export function createRunner(opts: RunnerOptions): Runner {
       retriesFirst,
       capWaitMs: opts.capWaitMs ?? 1_000,
       takeExpired,
+      reads: opts.registry.claimReads(),
     });
     const track = (job: ClaimedJob, p: Promise<void>) => {
       inFlight.set(

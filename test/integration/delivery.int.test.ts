@@ -4,8 +4,14 @@
  * runner is started only where the queue's caps are what is tested.
  */
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Reschedule, RetryAt } from '../../src/jobs/catalog.js';
+import { claim } from '../../src/jobs/queue.js';
+import {
+  attemptClaimRead,
+  attemptsFromClaimReads,
+  createHotPathRepo,
+} from '../../src/modules/delivery/hot-path.repo.js';
 import type { ProcessedEvent } from '../../src/modules/ingestion/event-processors.js';
 import { newId } from '../../src/platform/ids.js';
 import { type TestApp, buildTestApp, manualClock } from '../helpers/build-test-app.js';
@@ -605,6 +611,44 @@ describe('safety', () => {
     expect(attempts.map((a) => a.messageId)).toEqual([recent.id]);
   });
 
+  it('the claim read gives each attempt job what claimForAttempts takes, secrets signing at the caller’s time', async () => {
+    await prisma().webhookEndpoint.deleteMany({ where: { workspaceId: ws } });
+    await prisma().job.deleteMany({ where: { name: 'delivery.attempt' } }); // earlier tests' leftovers
+    const a = await createEndpoint(t, ws, { url: rx.url, eventTypes: ['NEW_TAG'] });
+    const b = await createEndpoint(t, ws, { url: rx2.url, eventTypes: ['NEW_TAG'] });
+    // a: the new secret and the old one (in its grace period for an hour) both sign.
+    await delivery().endpoints.rotateSecret(ws, a.id, 3_600);
+    for (let i = 0; i < 3; i++) await fanOut(event('NEW_TAG', { k: i }));
+    // One message no job owns yet (as after a resume): the read leaves it to claimForAttempts.
+    const [unowned] = await messagesOf(b.id);
+    await prisma().webhookMessage.update({ where: { id: unowned!.id }, data: { jobId: null } });
+    const jobs = await claim(t.db.sql, 'w', ['delivery.attempt'], 10, {
+      reads: [{ name: 'delivery.attempt', sql: attemptClaimRead }],
+    });
+    expect(jobs).toHaveLength(6);
+    const messageOf = (j: (typeof jobs)[number]) => (j.payload as { messageId: string }).messageId;
+    expect(jobs.filter((j) => j.read === undefined).map(messageOf)).toEqual([unowned!.id]);
+    const reads = jobs.map((j) => ({ jobId: j.id, read: j.read }));
+    const hot = createHotPathRepo(t.db.sql);
+    for (const [at, secretsOfA] of [
+      [clock.now(), 2],
+      [new Date(clock.now().getTime() + 2 * 3_600_000), 1],
+    ] as const) {
+      const read = attemptsFromClaimReads(reads, at);
+      expect(read.size).toBe(5);
+      expect(read.get(unowned!.id)).toBeUndefined();
+      const owned = jobs.filter((j) => j.read !== undefined);
+      const taken = await hot.claimForAttempts(
+        owned.map((j) => ({ workspaceId: ws, messageId: messageOf(j), jobId: j.id })),
+        at,
+      );
+      expect(read).toEqual(taken);
+      for (const c of read.values())
+        expect(c.secretsEncrypted).toHaveLength(c.endpoint!.id === a.id ? secretsOfA : 1);
+    }
+    await prisma().job.deleteMany({ where: { id: { in: jobs.map((j) => j.id) } } }); // claimed by no runner
+  });
+
   it('through the runner, settles deliveries and retries in batches that also end their jobs', async () => {
     await prisma().webhookEndpoint.deleteMany({ where: { workspaceId: ws } });
     const ok = await createEndpoint(t, ws, { url: rx.url, eventTypes: ['NEW_TAG'], concurrency: 3 });
@@ -615,6 +659,9 @@ describe('safety', () => {
       res.end();
     };
     for (let i = 0; i < 3; i++) await fanOut(event('NEW_TAG', { k: i }));
+    // The jobs find their messages in the claim's statement (the claim read): no separate message claim.
+    const statements = vi.spyOn(t.db.sql, 'prepared');
+    let names: string[] = [];
     t.deps.runner.start();
     try {
       await waitFor(
@@ -628,7 +675,11 @@ describe('safety', () => {
       });
     } finally {
       await t.deps.runner.stop(5_000);
+      names = statements.mock.calls.map(([name]) => name);
+      statements.mockRestore();
     }
+    expect(names.filter((n) => n.startsWith('job_claim_v7_r')).length).toBeGreaterThan(0);
+    expect(names.filter((n) => n.startsWith('delivery_claim'))).toEqual([]);
     const jobOf = (id: string) => prisma().job.findFirstOrThrow(firstJobOf(id));
     // A delivered message's job is deleted by the settlement: the message and its attempts are the record.
     for (const m of await messagesOf(ok.id)) {

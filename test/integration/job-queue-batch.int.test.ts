@@ -175,6 +175,45 @@ describe('batch handlers', () => {
     expect(await slotsOf('c')).toBe(0);
   });
 
+  it('hands each job the row its claim read found, in the claim’s statement, and nothing to jobs it found none for', async () => {
+    const reads: { n: number; read: unknown }[] = [];
+    const names: string[] = [];
+    const sql = {
+      prepared: <T>(name: string, text: string, params: unknown[]) => {
+        names.push(name);
+        return db.sql.prepared<T>(name, text, params);
+      },
+    };
+    // Reads only the even jobs; a read sees the claimed jobs' id, payload and workspace.
+    const evenRead = (jobs: string) => `
+      SELECT j.id, jsonb_build_object('twice', (j.payload->>'n')::int * 2, 'ws', j.workspace_id) FROM ${jobs} j
+      WHERE (j.payload->>'n')::int % 2 = 0`;
+    const registry = new JobRegistry().register(
+      work,
+      batchHandler((items) =>
+        items.map(async ({ payload, ctx }) => {
+          reads.push({ n: payload.n, read: ctx.read });
+        }),
+      ),
+      evenRead,
+    );
+    for (let n = 0; n < 4; n++) await enqueue(db.prisma, work, { n }, { workspaceId: 'ws1' });
+    runner = testRunner(db, registry, { concurrency: 4, sql });
+    runner.start();
+    await waitFor(() => reads.length === 4, { what: 'all four run' });
+    expect(reads.sort((a, b) => a.n - b.n)).toEqual([
+      { n: 0, read: { twice: 0, ws: 'ws1' } },
+      { n: 1, read: undefined },
+      { n: 2, read: { twice: 4, ws: 'ws1' } },
+      { n: 3, read: undefined },
+    ]);
+    // One claim statement, named after its reads (a server prepares it once per connection).
+    expect(names.filter((n) => n.startsWith('job_claim'))[0]).toMatch(/^job_claim_v\d+_r[0-9a-f]{12}$/);
+    await waitFor(async () => (await db.prisma.job.count({ where: { status: 'succeeded' } })) === 4, {
+      what: 'all four completed',
+    });
+  });
+
   it('fails every job of a batch whose handler throws at once, and runs a single call as a batch of one', async () => {
     const registry = new JobRegistry().register(
       work,

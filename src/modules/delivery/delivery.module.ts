@@ -12,7 +12,7 @@ import type { WorkspacePurger } from '../installations/workspace-lifecycle.js';
 import { deliveryAttemptJob, deliveryRecoverJob, deliveryRetentionJob } from './delivery.jobs.js';
 import { type DeliveryConfig, createDeliveryService } from './delivery.service.js';
 import { createEndpointsRepo } from './endpoints.repo.js';
-import { createHotPathRepo } from './hot-path.repo.js';
+import { attemptClaimRead, createHotPathRepo } from './hot-path.repo.js';
 import { createMessagesRepo } from './messages.repo.js';
 import { createWorkspaceSchedules } from './workspace-schedule.js';
 
@@ -66,8 +66,9 @@ export function createDeliveryModule(deps: {
   });
 
   const jobs: JobBinding[] = [
-    // All the attempt jobs of one claim at once: a few statements for all of them (runAttempts).
-    bindBatchJob(deliveryAttemptJob, (items) => service.runAttempts(items)),
+    // All the attempt jobs of one claim at once: a few statements for all of them (runAttempts), their
+    // messages read in the claim's own statement.
+    bindBatchJob(deliveryAttemptJob, (items) => service.runAttempts(items), attemptClaimRead),
     bindJob(deliveryRecoverJob, (payload) => service.runRecover(payload)),
   ];
   const periodic: PeriodicTask[] = [

@@ -36,12 +36,13 @@ import {
   type UpdateEndpointBody,
 } from './delivery.schemas.js';
 import type { EndpointsRepo, NewEndpoint, StoredEndpoint } from './endpoints.repo.js';
-import type {
-  ClaimedAttempt,
-  DeliveredAttempt,
-  FailedAttempt,
-  FanOutRow,
-  HotPathRepo,
+import {
+  type ClaimedAttempt,
+  type DeliveredAttempt,
+  type FailedAttempt,
+  type FanOutRow,
+  type HotPathRepo,
+  attemptsFromClaimReads,
 } from './hot-path.repo.js';
 import { STATIC_EVENT_TYPES, customEventType, findStatic } from './event-catalogue.js';
 import {
@@ -616,17 +617,25 @@ export function createDeliveryService(deps: Deps) {
    */
   function runAttempts(items: readonly AttemptItem[]): Promise<JobResult>[] {
     const scheduled = items.filter((it) => it.payload.manual !== true);
+    // Most messages came with their jobs (the claim read); the rest are taken in one statement.
+    const read = attemptsFromClaimReads(
+      scheduled.map((it) => ({ jobId: it.ctx.jobId, read: it.ctx.read })),
+      clock.now(),
+    );
+    const rest = scheduled.filter((it) => read.get(it.payload.messageId)?.message.jobId !== it.ctx.jobId);
     const claimed =
-      scheduled.length === 0
-        ? Promise.resolve(new Map<string, ClaimedAttempt>())
-        : deps.hot.claimForAttempts(
-            scheduled.map((it) => ({
-              workspaceId: it.payload.workspaceId,
-              messageId: it.payload.messageId,
-              jobId: it.ctx.jobId,
-            })),
-            clock.now(),
-          );
+      rest.length === 0
+        ? Promise.resolve(read)
+        : deps.hot
+            .claimForAttempts(
+              rest.map((it) => ({
+                workspaceId: it.payload.workspaceId,
+                messageId: it.payload.messageId,
+                jobId: it.ctx.jobId,
+              })),
+              clock.now(),
+            )
+            .then((taken) => new Map([...read, ...taken]));
     // The claimed attempt of a job: its message, owned by this job, on an endpoint that exists.
     const mine = (found: Map<string, ClaimedAttempt>, it: AttemptItem) => {
       const c = it.payload.manual === true ? undefined : found.get(it.payload.messageId);

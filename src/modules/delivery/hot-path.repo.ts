@@ -132,6 +132,76 @@ const CLAIM_SQL = `
   FROM m LEFT JOIN webhook_endpoint e ON m.first AND e.id = m.endpoint_id AND e.workspace_id = m.workspace_id`;
 
 /**
+ * The claim read of `delivery.attempt` (src/jobs/claim.ts `ClaimRead`): in the job claim's own statement,
+ * each scheduled attempt job's message, when the fan-out (or a retry) left it pending and owned by that job,
+ * with its endpoint and all its signing secrets with their expiry (the caller keeps those signing at its
+ * clock's time). As in CLAIM_SQL, an endpoint and its secrets come once, on the first of its messages. A
+ * job that finds nothing here (a message no job owns yet, a manual attempt) takes it with `claimForAttempts`.
+ */
+export const attemptClaimRead = (jobs: string): string => `
+  SELECT t.job_id, jsonb_build_object(
+    'message', to_jsonb(t.w),
+    'first', t.first,
+    'endpoint', CASE WHEN t.first THEN (
+      SELECT to_jsonb(e) FROM webhook_endpoint e WHERE e.workspace_id = (t.w).workspace_id AND e.id = (t.w).endpoint_id) END,
+    'secrets', CASE WHEN t.first THEN (
+      SELECT COALESCE(jsonb_agg(jsonb_build_array(s.secret_encrypted, s.expires_at)
+                                ORDER BY (s.expires_at IS NOT NULL), s.created_at DESC, s.id DESC), '[]'::jsonb)
+      FROM webhook_endpoint_secret s
+      WHERE s.workspace_id = (t.w).workspace_id AND s.endpoint_id = (t.w).endpoint_id) END
+  ) AS data
+  FROM (
+    SELECT j.id AS job_id, w,
+           row_number() OVER (PARTITION BY w.workspace_id, w.endpoint_id ORDER BY j.id) = 1 AS first
+    FROM ${jobs} j
+    JOIN webhook_message w ON w.id = j.payload->>'messageId' AND w.workspace_id = j.payload->>'workspaceId'
+    WHERE w.status = 'pending' AND w.job_id = j.id AND j.payload->>'manual' IS DISTINCT FROM 'true'
+  ) t`;
+
+type ReadRow = {
+  message: Row;
+  first: boolean;
+  endpoint: Row | null;
+  secrets: [string, string | null][] | null;
+};
+
+/**
+ * The attempts the claim read found (`attemptClaimRead`), keyed by message id, with the secrets signing at
+ * `at`. Jobs without a read are absent; so is every job of an endpoint whose first row is not among them
+ * (it cannot be, as one claim returns all of them, but a caller handing a part over looks it up itself).
+ */
+export function attemptsFromClaimReads(
+  reads: readonly { jobId: string; read: unknown }[],
+  at: Date,
+): Map<string, ClaimedAttempt> {
+  const rows = reads.flatMap((r) => (isReadRow(r.read) ? [r.read] : []));
+  const endpointsOf = new Map<string, { endpoint: StoredEndpoint | null; secretsEncrypted: string[] }>();
+  const keyOf = (m: Row) => `${m.workspace_id as string} ${m.endpoint_id as string}`;
+  for (const r of rows)
+    if (r.first)
+      endpointsOf.set(keyOf(r.message), {
+        endpoint: r.endpoint === null ? null : endpointFromRow(r.endpoint),
+        secretsEncrypted: (r.secrets ?? [])
+          .filter(([, expires]) => expires === null || new Date(expires).getTime() > at.getTime())
+          .map(([secret]) => secret),
+      });
+  const claimed = new Map<string, ClaimedAttempt>();
+  for (const r of rows) {
+    const of = endpointsOf.get(keyOf(r.message));
+    if (of === undefined) continue;
+    const message = messageFromRow(r.message);
+    claimed.set(message.id, { message, ...of });
+  }
+  return claimed;
+}
+
+const isReadRow = (v: unknown): v is ReadRow =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as ReadRow).message === 'object' &&
+  (v as ReadRow).message !== null;
+
+/**
  * One array element per delivered attempt: $1 workspace, $2 endpoint, $3 attempt id, $4 message id,
  * $5 attempted at, $6 HTTP status, $7 latency ms, $8 response headers (JSON text), $9 response body,
  * $10 address, $11 job id and $12 the worker holding its lease (null: no job to complete).
