@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RetryAt } from '../../src/jobs/catalog.js';
 import type { JobContext } from '../../src/jobs/runner.js';
+import { runClaimRead, runStateFromClaimRead } from '../../src/modules/flows/executions.repo.js';
 import { type FakeClockify, createFakeClockify } from '../../tools/fake-clockify/server.js';
 import { type TestApp, buildTestApp, hexId } from '../helpers/build-test-app.js';
 import { installAgainstFake } from '../helpers/clockify.js';
@@ -18,7 +19,7 @@ import { postClockify, samplePayload, seedWebhookTokens } from '../helpers/webho
  * the first test, so each test decides what happens between two attempts; the clock is a manual one.
  */
 const clock = manualClock(new Date('2026-06-01T10:00:00Z'));
-const W = Array.from({ length: 13 }, () => hexId());
+const W = Array.from({ length: 14 }, () => hexId());
 let t: TestApp;
 let api: Api;
 let fake: FakeClockify;
@@ -186,6 +187,50 @@ describe('flow engine', () => {
       expect(settles.some((c) => String(c.params[0]).includes(job.id))).toBe(true);
     } finally {
       sql.prepared = inner;
+    }
+  });
+
+  it('reads an execution’s run in the job claim’s statement: no run load of its own once the definition is known (real runner)', async () => {
+    const { ws, token } = await workspace();
+    await createFlow(ws, tagFlow());
+    const sql = t.deps.db.sql;
+    const inner = sql.prepared.bind(sql);
+    const calls: string[] = [];
+    sql.prepared = async <T>(name: string, text: string, params: unknown[]) => {
+      calls.push(name);
+      return inner<T>(name, text, params);
+    };
+    const succeeded = (n: number) =>
+      waitFor(
+        async () => {
+          const e = await executions(ws);
+          return e.length === n && e.every((x) => x.status === 'succeeded') ? e : null;
+        },
+        { what: `${n} executions succeeded`, timeoutMs: 30_000 },
+      );
+    try {
+      t.deps.runner.start();
+      await sendEvent(ws, token, { name: 'First' });
+      await succeeded(1); // its run loads the version's definition
+      calls.length = 0;
+      await sendEvent(ws, token, { name: 'Second' });
+      await succeeded(2);
+      expect(calls.some((n) => /^job_claim_v\d+_r/.test(n))).toBe(true);
+      expect(calls.filter((n) => n.startsWith('flow_run_load'))).toEqual([]);
+    } finally {
+      sql.prepared = inner;
+    }
+    expect(tagWrites(ws)).toHaveLength(2);
+    // What the claim read finds is what the run load reads (steps included), less the definition.
+    for (const e of await executions(ws)) {
+      const [row] = await t.db.sql.query<{ data: unknown }>(
+        `WITH r(job_id, data) AS (${runClaimRead(`(SELECT 'j'::text AS id, $1::jsonb AS payload, $2::text AS workspace_id)`)})
+         SELECT data FROM r`,
+        [JSON.stringify({ workspaceId: ws, executionId: e.id }), ws],
+      );
+      const loaded = await t.deps.modules.flows.executionsRepo.runState(ws, e.id, false);
+      expect(loaded?.steps).toHaveLength(1);
+      expect(runStateFromClaimRead(row!.data)).toEqual(loaded);
     }
   });
 

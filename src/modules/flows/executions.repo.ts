@@ -117,6 +117,33 @@ const RUN_LOAD_SQL = `
    AND e.id = ANY(ARRAY(SELECT id FROM jsonb_to_recordset($1::jsonb) AS k(id text)))
   LEFT JOIN flow_version v ON v.flow_id = e.flow_id AND v.version = e.version AND v.workspace_id = e.workspace_id`;
 
+/**
+ * The claim read of `flow.execute` (src/jobs/claim.ts `ClaimRead`): in the job claim's own statement, what
+ * RUN_LOAD reads for the job's execution, without the version's definition (the executor keeps definitions
+ * in memory, and reads the run itself when it lacks one). No row when the execution is gone.
+ */
+export const runClaimRead = (jobs: string): string => `
+  SELECT j.id, jsonb_build_object(
+    'workspace_id', e.workspace_id, 'id', e.id, 'flow_id', e.flow_id, 'version', e.version,
+    'event_id', e.event_id, 'status', e.status, 'event', e.event,
+    'version_exists', EXISTS (SELECT 1 FROM flow_version v
+                              WHERE v.flow_id = e.flow_id AND v.version = e.version AND v.workspace_id = e.workspace_id),
+    'definition', NULL,
+    'steps', COALESCE((
+      SELECT jsonb_agg(jsonb_build_object(
+               'id', s.id, 'actionId', s.action_id, 'actionIndex', s.action_index, 'attempt', s.attempt,
+               'state', s.state, 'status', s.status, 'responseBody', s.response_body,
+               'error', s.error, 'retryAt', s.retry_at) ORDER BY s.action_index, s.attempt)
+      FROM flow_step s WHERE s.execution_id = e.id AND s.workspace_id = e.workspace_id), '[]'::jsonb))
+  FROM ${jobs} j
+  JOIN flow_execution e ON e.workspace_id = j.payload->>'workspaceId' AND e.id = j.payload->>'executionId'`;
+
+/** The run state a job's claim read found (`runClaimRead`; its definition is null), or null. */
+export function runStateFromClaimRead(read: unknown): RunState | null {
+  if (typeof read !== 'object' || read === null || !Array.isArray((read as Row).steps)) return null;
+  return runStateOf(read as Row);
+}
+
 const STEP_WRITE_NAME = 'flow_step_write_v3';
 /**
  * Inserts step rows (a row that collides with a recorded step is not inserted: `inserted` false); rows

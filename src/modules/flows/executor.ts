@@ -12,7 +12,13 @@ import type { SafeHttp } from '../../platform/safe-http/index.js';
 import { evaluate } from './conditions.js';
 import type { ActionResult, FlowContext } from './context.js';
 import type { FlowAction, FlowDefinition } from './definition.js';
-import type { ExecutionEvent, ExecutionsRepo, RunState, StoredStep } from './executions.repo.js';
+import {
+  type ExecutionEvent,
+  type ExecutionsRepo,
+  type RunState,
+  type StoredStep,
+  runStateFromClaimRead,
+} from './executions.repo.js';
 import { type CacheReader, cacheLookupFrom } from './flow-matcher.js';
 import { renderAction } from './render-action.js';
 import {
@@ -363,7 +369,12 @@ export function createExecutor(deps: ExecutorDeps) {
       payload.flowId !== undefined && payload.version !== undefined
         ? definitions.get(`${payload.flowId}\u0000${payload.version}`)
         : undefined;
-    const state = await repo.runState(payload.workspaceId, payload.executionId, hinted === undefined);
+    // Usually the claim read it already (runClaimRead, without the definition this process keeps).
+    const read = hinted === undefined ? null : runStateFromClaimRead(ctx.read);
+    const state =
+      read !== null && read.execution.flowId === payload.flowId && read.execution.version === payload.version
+        ? read
+        : await repo.runState(payload.workspaceId, payload.executionId, hinted === undefined);
     if (state === null || TERMINAL.has(state.execution.status)) return;
     const exec = state.execution;
     if (!state.versionExists) return fail(exec, 'failed', `flow version ${exec.version} no longer exists`);

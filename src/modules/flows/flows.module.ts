@@ -13,7 +13,7 @@ import type { InstallationsService } from '../installations/installations.servic
 import { readSettings } from '../installations/settings.js';
 import type { WorkspacePurger } from '../installations/workspace-lifecycle.js';
 import { DEFAULT_ACTION_TYPES } from './definition.js';
-import { createExecutionsRepo } from './executions.repo.js';
+import { createExecutionsRepo, runClaimRead } from './executions.repo.js';
 import { createExecutionsService } from './executions.service.js';
 import {
   type ExecutionFailedHook,
@@ -149,7 +149,8 @@ export function createFlowsModule(deps: {
   });
 
   const jobs: JobBinding[] = [
-    bindJob(flowExecuteJob, (p, ctx) => executor.execute(p, ctx)),
+    // Each execution's run state is read in the job claim's own statement (runClaimRead).
+    bindJob(flowExecuteJob, (p, ctx) => executor.execute(p, ctx), runClaimRead),
     bindJob(flowReplayJob, (p, ctx) => executions.runReplay(p, ctx)),
   ];
   const periodic: PeriodicTask[] = [
