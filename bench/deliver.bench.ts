@@ -7,7 +7,7 @@
  *
  *   npm run bench:deliver     BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
  *   BENCH_EVENTS=10000 BENCH_RATE=1000 (events/s offered) BENCH_TIMEOUT_S=300 WORKER_CONCURRENCY=64
- *   BENCH_POOL (database connections; default the gateway's 10) BENCH_WORKERS (runner concurrency past 64)
+ *   BENCH_POOL (database connections; default the gateway's 10) BENCH_WORKERS (DELIVERY_CONCURRENCY, past its limit)
  *   BENCH_PROFILE=1 (per prepared statement: runs, rows, latency; row versions per table)
  *   BENCH_REF_CONCURRENCY (in-flight requests per endpoint of the reference deliverer; default 10)
  *
@@ -77,9 +77,11 @@ try {
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '64',
     JOB_POLL_INTERVAL_MS: '20',
   });
-  // BENCH_WORKERS: the runner's concurrency past WORKER_CONCURRENCY's limit of 64, to measure it.
+  // BENCH_WORKERS: the delivery attempts' slots (DELIVERY_CONCURRENCY) past its limit, to measure it.
   if (process.env.BENCH_WORKERS !== undefined)
-    (config.worker as { concurrency: number }).concurrency = Number(process.env.BENCH_WORKERS);
+    (config.worker as { outboundConcurrency: number }).outboundConcurrency = Number(
+      process.env.BENCH_WORKERS,
+    );
   // BENCH_POOL: the database pool's size (default: the gateway's own, 10 connections).
   const poolSize = process.env.BENCH_POOL === undefined ? undefined : Number(process.env.BENCH_POOL);
   const deps = await createDeps(config, {

@@ -7,11 +7,12 @@ import type { Config } from './config/env.js';
 import { loadCatalogue } from './integrations/clockify/catalogue.js';
 import { type ClientLimiter, createClockifyClient } from './integrations/clockify/clockify.client.js';
 import { type JobBinding, type PeriodicTask, bindJob } from './jobs/bindings.js';
+import type { JobPool } from './jobs/catalog.js';
 import { createJobRecords } from './jobs/job-records.js';
 import { jobsPruneJob, pruneCutoffs } from './jobs/housekeeping.js';
 import { periodicHandler, schedulePeriodic as schedulePeriodicJob } from './jobs/periodic.js';
 import { pruneFinished } from './jobs/queue.js';
-import { JobRegistry, type Runner, createRunner } from './jobs/runner.js';
+import { JobRegistry, type Runner, combineRunners, createRunner } from './jobs/runner.js';
 import { createWakeSignal } from './jobs/wake.js';
 import { createAdminAuth, createApiKeys } from './modules/auth/auth.module.js';
 import { createClockifyTokenVerifier } from './modules/auth/clockify-token.js';
@@ -95,6 +96,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       config.encryptionKey !== null ? 'ENCRYPTION_KEY' : join(config.dataDir, 'encryption.key'),
     );
     const wake = createWakeSignal();
+    // Jobs the modules enqueue run in the default pool; the delivery module names the pool itself.
+    const wakeDefault = () => wake.poke('default');
     const jobRecords = createJobRecords(db.prisma);
     const catalogue = await loadCatalogue();
     // All Clockify calls of this process go through one client, paced by the limiter shared in PostgreSQL.
@@ -126,7 +129,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       cache: cache.service,
       catalogue,
       client: clockify,
-      wake: wake.poke,
+      wake: wakeDefault,
     });
     // Flows run their actions' retries as job retries, so their Clockify client makes one attempt per call
     // (the limiter, shared in PostgreSQL, still paces every call); HTTP actions go through the SSRF guard.
@@ -149,7 +152,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       jobs: jobRecords,
       processors,
       config: { publicBaseUrl: config.publicBaseUrl, ...config.ingestion },
-      wake: wake.poke,
+      wake: wakeDefault,
     });
     const explorer = createExplorerModule({
       db: db.prisma,
@@ -189,7 +192,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       cache: cache.service,
       outbound: config.outbound,
       config: config.flows,
-      wake: wake.poke,
+      wake: wakeDefault,
       webhookSender: delivery.service,
       onExecutionFailed: async (e) => {
         await delivery.service.emitGatewayEvent(
@@ -254,15 +257,24 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     const registry = new JobRegistry();
     for (const j of jobs) registry.register(j.def, j.handler, j.read);
 
-    const runner = createRunner({
-      sql: db.sql,
-      registry,
-      log: log.child({ component: 'jobs' }),
-      clock,
-      concurrency: config.worker.concurrency,
-      pollIntervalMs: config.worker.pollIntervalMs,
-    });
-    wake.subscribe(() => runner.poke());
+    // One runner per pool, each with its own slots (docs/jobs.md): outbound delivery attempts wait on
+    // receivers, and must never hold the slots every other job needs.
+    const runnerOf = (pool: JobPool, concurrency: number) =>
+      createRunner({
+        sql: db.sql,
+        registry,
+        log: log.child({ component: 'jobs', pool }),
+        clock,
+        concurrency,
+        pollIntervalMs: config.worker.pollIntervalMs,
+        pool,
+      });
+    const pools: Record<JobPool, Runner> = {
+      default: runnerOf('default', config.worker.concurrency),
+      outbound: runnerOf('outbound', config.worker.outboundConcurrency),
+    };
+    const runner = combineRunners(Object.values(pools));
+    wake.subscribe((pool) => (pool === undefined ? runner.poke() : pools[pool].poke()));
 
     // VACUUM/ANALYZE by the gateway where nothing else does it (store/maintenance.ts), with the workers.
     const maintainTables = await selfMaintenanceNeeded(db, config.databaseMaintenance.mode).catch(

@@ -101,6 +101,7 @@ export const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1_024).default(64),
   JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(7),
   JOB_DEAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
@@ -162,6 +163,11 @@ export type Config = Readonly<{
   role: Env['ROLE'];
   worker: {
     concurrency: number;
+    /**
+     * Outbound delivery attempts one process runs at once (the `outbound` pool: their own slots, so a slow
+     * endpoint never holds the workers other jobs need).
+     */
+    outboundConcurrency: number;
     pollIntervalMs: number;
     /** Days a finished job row is kept: succeeded ones, and dead ones (kept longer, for redrive). */
     retention: { succeededDays: number; deadDays: number };
@@ -309,6 +315,7 @@ export function loadConfig(source: Record<string, string | undefined>, io: Confi
     role: env.ROLE,
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
+      outboundConcurrency: env.DELIVERY_CONCURRENCY,
       pollIntervalMs: env.JOB_POLL_INTERVAL_MS,
       retention: { succeededDays: env.JOB_RETENTION_DAYS, deadDays: env.JOB_DEAD_RETENTION_DAYS },
     },

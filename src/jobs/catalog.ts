@@ -20,7 +20,16 @@ export type JobDefinition<Name extends string = string, S extends z.ZodType = z.
   maxAttempts: number;
   /** Seconds to wait before the next attempt, given the attempts made so far (1-based). */
   backoffSeconds: (attemptsMade: number) => number;
+  /**
+   * Whose worker slots the job takes (`JobPool`): `outbound` for jobs that mostly wait on a server outside
+   * (a delivery attempt, up to its endpoint's timeout), so a slow or hanging server never holds the slots
+   * every other job needs. Default `default`.
+   */
+  pool?: JobPool;
 }>;
+
+/** The runners of a process: one per pool, each with its own slots (deps.ts, docs/jobs.md). */
+export type JobPool = 'default' | 'outbound';
 
 /** Exponential backoff: 5 s, 10 s, 20 s … capped at one hour. */
 export const exponentialBackoff = (attemptsMade: number): number =>
@@ -35,6 +44,7 @@ export function defineJob<Name extends string, S extends z.ZodType>(
     leaseSeconds?: number;
     maxAttempts: number;
     backoffSeconds?: (attemptsMade: number) => number;
+    pool?: JobPool;
   },
 ): JobDefinition<Name, S> {
   const leaseSeconds = spec.leaseSeconds ?? DEFAULT_LEASE_SECONDS;

@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock.js';
 import { createCoalescer } from '../platform/coalescer.js';
 import { randomId } from '../platform/ids.js';
 import type { Sql } from '../store/database.js';
-import { type JobDefinition, PermanentJobError, Reschedule, RetryAt } from './catalog.js';
+import { type JobDefinition, type JobPool, PermanentJobError, Reschedule, RetryAt } from './catalog.js';
 import {
   type ClaimRead,
   type ClaimedJob,
@@ -72,10 +72,14 @@ export function batchHandler<S extends z.ZodType>(batch: BatchJobHandler<S>): Jo
 
 type Registered = { def: JobDefinition; handler: JobHandler; read?: ClaimRead['sql'] };
 
+/** Whether a registered job type takes the slots of `pool` (any pool when none is given). */
+const inPool = (e: Registered, pool: JobPool | undefined) =>
+  pool === undefined || (e.def.pool ?? 'default') === pool;
+
 /** Job name → handler. Filled in deps.ts, so src/jobs knows nothing about the modules. */
 export class JobRegistry {
   private readonly entries = new Map<string, Registered>();
-  private reads: ClaimRead[] | undefined;
+  private readonly reads = new Map<string, ClaimRead[]>();
   /** `read`: the job type's claim read (claim.ts `ClaimRead`), run in the claim's statement. */
   register<S extends z.ZodType>(
     def: JobDefinition<string, S>,
@@ -84,23 +88,32 @@ export class JobRegistry {
   ): this {
     if (this.entries.has(def.name)) throw new Error(`job ${def.name} registered twice`);
     this.entries.set(def.name, { def, handler: handler as JobHandler, ...(read ? { read } : {}) });
-    this.reads = undefined;
+    this.reads.clear();
     return this;
   }
 
-  /** The registered claim reads; the same array until the next registration (the claim caches by it). */
-  claimReads(): readonly ClaimRead[] {
-    this.reads ??= [...this.entries.values()].flatMap((e) =>
-      e.read === undefined ? [] : [{ name: e.def.name, sql: e.read }],
-    );
-    return this.reads;
+  /**
+   * The claim reads registered for one pool's jobs (or all); the same array until the next registration
+   * (the claim caches its statement by it).
+   */
+  claimReads(pool?: JobPool): readonly ClaimRead[] {
+    const key = pool ?? '*';
+    let reads = this.reads.get(key);
+    if (reads === undefined) {
+      reads = [...this.entries.values()].flatMap((e) =>
+        e.read === undefined || !inPool(e, pool) ? [] : [{ name: e.def.name, sql: e.read }],
+      );
+      this.reads.set(key, reads);
+    }
+    return reads;
   }
 
   get(name: string): Registered | undefined {
     return this.entries.get(name);
   }
-  names(): string[] {
-    return [...this.entries.keys()];
+  /** The registered job names, or those of one pool. */
+  names(pool?: JobPool): string[] {
+    return [...this.entries.values()].filter((e) => inPool(e, pool)).map((e) => e.def.name);
   }
 }
 
@@ -129,6 +142,8 @@ export type RunnerOptions = {
   retryShare?: number;
   /** How far a job whose concurrency key is full is pushed back, ms. Default 1 000. */
   capWaitMs?: number;
+  /** Run only the job types of this pool (`JobDefinition.pool`). Default: every registered type. */
+  pool?: JobPool;
 };
 
 export type Runner = {
@@ -324,11 +339,11 @@ export function createRunner(opts: RunnerOptions): Runner {
     if (retriesFirst) retryCredit -= 1;
     const takeExpired = performance.now() - expiredCheckedAt >= EXPIRED_CHECK_MS;
     if (takeExpired) expiredCheckedAt = performance.now();
-    const jobs = await claim(opts.sql, workerId, opts.registry.names(), free, {
+    const jobs = await claim(opts.sql, workerId, opts.registry.names(opts.pool), free, {
       retriesFirst,
       capWaitMs: opts.capWaitMs ?? 1_000,
       takeExpired,
-      reads: opts.registry.claimReads(),
+      reads: opts.registry.claimReads(opts.pool),
     });
     const track = (job: ClaimedJob, p: Promise<void>) => {
       inFlight.set(
@@ -427,6 +442,22 @@ export function createRunner(opts: RunnerOptions): Runner {
         for (const a of aborters) a.abort(reason);
         await all;
       }
+    },
+  };
+}
+
+/**
+ * The runners of one process (one per pool) as one: started, woken and stopped together. `workerId` is the
+ * first one's (for logs; each job's lease holder is its own runner's, `JobContext.workerId`).
+ */
+export function combineRunners(runners: readonly Runner[]): Runner {
+  if (runners.length === 0) throw new Error('no runners');
+  return {
+    workerId: runners[0]!.workerId,
+    start: () => runners.forEach((r) => r.start()),
+    poke: () => runners.forEach((r) => r.poke()),
+    stop: async (timeoutMs) => {
+      await Promise.all(runners.map((r) => r.stop(timeoutMs)));
     },
   };
 }

@@ -3,10 +3,12 @@
  * handler is called directly with a fake clock, so the schedule is checked without sleeping; the
  * runner is started only where the queue's caps are what is tested.
  */
+import type { ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Reschedule, RetryAt } from '../../src/jobs/catalog.js';
-import { claim } from '../../src/jobs/queue.js';
+import { claim, enqueue } from '../../src/jobs/queue.js';
+import { deliveryRecoverJob } from '../../src/modules/delivery/delivery.jobs.js';
 import {
   attemptClaimRead,
   attemptsFromClaimReads,
@@ -573,6 +575,41 @@ describe('safety', () => {
       const at = rx.hits.map((h) => h.at).sort((x, y) => x - y);
       for (let i = 5; i < at.length; i++) expect(at[i]! - at[i - 5]!).toBeGreaterThanOrEqual(900);
     } finally {
+      await t.deps.runner.stop(5_000);
+    }
+  });
+
+  it('a hanging endpoint holds only its own slots: other endpoints and other jobs go on (default workers)', async () => {
+    await prisma().webhookEndpoint.deleteMany({ where: { workspaceId: ws } });
+    await prisma().job.deleteMany({ where: { name: 'delivery.attempt' } }); // earlier tests' leftovers
+    // The hanging receiver answers nothing until the test ends; its endpoint allows 10 requests at once,
+    // more than the gateway's default 4 workers.
+    const held: ServerResponse[] = [];
+    rx2.respond = (_req, res) => held.push(res);
+    const hanging = await createEndpoint(t, ws, { url: rx2.url, eventTypes: ['NEW_TAG'], timeoutMs: 30_000 });
+    const ok = await createEndpoint(t, ws, { url: rx.url, eventTypes: ['NEW_TAG'] });
+    for (let i = 0; i < 12; i++) await fanOut(event('NEW_TAG', { k: i }));
+    t.deps.runner.start();
+    try {
+      await waitFor(async () => (await messagesOf(ok.id)).every((m) => m.status === 'delivered'), {
+        what: 'the healthy endpoint’s messages delivered meanwhile',
+      });
+      await waitFor(() => held.length === 10, { what: 'the hanging endpoint holding its 10 requests' });
+      // A job of another kind runs too.
+      const id = await enqueue(prisma(), deliveryRecoverJob, {
+        workspaceId: ws,
+        endpointId: ok.id,
+        since: new Date(0).toISOString(),
+      });
+      await waitFor(
+        async () => (await prisma().job.findUnique({ where: { id: id! } }))?.status === 'succeeded',
+        {
+          what: 'another job run',
+        },
+      );
+      expect((await messagesOf(hanging.id)).every((m) => m.status === 'pending')).toBe(true);
+    } finally {
+      for (const res of held) res.end('late');
       await t.deps.runner.stop(5_000);
     }
   });

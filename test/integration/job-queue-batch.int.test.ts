@@ -214,6 +214,33 @@ describe('batch handlers', () => {
     });
   });
 
+  it('a runner of one pool claims only the job types of that pool', async () => {
+    const outbound = defineJob('test.outbound', {
+      schema: z.object({ n: z.number() }),
+      maxAttempts: 3,
+      pool: 'outbound',
+    });
+    const ran: string[] = [];
+    const registry = new JobRegistry()
+      .register(work, async () => {
+        ran.push(work.name);
+      })
+      .register(outbound, async () => {
+        ran.push(outbound.name);
+      });
+    expect(registry.names('outbound')).toEqual([outbound.name]);
+    expect(registry.names('default')).toEqual([work.name]);
+    await enqueue(db.prisma, work, { n: 1 });
+    await enqueue(db.prisma, outbound, { n: 2 });
+    runner = testRunner(db, registry, { concurrency: 2, pool: 'outbound' });
+    runner.start();
+    await waitFor(() => ran.length === 1, { what: 'the outbound job run' });
+    await runner.stop(1_000);
+    runner = undefined;
+    expect(ran).toEqual([outbound.name]);
+    expect(await db.prisma.job.count({ where: { name: work.name, status: 'queued' } })).toBe(1);
+  });
+
   it('fails every job of a batch whose handler throws at once, and runs a single call as a batch of one', async () => {
     const registry = new JobRegistry().register(
       work,

@@ -17,6 +17,9 @@ export const deliveryAttemptJob = defineJob('delivery.attempt', {
   }),
   leaseSeconds: 20,
   maxAttempts: SCHEDULE_BOUNDS.maxRetries + 10,
+  // Waits on the receiver up to its endpoint's timeout: slots of its own, so a hanging receiver never holds
+  // the workers ingestion, flows and the cache need.
+  pool: 'outbound',
 });
 
 /** "Recover": gives every dead-lettered message of an endpoint since `since` a new scheduled job. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, Sql } from '../../store/database.js';
 import { type JobBinding, type PeriodicTask, bindBatchJob, bindJob } from '../../jobs/bindings.js';
+import type { JobPool } from '../../jobs/catalog.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Cipher } from '../../platform/crypto.js';
 import type { OutboundPolicy, SafeHttp } from '../../platform/safe-http/index.js';
@@ -36,7 +37,8 @@ export function createDeliveryModule(deps: {
     seenCustomTypes(workspaceId: string): Promise<{ sourceId: string; eventType: string }[]>;
     recent(workspaceId: string, limit: number): Promise<ProcessedEvent[]>;
   };
-  wake: () => void;
+  /** After committing jobs, with their pool (`outbound` for attempts). */
+  wake: (pool?: JobPool) => void;
   config: DeliveryConfig;
   random?: () => number;
 }) {

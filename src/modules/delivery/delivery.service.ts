@@ -1,7 +1,7 @@
 import { keysetPage, timeRange } from '../../platform/pagination.js';
 import type { Logger } from 'pino';
 import type { Db } from '../../store/database.js';
-import { PermanentJobError, Reschedule, RetryAt } from '../../jobs/catalog.js';
+import { type JobPool, PermanentJobError, Reschedule, RetryAt } from '../../jobs/catalog.js';
 import { enqueue } from '../../jobs/queue.js';
 import type { JobContext, JobResult } from '../../jobs/runner.js';
 import type { Clock } from '../../platform/clock.js';
@@ -89,7 +89,8 @@ type Deps = {
     recent(workspaceId: string, limit: number): Promise<ProcessedEvent[]>;
   };
   log: Logger;
-  wake: () => void;
+  /** After committing jobs: `'outbound'` for attempt jobs (only their runner claims). */
+  wake: (pool?: JobPool) => void;
   config: DeliveryConfig;
   /** The workspace's retry schedule (its `delivery_retry_schedule` setting); absent → `config.schedule`. */
   scheduleOf?: (workspaceId: string) => Promise<RetrySchedule>;
@@ -352,7 +353,7 @@ export function createDeliveryService(deps: Deps) {
         });
       }
       if (rows.length === 0) return;
-      if ((await fanOutBatcher.submit(rows)) > 0) deps.wake();
+      if ((await fanOutBatcher.submit(rows)) > 0) deps.wake('outbound');
     },
   };
 
@@ -380,7 +381,7 @@ export function createDeliveryService(deps: Deps) {
       return fanOut(tx, ev, `gateway:${type}:${opts.idempotencyKey ?? id}`, candidates);
     };
     const n = opts.tx !== undefined ? await run(opts.tx) : await withTransaction(db, run);
-    if (n > 0) deps.wake();
+    if (n > 0) deps.wake('outbound');
     return n;
   }
 
@@ -419,7 +420,7 @@ export function createDeliveryService(deps: Deps) {
         await enqueue(tx, deliveryAttemptJob, { workspaceId: m.workspaceId, messageId: m.id }, jobOptions(e));
       else await messages.update(tx, m.workspaceId, m.id, { nextAttemptAt: null });
     });
-    deps.wake();
+    deps.wake('outbound');
     const row = await messages.byUniqueKey(input.workspaceId, e.id, uniqueKey);
     return { messageId: row?.id ?? m.id };
   }
@@ -778,7 +779,7 @@ export function createDeliveryService(deps: Deps) {
       total += batch.length;
       if (batch.length < REQUEUE_BATCH) break;
     }
-    if (total > 0) deps.wake();
+    if (total > 0) deps.wake('outbound');
     return total;
   }
 
@@ -929,7 +930,7 @@ export function createDeliveryService(deps: Deps) {
           { ...jobOptions(e), lane: 'interactive' },
         ),
       );
-      deps.wake();
+      deps.wake('outbound');
       return { jobId: jobId! };
     },
     /** Every dead-lettered message of the endpoint since `since`, sent again on a fresh schedule, in a background job. */
@@ -942,7 +943,7 @@ export function createDeliveryService(deps: Deps) {
       const jobId = await withTransaction(db, (tx) =>
         enqueue(tx, deliveryRecoverJob, { workspaceId, endpointId: e.id, since }, { workspaceId }),
       );
-      deps.wake();
+      deps.wake('default');
       return { jobId: jobId! };
     },
     /** Sends a signed sample of `eventType` now and returns the attempt. */
@@ -1082,7 +1083,7 @@ export function createDeliveryService(deps: Deps) {
           await messages.assign(tx, e.workspaceId, id, jobId!, clock.now(), true);
         }
       });
-      deps.wake();
+      deps.wake('outbound');
       after = batch.at(-1)!.id;
       if (batch.length < REQUEUE_BATCH) break;
     }
