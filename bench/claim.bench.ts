@@ -86,14 +86,14 @@ const ms = (x: number) => `${x.toFixed(3)} ms`;
 
 async function measure(label: string, s: Session): Promise<void> {
   await fill(s);
-  await s.query(`PREPARE new_claim(text, text[], bigint, boolean, int, boolean) AS ${CLAIM_SQL}`);
+  await s.query(`PREPARE new_claim(text, text[], bigint, boolean, int, boolean, text) AS ${CLAIM_SQL}`);
   await s.query(`PREPARE old_claim(text, text[], int) AS ${OLD_CLAIM_SQL}`);
   const done = `UPDATE job SET status = 'succeeded', locked_by = NULL, locked_until = NULL WHERE locked_by = 'bench-worker'`;
   const args = `'bench-worker', ARRAY['bench.echo'], ${LIMIT}`;
   const statements = {
     new: {
       // takeExpired true: the claim that also looks for expired leases (the runner's, once a second).
-      execute: `EXECUTE new_claim(${args}, false, 1000, true)`,
+      execute: `EXECUTE new_claim(${args}, false, 1000, true, 'default')`,
       server: [] as number[],
       client: [] as number[],
     },

@@ -29,6 +29,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Sql as PlainSql } from '../store/database.js';
+import type { JobPool } from './catalog.js';
 
 export type Lane = 'interactive' | 'normal' | 'retry';
 
@@ -69,6 +70,8 @@ export type ClaimOptions = {
   takeExpired?: boolean;
   /** Reads for the jobs of given names, in the claim's statement (`ClaimRead`). */
   reads?: readonly ClaimRead[];
+  /** The pool whose jobs to claim (`JobDefinition.pool`; `names` should be that pool's). Default `default`. */
+  pool?: JobPool;
 };
 
 /** The bucket width of `job_claim_idx`; the expression must match the migration's index exactly. */
@@ -107,12 +110,12 @@ export const MAX_KEYS_PER_CLAIM = 256;
 const CANDIDATE_CTES = `
   keys(b, lane, fair_key, head_at, n) AS (
     (SELECT ${BUCKET}, lane, fair_key, run_at, 1 FROM job
-     WHERE status = 'queued' AND ${BUCKET} <= ${NOW_BUCKET}
+     WHERE status = 'queued' AND pool = $7 AND ${BUCKET} <= ${NOW_BUCKET}
      ORDER BY 1, 2, 3, 4 LIMIT 1)
     UNION ALL
     SELECT x.b, x.lane, x.fair_key, x.run_at, k.n + 1 FROM keys k CROSS JOIN LATERAL (
       SELECT ${BUCKET} AS b, lane, fair_key, run_at FROM job
-      WHERE status = 'queued' AND ${BUCKET} <= ${NOW_BUCKET}
+      WHERE status = 'queued' AND pool = $7 AND ${BUCKET} <= ${NOW_BUCKET}
         AND (${BUCKET}, lane, fair_key) > (k.b, k.lane, k.fair_key)
       ORDER BY 1, 2, 3, 4 LIMIT 1) x
     WHERE k.n < ${MAX_KEYS_PER_CLAIM}
@@ -133,7 +136,7 @@ const CANDIDATE_CTES = `
     FROM winners w JOIN keys k ON k.lane = w.lane AND k.fair_key = w.fair_key AND k.head_at <= now()
     CROSS JOIN LATERAL (
       SELECT id, run_at FROM job
-      WHERE status = 'queued' AND ${BUCKET} = k.b AND lane = k.lane AND fair_key = k.fair_key
+      WHERE status = 'queued' AND pool = $7 AND ${BUCKET} = k.b AND lane = k.lane AND fair_key = k.fair_key
         AND run_at <= now() AND name = ANY($2::text[])
       ORDER BY run_at LIMIT w.room) c
   ),`;
@@ -144,7 +147,8 @@ const RETURNED = `job.id, job.name, job.payload, job.workspace_id, job.attempts,
 /**
  * $1 worker id, $2 job names, $3 limit, $4 true when this claim takes retries before first attempts (the
  * retry lane's reserved share, see runner.ts), $5 ms a job whose concurrency key is full is pushed back,
- * $6 true when this claim looks for expired leases (through `job_lease_idx`, the running jobs only).
+ * $6 true when this claim looks for expired leases (through `job_lease_idx`, the running jobs only),
+ * $7 the pool whose jobs it claims (`JobDefinition.pool`): the walk visits only that pool's keys.
  * The CTEs that write (slot, deferred, the final UPDATE) touch rows no other part of the statement writes.
  * Sort nodes are kept few on purpose: each costs tens of µs here even on four rows.
  */
@@ -217,7 +221,7 @@ export const CLAIM_SQL = `
   RETURNING ${RETURNED}`;
 
 /** Bump the version when CLAIM_SQL changes: a server caches prepared statements per connection by name. */
-export const CLAIM_NAME = 'job_claim_v7';
+export const CLAIM_NAME = 'job_claim_v8';
 
 const JOB_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -256,7 +260,15 @@ export async function claim(
 ): Promise<ClaimedJob[]> {
   if (names.length === 0 || limit <= 0) return [];
   const capWaitMs = Math.max(0, Math.round(opts.capWaitMs ?? 1_000));
-  const params = [workerId, names, limit, opts.retriesFirst === true, capWaitMs, opts.takeExpired !== false];
+  const params = [
+    workerId,
+    names,
+    limit,
+    opts.retriesFirst === true,
+    capWaitMs,
+    opts.takeExpired !== false,
+    opts.pool ?? 'default',
+  ];
   const reads = opts.reads ?? [];
   if (reads.length === 0) return sql.prepared<ClaimedJob>(CLAIM_NAME, CLAIM_SQL, params);
   let stmt = withReads.get(reads);

@@ -16,18 +16,19 @@ import type { JobDefinition } from './catalog.js';
  * The body of a CTE that inserts one queued job of a definition per row of `source`, due now, in the
  * `normal` lane, its fairness key the workspace. `source` is any SQL query yielding the columns
  * `id text` (a `newSortableId('job')`), `workspace_id text` (may be null) and `payload jsonb`.
- * The fragment uses the parameters `$firstParam` … `$firstParam + 2`; pass `insertJobsParams(def)` there.
+ * The fragment uses the parameters `$firstParam` … `$firstParam + 3`; pass `insertJobsParams(def)` there.
  * It returns `id` of each inserted job. The text depends only on its arguments, so a statement built
  * from it can be prepared once.
  */
 export function insertJobsSql(source: string, firstParam: number): string {
   if (!Number.isInteger(firstParam) || firstParam < 1)
     throw new Error('firstParam must be a whole number ≥ 1');
-  const [name, maxAttempts, leaseSeconds] = [firstParam, firstParam + 1, firstParam + 2].map((n) => `$${n}`);
+  const [name, maxAttempts, leaseSeconds, pool] = [0, 1, 2, 3].map((n) => `$${firstParam + n}`);
   return `
-          INSERT INTO job (id, workspace_id, fair_key, name, payload, status, run_at, max_attempts, lease_seconds, lane)
+          INSERT INTO job (id, workspace_id, fair_key, name, payload, status, run_at, max_attempts, lease_seconds, lane,
+                           pool)
           SELECT s.id, s.workspace_id, COALESCE(s.workspace_id, ''), ${name}::text, s.payload, 'queued', now(),
-                 ${maxAttempts}::int, ${leaseSeconds}::int, 'normal'
+                 ${maxAttempts}::int, ${leaseSeconds}::int, 'normal', ${pool}::text
           FROM (${source}) s
           RETURNING id`;
 }
@@ -42,14 +43,14 @@ export function insertJobsSql(source: string, firstParam: number): string {
 export function insertKeyedJobsSql(source: string, firstParam: number): string {
   if (!Number.isInteger(firstParam) || firstParam < 1)
     throw new Error('firstParam must be a whole number ≥ 1');
-  const [name, maxAttempts, leaseSeconds] = [firstParam, firstParam + 1, firstParam + 2].map((n) => `$${n}`);
+  const [name, maxAttempts, leaseSeconds, pool] = [0, 1, 2, 3].map((n) => `$${firstParam + n}`);
   return `
           INSERT INTO job (id, workspace_id, fair_key, name, payload, status, run_at, max_attempts, lease_seconds, lane,
-                           concurrency_key, concurrency_limit, dedupe_key)
+                           concurrency_key, concurrency_limit, dedupe_key, pool)
           SELECT s.id, s.workspace_id, COALESCE(s.fair_key, s.workspace_id, ''), ${name}::text, s.payload, 'queued',
                  now(), ${maxAttempts}::int, ${leaseSeconds}::int, 'normal',
                  s.concurrency_key, CASE WHEN s.concurrency_key IS NULL THEN NULL ELSE GREATEST(1, s.concurrency_limit) END,
-                 s.dedupe_key
+                 s.dedupe_key, ${pool}::text
           FROM (${source}) s
           ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
           RETURNING id`;
@@ -58,6 +59,6 @@ export function insertKeyedJobsSql(source: string, firstParam: number): string {
 /** The parameter values `insertJobsSql` and `insertKeyedJobsSql` expect, in order. */
 export function insertJobsParams(
   def: JobDefinition,
-): [name: string, maxAttempts: number, leaseSeconds: number] {
-  return [def.name, def.maxAttempts, def.leaseSeconds];
+): [name: string, maxAttempts: number, leaseSeconds: number, pool: string] {
+  return [def.name, def.maxAttempts, def.leaseSeconds, def.pool ?? 'default'];
 }

@@ -44,11 +44,11 @@ export async function enqueue<S extends z.ZodType>(
   const workspaceId = opts.workspaceId ?? null;
   const rows = await db.$queryRaw<{ id: string }[]>`
     INSERT INTO job (id, workspace_id, name, payload, status, run_at, max_attempts, lease_seconds, dedupe_key,
-                     lane, fair_key, concurrency_key, concurrency_limit)
+                     lane, fair_key, concurrency_key, concurrency_limit, pool)
     VALUES (${id}, ${workspaceId}, ${def.name}, ${JSON.stringify(parsed)}::jsonb, 'queued',
             ${opts.runAt ?? new Date()}, ${def.maxAttempts}, ${def.leaseSeconds}, ${opts.dedupeKey ?? null},
             ${opts.lane ?? 'normal'}::"JobLane", ${opts.fairnessKey ?? workspaceId ?? ''},
-            ${concurrency?.key ?? null}, ${concurrency?.limit ?? null}::int)
+            ${concurrency?.key ?? null}, ${concurrency?.limit ?? null}::int, ${def.pool ?? 'default'})
     ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
     RETURNING id`;
   return rows[0]?.id ?? null;

@@ -142,7 +142,7 @@ export type RunnerOptions = {
   retryShare?: number;
   /** How far a job whose concurrency key is full is pushed back, ms. Default 1 000. */
   capWaitMs?: number;
-  /** Run only the job types of this pool (`JobDefinition.pool`). Default: every registered type. */
+  /** Run only the job types of this pool (`JobDefinition.pool`). Default `default`. */
   pool?: JobPool;
 };
 
@@ -157,6 +157,7 @@ export type Runner = {
 
 export function createRunner(opts: RunnerOptions): Runner {
   const workerId = `${hostname()}:${process.pid}:${randomId(6)}`;
+  const pool = opts.pool ?? 'default';
   const random = opts.random ?? Math.random;
   const minClaim = Math.max(1, Math.floor(opts.concurrency / 4));
   const retryShare = Math.min(1, Math.max(0, opts.retryShare ?? DEFAULT_RETRY_SHARE));
@@ -339,11 +340,12 @@ export function createRunner(opts: RunnerOptions): Runner {
     if (retriesFirst) retryCredit -= 1;
     const takeExpired = performance.now() - expiredCheckedAt >= EXPIRED_CHECK_MS;
     if (takeExpired) expiredCheckedAt = performance.now();
-    const jobs = await claim(opts.sql, workerId, opts.registry.names(opts.pool), free, {
+    const jobs = await claim(opts.sql, workerId, opts.registry.names(pool), free, {
       retriesFirst,
       capWaitMs: opts.capWaitMs ?? 1_000,
       takeExpired,
-      reads: opts.registry.claimReads(opts.pool),
+      reads: opts.registry.claimReads(pool),
+      pool,
     });
     const track = (job: ClaimedJob, p: Promise<void>) => {
       inFlight.set(

@@ -138,3 +138,24 @@ describe('fair claiming by key', () => {
     expect(seen.size).toBe(35);
   });
 });
+
+describe('fair claiming by pool', () => {
+  beforeEach(clean);
+  afterAll(clean);
+
+  it("walks only its pool's keys: another pool's older keys never take a winner's place", async () => {
+    const outbound = defineJob('test.fair-outbound', {
+      schema: z.object({ n: z.number() }),
+      maxAttempts: 3,
+      pool: 'outbound',
+    });
+    // Eight keys of the outbound pool, all older than the one default job (the claim ranks keys by age).
+    for (let n = 0; n < 8; n++)
+      await enqueue(db.prisma, outbound, { n }, { fairnessKey: `endpoint:${n}`, runAt: ago(60_000 - n) });
+    const id = await enqueue(db.prisma, work, { n: 99 }, { fairnessKey: 'ws-a', runAt: ago(1_000) });
+    const mine = await claim(db.sql, 'w', [work.name], 1);
+    expect(mine.map((j) => j.id)).toEqual([id]);
+    const theirs = await claim(db.sql, 'w', [outbound.name], 8, { pool: 'outbound' });
+    expect(theirs).toHaveLength(8);
+  });
+});

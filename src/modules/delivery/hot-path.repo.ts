@@ -395,7 +395,7 @@ export function createHotPathRepo(sql: Pick<Sql, 'prepared' | 'textArray'>) {
     async insertFanOut(rows: readonly FanOutRow[]): Promise<Set<string>> {
       if (rows.length === 0) return new Set();
       const col = (f: (r: FanOutRow) => string | null) => sql.textArray(rows.map(f));
-      const out = await sql.prepared<{ id: string }>('delivery_fan_out_v4', FAN_OUT_SQL, [
+      const out = await sql.prepared<{ id: string }>('delivery_fan_out_v5', FAN_OUT_SQL, [
         col((r) => r.workspaceId),
         col((r) => r.uniqueKey),
         col((r) => r.eventType),

@@ -48,7 +48,7 @@ export type ExecutionFilter = {
  */
 const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true) AS async_commit`;
 
-const INSERT_NAME = 'flow_execution_insert_v6';
+const INSERT_NAME = 'flow_execution_insert_v7';
 /**
  * Executions and their flow.execute jobs in ONE statement, for any number of events (the inserts of
  * concurrent event.process jobs are coalesced into one, see platform/coalescer.ts). $1: [{ workspace_id, id,
@@ -80,7 +80,7 @@ const INSERT_SQL = (job: number) => `
     job,
   )})
   SELECT id, set_config('synchronous_commit',
-                        CASE WHEN $5::boolean THEN 'off' ELSE current_setting('synchronous_commit') END, true)
+                        CASE WHEN $${job + 4}::boolean THEN 'off' ELSE current_setting('synchronous_commit') END, true)
   FROM ins`;
 
 const TERMINAL_SQL = `('succeeded', 'failed', 'outcome_unknown')`;

@@ -56,7 +56,7 @@ export type EventFilter = {
  * as arrays, which a server receives in binary form (store/pg-binary-array.ts): the raw bodies as bytes,
  * no base64, no JSON document to parse, no escaping in the driver.
  */
-const INSERT_BATCH_NAME = 'ingest_insert_batch_v5';
+const INSERT_BATCH_NAME = 'ingest_insert_batch_v6';
 /**
  * `liveWorkspaces` is the installations module's SELECT (installations.repo.ts, liveWorkspacesSql): the
  * text that reads `installation` lives with its owner; this statement only embeds it.
