@@ -7,7 +7,7 @@
  *
  *   npm run bench:deliver     BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
  *   BENCH_EVENTS=10000 BENCH_RATE=1000 (events/s offered) BENCH_TIMEOUT_S=300 WORKER_CONCURRENCY=64
- *   BENCH_POOL (database connections; default the gateway's 10) BENCH_WORKERS (DELIVERY_CONCURRENCY, past its limit)
+ *   BENCH_POOL (database connections; default the gateway's 10) DELIVERY_CONCURRENCY (the attempts' slots; default the gateway's 128)
  *   BENCH_PROFILE=1 (per prepared statement: runs, rows, latency; row versions per table)
  *   BENCH_REF_CONCURRENCY (in-flight requests per endpoint of the reference deliverer; default 10)
  *
@@ -75,13 +75,12 @@ try {
     OUTBOUND_ALLOW_HTTP: 'true',
     OUTBOUND_ALLOWED_PORTS: [healthy.port, flaky.port, slow.port].join(','),
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '64',
+    // The attempts' slots: the gateway's default unless DELIVERY_CONCURRENCY is given.
+    ...(process.env.DELIVERY_CONCURRENCY === undefined
+      ? {}
+      : { DELIVERY_CONCURRENCY: process.env.DELIVERY_CONCURRENCY }),
     JOB_POLL_INTERVAL_MS: '20',
   });
-  // BENCH_WORKERS: the delivery attempts' slots (DELIVERY_CONCURRENCY) past its limit, to measure it.
-  if (process.env.BENCH_WORKERS !== undefined)
-    (config.worker as { outboundConcurrency: number }).outboundConcurrency = Number(
-      process.env.BENCH_WORKERS,
-    );
   // BENCH_POOL: the database pool's size (default: the gateway's own, 10 connections).
   const poolSize = process.env.BENCH_POOL === undefined ? undefined : Number(process.env.BENCH_POOL);
   const deps = await createDeps(config, {

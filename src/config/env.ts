@@ -101,7 +101,7 @@ export const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1_024).default(64),
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1_024).default(128),
   JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(7),
   JOB_DEAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
