@@ -23,8 +23,22 @@ describe('loadConfig', () => {
       publicBaseUrl: 'http://localhost:8080',
       encryptionKey: null,
       addon: { key: 'webhook-gateway' },
-      worker: { retention: { succeededDays: 7, deadDays: 30 } },
+      worker: { concurrency: 4, outboundConcurrency: 128, retention: { succeededDays: 7, deadDays: 30 } },
     });
+  });
+
+  it('gives delivery attempts their own slots, 1–1 024', () => {
+    expect(loadConfig({ DELIVERY_CONCURRENCY: '300' }, io).worker.outboundConcurrency).toBe(300);
+    expect(
+      ['0', '1025', '2.5', 'many'].map((v) =>
+        problemsOf({ DELIVERY_CONCURRENCY: v }).map((p) => p.split(':')[0]),
+      ),
+    ).toEqual([
+      ['DELIVERY_CONCURRENCY'],
+      ['DELIVERY_CONCURRENCY'],
+      ['DELIVERY_CONCURRENCY'],
+      ['DELIVERY_CONCURRENCY'],
+    ]);
   });
 
   it('keeps finished jobs for whole days, at least one', () => {
