@@ -3,8 +3,9 @@
 -- workers every other job needs.
 ALTER TABLE "job" ADD COLUMN "pool" TEXT NOT NULL DEFAULT 'default';
 
--- Existing delivery attempts belong to the outbound pool (delivery.jobs.ts).
-UPDATE "job" SET "pool" = 'outbound' WHERE "name" = 'delivery.attempt';
+-- Existing delivery attempts belong to the outbound pool (delivery.jobs.ts): those that can run again
+-- (queued, running, or dead and redriven later). A delivered attempt's job is deleted by its settlement.
+UPDATE "job" SET "pool" = 'outbound' WHERE "name" = 'delivery.attempt' AND "status" <> 'succeeded';
 
 -- The claim's loose index scan walks one pool's (bucket, lane, fairness key) triples: the pool leads.
 -- Prisma cannot describe an expression or partial index; `migrate diff` leaves it alone (db:check passes).
